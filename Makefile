@@ -1,0 +1,51 @@
+# Two entry points for a fresh machine with python3 (>= 3.10) and make:
+#   make demo   install into .venv and run the whole generate flow against the built-in fake
+#   make test   install the dev tools, then lint, types, tests, build, docs
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test lint types pytest build docs bench clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("kieai needs Python >= 3.10, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.demo-installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[cli]"
+	touch $@
+
+$(VENV)/.dev-installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.demo-installed
+
+demo: $(VENV)/.demo-installed
+	$(BIN)/kie demo -o demo-output.mp4
+
+test: lint types pytest build docs
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(VENV)/.dev-installed
+	$(BIN)/pyright
+
+pytest: $(VENV)/.dev-installed
+	$(BIN)/pytest
+
+build: $(VENV)/.dev-installed
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist . >/dev/null
+	$(BIN)/twine check --strict dist/*
+
+docs: $(VENV)/.dev-installed
+	$(BIN)/mkdocs build --strict --quiet
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python benchmarks/probe.py
+	$(BIN)/python benchmarks/upload.py
+
+clean:
+	rm -rf $(VENV) dist site .pytest_cache .ruff_cache .coverage coverage.xml demo-output.mp4

@@ -1,0 +1,76 @@
+"""kieai: the typed async client for Kie AI's video models (Kling 2.6 Motion Control).
+
+>>> async with KieClient() as client:                        # doctest: +SKIP
+...     result = await client.motion_control.generate(image="person.png", video="dance.mp4")
+...     await result.download("out.mp4")
+"""
+
+from __future__ import annotations
+
+from . import _logging
+from ._client import KieClient
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    InsufficientCreditsError,
+    InternalServerError,
+    KieError,
+    KieInputError,
+    NotFoundError,
+    RateLimitError,
+    ServiceUnavailableError,
+    TaskCreationUncertainError,
+    TaskFailedError,
+    TaskTimeoutError,
+    UnprocessableEntityError,
+    WebhookVerificationError,
+)
+from ._version import __version__
+from .media import ImageInfo, VideoInfo, probe
+from .motion_control import CheckReport, MotionControl, MotionControlInput
+from .types import MotionControlResult, Task, TaskState, UploadedFile
+from .webhooks import parse_callback, sign_callback, verify_callback
+
+_logging.setup_from_env()
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CheckReport",
+    "ImageInfo",
+    "InsufficientCreditsError",
+    "InternalServerError",
+    "KieClient",
+    "KieError",
+    "KieInputError",
+    "MotionControl",
+    "MotionControlInput",
+    "MotionControlResult",
+    "NotFoundError",
+    "RateLimitError",
+    "ServiceUnavailableError",
+    "Task",
+    "TaskCreationUncertainError",
+    "TaskFailedError",
+    "TaskState",
+    "TaskTimeoutError",
+    "UnprocessableEntityError",
+    "UploadedFile",
+    "VideoInfo",
+    "WebhookVerificationError",
+    "__version__",
+    "parse_callback",
+    "probe",
+    "sign_callback",
+    "verify_callback",
+]

@@ -1,0 +1,447 @@
+"""``KieClient``: configuration, lifecycle, and one method per Kie endpoint.
+
+Configuration is resolved once, in the constructor (argument, else environment, else default).
+Requests go through :class:`~kieai._transport.Transport`; this module only says which endpoint,
+which retry policy, which pacer, and how to read the ``data`` of the answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import httpx
+import pydantic
+
+from ._constants import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    DEFAULT_CREATE_TASK_RATE,
+    DEFAULT_GET_TASK_RATE,
+    DEFAULT_INITIAL_RETRY_DELAY_S,
+    DEFAULT_MAX_POLL_INTERVAL_S,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_DELAY_S,
+    DEFAULT_POLL_INTERVAL_S,
+    DEFAULT_TIMEOUT,
+    DEFAULT_UPLOAD_BASE_URL,
+    DEFAULT_UPLOAD_PATH,
+    DEFAULT_UPLOAD_TIMEOUT,
+    DEFAULT_WAIT_TIMEOUT_S,
+    UPLOAD_BASE_URL_ENV,
+)
+from ._download import download as _download
+from ._errors import (
+    APIResponseValidationError,
+    KieError,
+    KieInputError,
+    TaskCreationUncertainError,
+    describe_request,
+)
+from ._files import (
+    FileInput,
+    is_url,
+    multipart_body,
+    name_from_url,
+    open_local,
+    unique_file_name,
+    validate_upload_path,
+)
+from ._hooks import Progress, ProgressCallback
+from ._logging import logger, register_secret
+from ._pacing import RateLimiter
+from ._polling import OnUpdate, wait_for_task
+from ._response import parse_envelope, require_field, snippet
+from ._retry import RetryPolicy
+from ._transport import Transport
+from ._upload_cache import UploadCache
+from .types import Task, UploadedFile
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+    from .motion_control import MotionControl
+
+__all__ = ["KieClient"]
+
+Rate = tuple[int, float]
+
+
+def _resolve_timeout(
+    value: float | httpx.Timeout | None, default: httpx.Timeout, name: str
+) -> httpx.Timeout:
+    if value is None:
+        return default
+    if isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:  # pyright: ignore[reportUnnecessaryIsInstance]
+        return httpx.Timeout(float(value))
+    raise KieInputError(
+        f"{name}: must be a positive number of seconds or an httpx.Timeout, got {value!r}"
+    )
+
+
+def _check_rate(value: Rate | None, name: str, problems: list[str]) -> RateLimiter | None:
+    if value is None:
+        return None
+    try:
+        count, period = value
+    except (TypeError, ValueError):
+        problems.append(f"{name}: must be (count, seconds) or None, got {value!r}")
+        return None
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1 or not float(period) > 0:  # pyright: ignore[reportUnnecessaryIsInstance]
+        problems.append(f"{name}: count must be an int >= 1 and seconds > 0, got {value!r}")
+        return None
+    return RateLimiter(count, float(period))
+
+
+def _check_base_url(value: str, name: str, problems: list[str]) -> str:
+    url = value.strip().rstrip("/")
+    if not url.lower().startswith(("http://", "https://")):
+        problems.append(f"{name}: must start with http:// or https://, got {value!r}")
+    return url
+
+
+class KieClient:
+    """Async client for Kie AI. Use it as ``async with KieClient() as client: ...``.
+
+    One instance is meant to be shared by every coroutine of an application: its pacing of
+    ``createTask`` and ``recordInfo`` is per instance, and so is its cache of reusable uploads.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        upload_base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        initial_retry_delay: float = DEFAULT_INITIAL_RETRY_DELAY_S,
+        max_retry_delay: float = DEFAULT_MAX_RETRY_DELAY_S,
+        http_client: httpx.AsyncClient | None = None,
+        create_task_rate: Rate | None = DEFAULT_CREATE_TASK_RATE,
+        get_task_rate: Rate | None = DEFAULT_GET_TASK_RATE,
+        reuse_uploads: bool = True,
+        upload_timeout: float | httpx.Timeout | None = None,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if key is None or not key.strip():
+            raise KieError(
+                f"No API key: pass api_key=... or set the {API_KEY_ENV} environment variable "
+                "(keys are at https://kie.ai/api-key)"
+            )
+        key = key.strip()
+        register_secret(key)
+        problems: list[str] = []
+        self.base_url = _check_base_url(
+            base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, "base_url", problems
+        )
+        self.upload_base_url = _check_base_url(
+            upload_base_url or os.environ.get(UPLOAD_BASE_URL_ENV) or DEFAULT_UPLOAD_BASE_URL,
+            "upload_base_url",
+            problems,
+        )
+        if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:  # pyright: ignore[reportUnnecessaryIsInstance]
+            problems.append(f"max_retries: must be an int >= 0, got {max_retries!r}")
+        if not initial_retry_delay >= 0:
+            problems.append(
+                f"initial_retry_delay: must be >= 0 seconds, got {initial_retry_delay!r}"
+            )
+        if not max_retry_delay >= initial_retry_delay:
+            problems.append(
+                f"max_retry_delay: must be >= initial_retry_delay ({initial_retry_delay!r}), "
+                f"got {max_retry_delay!r}"
+            )
+        self._create_pacer = _check_rate(create_task_rate, "create_task_rate", problems)
+        self._get_pacer = _check_rate(get_task_rate, "get_task_rate", problems)
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):  # pyright: ignore[reportUnnecessaryIsInstance]
+            problems.append(
+                f"http_client: must be an httpx.AsyncClient, got {type(http_client).__name__}"
+            )
+        if problems:
+            raise KieInputError(problems)
+        resolved_timeout = _resolve_timeout(timeout, DEFAULT_TIMEOUT, "timeout")
+        self._upload_timeout = _resolve_timeout(
+            upload_timeout, DEFAULT_UPLOAD_TIMEOUT, "upload_timeout"
+        )
+        self._owns_http_client = http_client is None
+        if http_client is None:
+            http_client = httpx.AsyncClient(timeout=resolved_timeout)
+        self.reuse_uploads = reuse_uploads
+        self._upload_cache = UploadCache()
+        self._transport = Transport(
+            api_key=key,
+            http_client=http_client,
+            # A caller's client keeps its own timeout unless one was passed explicitly.
+            timeout=resolved_timeout if (timeout is not None or self._owns_http_client) else None,
+            max_retries=max_retries,
+            initial_retry_delay=float(initial_retry_delay),
+            max_retry_delay=float(max_retry_delay),
+        )
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"KieClient(base_url={self.base_url!r}, upload_base_url={self.upload_base_url!r})"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this instance created it (a caller's client stays open)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._owns_http_client:
+            await self._transport.http_client.aclose()
+
+    @property
+    def max_retries(self) -> int:
+        return self._transport.max_retries
+
+    @functools.cached_property
+    def motion_control(self) -> MotionControl:
+        """Kling 2.6 Motion Control (``kling-2.6/motion-control``)."""
+        from .motion_control import MotionControl
+
+        return MotionControl(self)
+
+    # -- jobs API ----------------------------------------------------------------------------
+
+    async def create_task(
+        self, model: str, input: dict[str, Any], *, callback_url: str | None = None
+    ) -> str:
+        """``POST /api/v1/jobs/createTask``; returns the task id.
+
+        Never sent twice unless the first attempt provably created nothing (connection never
+        opened; 429; 455). A lost answer raises :class:`TaskCreationUncertainError`.
+        """
+        problems: list[str] = []
+        if not isinstance(model, str) or not model.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
+            problems.append(f"model: must be a non-empty string, got {model!r}")
+        if not isinstance(input, dict):  # pyright: ignore[reportUnnecessaryIsInstance]
+            problems.append(f"input: must be a dict, got {type(input).__name__}")
+        if callback_url is not None and not is_url(callback_url):
+            problems.append(f"callback_url: must be an http(s) URL, got {callback_url!r}")
+        if problems:
+            raise KieInputError(problems)
+        payload: dict[str, Any] = {"model": model}
+        if callback_url is not None:
+            payload["callBackUrl"] = callback_url
+        payload["input"] = input
+
+        async def handle(response: httpx.Response) -> str:
+            envelope = parse_envelope(response)
+            data = envelope.get("data")
+            task_id = data.get("taskId") if isinstance(data, dict) else None  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            if isinstance(task_id, str) and task_id.strip():
+                return task_id.strip()
+            # A 2xx without a task id: Kie may well have created (and will bill) the task.
+            raise TaskCreationUncertainError(
+                f"createTask answered HTTP {response.status_code} without a task id "
+                f"({snippet(response.text)}); the task may exist. It was not resent.",
+                request=response.request,
+                cause=APIResponseValidationError(
+                    "no data.taskId in the createTask answer", response=response, body=envelope
+                ),
+            )
+
+        task_id: str = await self._transport.send(
+            "POST",
+            f"{self.base_url}/api/v1/jobs/createTask",
+            json=payload,
+            handle=handle,
+            policy=RetryPolicy.CREATE,
+            pacer=self._create_pacer,
+        )
+        logger.info("created task %s (%s)", task_id, model)
+        return task_id
+
+    async def get_task(self, task_id: str) -> Task:
+        """``GET /api/v1/jobs/recordInfo``: the task's current snapshot."""
+        if not isinstance(task_id, str) or not task_id.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise KieInputError(f"task_id: must be a non-empty string, got {task_id!r}")
+
+        async def handle(response: httpx.Response) -> Task:
+            data = require_field(parse_envelope(response), response, "the task record")
+            try:
+                return Task.model_validate(data)
+            except pydantic.ValidationError as exc:
+                raise APIResponseValidationError(
+                    f"{describe_request(response.request)}: the task record does not match "
+                    f"Kie's documented shape: {exc.errors(include_url=False)}",
+                    response=response,
+                    body=data,
+                ) from None
+
+        return await self._transport.send(
+            "GET",
+            f"{self.base_url}/api/v1/jobs/recordInfo",
+            params={"taskId": task_id.strip()},
+            handle=handle,
+            pacer=self._get_pacer,
+        )
+
+    async def wait_for_task(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
+        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
+        on_update: OnUpdate | None = None,
+    ) -> Task:
+        """Poll until the task succeeds (returns it), fails (:class:`TaskFailedError`) or the
+        deadline passes (:class:`TaskTimeoutError`). Resumable: call it again with the same id."""
+        return await wait_for_task(
+            self.get_task,
+            task_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            on_update=on_update,
+        )
+
+    # -- common API --------------------------------------------------------------------------
+
+    async def get_credits(self) -> float:
+        """``GET /api/v1/chat/credit``: the account's remaining credits."""
+
+        async def handle(response: httpx.Response) -> float:
+            data = require_field(parse_envelope(response), response, "a credit balance")
+            try:
+                if isinstance(data, bool):
+                    raise ValueError
+                return float(data)
+            except (TypeError, ValueError):
+                raise APIResponseValidationError(
+                    f"{describe_request(response.request)}: expected a number as data, got {data!r}",
+                    response=response,
+                    body=data,
+                ) from None
+
+        return await self._transport.send(
+            "GET", f"{self.base_url}/api/v1/chat/credit", handle=handle
+        )
+
+    async def get_download_url(self, url: str) -> str:
+        """``POST /api/v1/common/download-url``: a 20-minute direct link for a Kie-generated URL."""
+        if not is_url(url):
+            raise KieInputError(f"url: must be an http(s) URL, got {url!r}")
+
+        async def handle(response: httpx.Response) -> str:
+            data = require_field(parse_envelope(response), response, "a URL")
+            if not is_url(data):
+                raise APIResponseValidationError(
+                    f"{describe_request(response.request)}: expected a URL as data, got {data!r}",
+                    response=response,
+                    body=data,
+                )
+            return str(data)
+
+        return await self._transport.send(
+            "POST", f"{self.base_url}/api/v1/common/download-url", json={"url": url}, handle=handle
+        )
+
+    # -- files -------------------------------------------------------------------------------
+
+    async def upload(
+        self,
+        file: FileInput,
+        *,
+        upload_path: str = DEFAULT_UPLOAD_PATH,
+        file_name: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> UploadedFile:
+        """Stream a local file to ``/api/file-stream-upload`` (free; kept 3 days by Kie).
+
+        A path is streamed from disk (memory does not grow with its size). ``file_name`` is
+        generated unique when not given, because Kie overwrites same-named files.
+        """
+        upload_path = validate_upload_path(upload_path)
+        local = await anyio.to_thread.run_sync(open_local, file)
+        name = (
+            file_name if file_name is not None else unique_file_name(local.display_name, local.kind)
+        )
+        _check_file_name(name)
+        progress = Progress(on_progress, local.size)
+        policy = RetryPolicy.SAFE if local.replayable else RetryPolicy.NEVER
+
+        def body() -> tuple[Any, dict[str, str]]:
+            return multipart_body(local, upload_path=upload_path, file_name=name, progress=progress)
+
+        uploaded: UploadedFile = await self._transport.send(
+            "POST",
+            f"{self.upload_base_url}/api/file-stream-upload",
+            body=body,
+            handle=_uploaded_file,
+            policy=policy,
+            timeout=self._upload_timeout,
+        )
+        logger.info("uploaded %s (%s bytes) -> %s", local.display_name, local.size, uploaded.url)
+        return uploaded
+
+    async def upload_from_url(
+        self, url: str, *, upload_path: str = DEFAULT_UPLOAD_PATH, file_name: str | None = None
+    ) -> UploadedFile:
+        """Have Kie fetch a public URL into its file storage (``/api/file-url-upload``)."""
+        if not is_url(url):
+            raise KieInputError(f"url: must be an http(s) URL, got {url!r}")
+        upload_path = validate_upload_path(upload_path)
+        name = file_name if file_name is not None else unique_file_name(name_from_url(url), None)
+        _check_file_name(name)
+        return await self._transport.send(
+            "POST",
+            f"{self.upload_base_url}/api/file-url-upload",
+            json={"fileUrl": url, "uploadPath": upload_path, "fileName": name},
+            handle=_uploaded_file,
+            timeout=self._upload_timeout,
+        )
+
+    async def download(
+        self,
+        url: str,
+        dest: str | os.PathLike[str],
+        *,
+        on_progress: ProgressCallback | None = None,
+    ) -> Path:
+        """Stream ``url`` to ``dest`` (a file path, or a directory to keep the URL's file name).
+
+        Atomic: written to a temporary file beside ``dest`` and renamed when complete. The Kie
+        API key is never sent to the download host.
+        """
+        return await _download(self._transport, url, dest, on_progress=on_progress)
+
+
+def _check_file_name(name: str) -> None:
+    if not name or "/" in name or "\\" in name or name in (".", "..") or len(name) > 255:
+        raise KieInputError(f"file_name: must be a plain file name (no '/'), got {name!r}")
+
+
+async def _uploaded_file(response: httpx.Response) -> UploadedFile:
+    data = require_field(parse_envelope(response), response, "the uploaded file")
+    try:
+        return UploadedFile.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise APIResponseValidationError(
+            f"{describe_request(response.request)}: the upload answer does not match Kie's "
+            f"documented shape: {exc.errors(include_url=False)}",
+            response=response,
+            body=data,
+        ) from None

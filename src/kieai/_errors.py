@@ -1,0 +1,294 @@
+"""The kieai error tree.
+
+Every exception the library raises on purpose is a :class:`KieError`, so ``except KieError``
+is a complete catch-all. HTTP failures carry the request (method and URL only: never headers,
+so never the API key) and the parsed body. Task-level outcomes (failed, timed out, creation
+uncertain) sit under the same base, unlike SDKs whose wait helpers raise bare ``Exception``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+if TYPE_CHECKING:
+    from .types import Task
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "InsufficientCreditsError",
+    "InternalServerError",
+    "KieError",
+    "KieInputError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServiceUnavailableError",
+    "TaskCreationUncertainError",
+    "TaskFailedError",
+    "TaskTimeoutError",
+    "UnprocessableEntityError",
+    "WebhookVerificationError",
+]
+
+
+class KieError(Exception):
+    """Base class of every error kieai raises."""
+
+
+class KieInputError(KieError, ValueError):
+    """Local validation failed before anything was sent.
+
+    ``problems`` lists every violation found (not only the first); the message joins them.
+    """
+
+    problems: list[str]
+
+    def __init__(self, problems: str | list[str]) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems) if self.problems else "invalid input")
+
+
+def describe_request(request: httpx.Request | None) -> str:
+    """``"GET https://host/path"`` for messages: the query string is dropped (it may hold ids
+    that are fine, but nothing there is needed to understand an error)."""
+    if request is None:
+        return "request"
+    return f"{request.method} {request.url.copy_with(query=None)}"
+
+
+class APIError(KieError):
+    """A request to Kie (or a download host) did not produce a usable answer."""
+
+    message: str
+    request: httpx.Request | None
+    body: object | None
+
+    def __init__(
+        self, message: str, *, request: httpx.Request | None = None, body: object | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class APIConnectionError(APIError):
+    """No HTTP answer: the connection failed or broke."""
+
+    def __init__(
+        self, message: str = "Connection error.", *, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, write, read or pool)."""
+
+    def __init__(
+        self, message: str = "Request timed out.", *, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+
+
+class APIStatusError(APIError):
+    """Kie answered with an error, either as an HTTP status or as a JSON ``code`` in an HTTP 200.
+
+    ``status_code`` is the HTTP status of the response; ``code`` is Kie's JSON ``code`` (None when
+    the body had none, e.g. an HTML error page). The subclass is chosen by ``code`` when present,
+    else by ``status_code``.
+    """
+
+    status_code: int
+    code: int | None
+    response: httpx.Response
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object | None,
+        code: int | None = None,
+    ) -> None:
+        super().__init__(message, request=response.request, body=body)
+        self.response = response
+        self.status_code = response.status_code
+        self.code = code
+
+    @property
+    def effective_code(self) -> int:
+        """The code that classifies this error: Kie's JSON code when present, else the HTTP status."""
+        return self.code if self.code is not None else self.status_code
+
+
+class BadRequestError(APIStatusError):
+    """400: a missing or malformed parameter."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, wrong or not allowed from this IP."""
+
+
+class InsufficientCreditsError(APIStatusError):
+    """402: the account does not have enough credits for this task."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the task or endpoint does not exist."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: Kie rejected the parameters (also ``recordInfo is null`` for a task not visible yet)."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. ``retry_after`` is the server's hint in seconds, if it gave one."""
+
+    retry_after: float | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object | None,
+        code: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, response=response, body=body, code=code)
+        self.retry_after = retry_after
+
+
+class ServiceUnavailableError(APIStatusError):
+    """455 or 503: Kie is in maintenance or overloaded."""
+
+
+class InternalServerError(APIStatusError):
+    """500 and any other 5xx."""
+
+
+class APIResponseValidationError(APIError):
+    """A 2xx answer whose body is not the JSON shape Kie documents."""
+
+    response: httpx.Response | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response | None = None,
+        body: object | None = None,
+        request: httpx.Request | None = None,
+    ) -> None:
+        super().__init__(
+            message, request=response.request if response is not None else request, body=body
+        )
+        self.response = response
+
+
+class TaskCreationUncertainError(KieError):
+    """``createTask`` was sent but no answer came back, so the task may exist (and be billed).
+
+    It is deliberately not retried. Look for the task in Kie's logs (kie.ai/logs) or wait for
+    its callback before creating another one.
+    """
+
+    request: httpx.Request | None
+    cause: BaseException | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        cause: BaseException | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.request = request
+        self.cause = cause
+
+
+class TaskFailedError(KieError):
+    """The task ended in state ``fail``. ``task`` is the final snapshot."""
+
+    task: Task
+    fail_code: str | None
+    fail_msg: str | None
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.fail_code = task.fail_code
+        self.fail_msg = task.fail_msg
+        detail = (
+            ": ".join(part for part in (task.fail_code, task.fail_msg) if part) or "no reason given"
+        )
+        super().__init__(f"task {task.task_id} failed ({detail})")
+
+
+class TaskTimeoutError(KieError, TimeoutError):
+    """The wait deadline passed before the task finished. The task itself keeps running at Kie;
+    resume with ``client.wait_for_task(task_id)``. ``task`` is the last snapshot seen (None if no
+    poll succeeded)."""
+
+    task_id: str
+    task: Task | None
+
+    def __init__(self, task_id: str, task: Task | None, timeout: float | None) -> None:
+        self.task_id = task_id
+        self.task = task
+        state = f"last state {task.state!s}" if task is not None else "no successful poll"
+        limit = f" after {timeout:g} s" if timeout is not None else ""
+        super().__init__(f"task {task_id} did not finish{limit} ({state})")
+
+
+class WebhookVerificationError(KieError):
+    """A callback failed signature or timestamp verification (the message never holds the key)."""
+
+
+# Kie's JSON codes / HTTP statuses -> the class that represents them.
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditsError,
+    404: NotFoundError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+    455: ServiceUnavailableError,
+    503: ServiceUnavailableError,
+}
+
+
+def status_error_class(code: int) -> type[APIStatusError]:
+    """The :class:`APIStatusError` subclass for a Kie code or HTTP status."""
+    if code in _STATUS_CLASSES:
+        return _STATUS_CLASSES[code]
+    if 500 <= code <= 599:
+        return InternalServerError
+    return APIStatusError
+
+
+def make_status_error(
+    message: str,
+    *,
+    response: httpx.Response,
+    body: Any,
+    code: int | None,
+    retry_after: float | None = None,
+) -> APIStatusError:
+    """Build the right subclass for ``code`` (Kie's JSON code) or the HTTP status."""
+    cls = status_error_class(code if code is not None else response.status_code)
+    if cls is RateLimitError:
+        return RateLimitError(
+            message, response=response, body=body, code=code, retry_after=retry_after
+        )
+    return cls(message, response=response, body=body, code=code)

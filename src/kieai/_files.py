@@ -1,0 +1,293 @@
+"""File inputs (path, bytes, binary file) -> a streamed multipart body with progress.
+
+A path is never read whole: each attempt re-reads it in 1 MiB chunks in a worker thread,
+opening and closing the file per chunk so no handle outlives a cancelled upload. Bytes and
+seekable files replay from their start on a retry; a non-seekable stream is sent once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import stat
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import unquote, urlsplit
+
+import anyio
+
+from ._constants import STREAM_CHUNK_BYTES
+from ._errors import KieInputError
+from ._hooks import Progress
+from .media import FileKind, sniff
+
+__all__ = [
+    "FileInput",
+    "LocalFile",
+    "is_url",
+    "multipart_body",
+    "open_local",
+    "unique_file_name",
+    "validate_upload_path",
+]
+
+FileInput = str | os.PathLike[str] | bytes | BinaryIO
+
+_SNIFF_BYTES = 4096
+_SAFE_STEM = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def is_url(value: object) -> bool:
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
+@dataclass
+class LocalFile:
+    """A validated local input: where the bytes are, how many, and what they really are."""
+
+    label: str
+    """How messages name the input: ``image``, ``video`` or ``file``."""
+    display_name: str
+    size: int | None
+    kind: FileKind | None
+    path: Path | None = None
+    data: bytes | None = None
+    stream: BinaryIO | None = None
+    start: int = 0
+    mtime_ns: int = 0
+
+    @property
+    def replayable(self) -> bool:
+        return self.stream is None or self.stream.seekable()
+
+    @property
+    def mime(self) -> str:
+        return self.kind.mime if self.kind is not None else "application/octet-stream"
+
+    def identity(self) -> tuple[str, ...] | None:
+        """What makes two inputs "the same content" for upload reuse (None: cannot tell)."""
+        if self.path is not None:
+            return ("path", str(self.path), str(self.size), str(self.mtime_ns))
+        if self.data is not None:
+            return ("sha256", hashlib.sha256(self.data).hexdigest())
+        return None
+
+    def read_head(self) -> bytes:
+        return self._read_at(0, _SNIFF_BYTES)
+
+    def _read_at(self, offset: int, size: int) -> bytes:
+        if self.path is not None:
+            with open(self.path, "rb") as f:
+                f.seek(offset)
+                return f.read(size)
+        if self.data is not None:
+            return self.data[offset : offset + size]
+        assert self.stream is not None
+        self.stream.seek(self.start + offset)
+        return self.stream.read(size)
+
+    def stream_digest(self) -> str | None:
+        """sha256 of a seekable stream's content from its start (restores the position)."""
+        if self.stream is None or not self.stream.seekable():
+            return None
+        digest = hashlib.sha256()
+        self.stream.seek(self.start)
+        while chunk := self.stream.read(STREAM_CHUNK_BYTES):
+            digest.update(chunk)
+        self.stream.seek(self.start)
+        return digest.hexdigest()
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The content from the start, in chunks read off the event loop."""
+        if self.data is not None:
+            view = memoryview(self.data)
+            for offset in range(0, len(view), STREAM_CHUNK_BYTES):
+                yield bytes(view[offset : offset + STREAM_CHUNK_BYTES])
+            return
+        if self.stream is not None and not self.stream.seekable():
+            while chunk := await anyio.to_thread.run_sync(self.stream.read, STREAM_CHUNK_BYTES):
+                yield chunk
+            return
+        offset = 0
+        while True:
+            chunk = await anyio.to_thread.run_sync(self._read_at, offset, STREAM_CHUNK_BYTES)
+            if not chunk:
+                break
+            offset += len(chunk)
+            yield chunk
+        if self.size is not None and offset != self.size:
+            raise KieInputError(
+                f"{self.label}: {self.display_name} changed while uploading "
+                f"(expected {self.size} bytes, read {offset})"
+            )
+
+
+def _open_path(path: Path, label: str) -> LocalFile:
+    shown = str(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise KieInputError(f"{label}: file not found: {shown!r}") from None
+    except OSError as exc:
+        raise KieInputError(f"{label}: cannot access {shown!r}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        what = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        raise KieInputError(f"{label}: {shown!r} is {what}")
+    if st.st_size == 0:
+        raise KieInputError(f"{label}: {shown!r} is empty (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise KieInputError(f"{label}: {shown!r} is not readable (permission denied)")
+    local = LocalFile(
+        label=label,
+        display_name=path.name,
+        size=st.st_size,
+        kind=None,
+        path=path.resolve(),
+        mtime_ns=st.st_mtime_ns,
+    )
+    try:
+        local.kind = sniff(local.read_head())
+    except OSError as exc:
+        raise KieInputError(f"{label}: cannot read {shown!r}: {exc.strerror or exc}") from None
+    return local
+
+
+def _open_stream(stream: BinaryIO, label: str) -> LocalFile:
+    name = getattr(stream, "name", None)
+    display = Path(name).name if isinstance(name, str) and name else "stream"
+    if isinstance(stream, io.TextIOBase):
+        raise KieInputError(
+            f"{label}: file object must be opened in binary mode ('rb'), got text mode"
+        )
+    if getattr(stream, "closed", False):
+        raise KieInputError(f"{label}: file object {display!r} is closed")
+    seekable = stream.seekable()
+    size: int | None = None
+    start = 0
+    head = b""
+    if seekable:
+        start = stream.tell()
+        end = stream.seek(0, os.SEEK_END)
+        stream.seek(start)
+        size = end - start
+        if size <= 0:
+            raise KieInputError(
+                f"{label}: {display!r} is empty (0 bytes from its current position)"
+            )
+        head = stream.read(_SNIFF_BYTES)
+        stream.seek(start)
+    return LocalFile(
+        label=label,
+        display_name=display,
+        size=size,
+        kind=sniff(head) if head else None,
+        stream=stream,
+        start=start,
+    )
+
+
+def open_local(file: FileInput, *, label: str = "file") -> LocalFile:
+    """Validate a local input (exists, regular, readable, not empty) and sniff its type."""
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        data = bytes(file)
+        if not data:
+            raise KieInputError(f"{label}: bytes input is empty")
+        return LocalFile(
+            label=label,
+            display_name="bytes",
+            size=len(data),
+            kind=sniff(data[:_SNIFF_BYTES]),
+            data=data,
+        )
+    if isinstance(file, str):
+        if is_url(file):
+            raise KieInputError(
+                f"{label}: {file!r} is a URL, not a local file (use upload_from_url for URLs)"
+            )
+        if not file.strip():
+            raise KieInputError(f"{label}: empty path")
+        return _open_path(Path(file).expanduser(), label)
+    if isinstance(file, os.PathLike):
+        return _open_path(Path(os.fspath(file)).expanduser(), label)
+    if hasattr(file, "read"):
+        return _open_stream(file, label)
+    raise KieInputError(
+        f"{label}: expected a path, bytes or a binary file object, got {type(file).__name__}"
+    )
+
+
+def validate_upload_path(upload_path: str) -> str:
+    if not isinstance(upload_path, str) or not upload_path.strip("/ "):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise KieInputError(f"upload_path: must be a non-empty folder name, got {upload_path!r}")
+    if (
+        upload_path != upload_path.strip("/")
+        or "//" in upload_path
+        or ".." in upload_path.split("/")
+    ):
+        raise KieInputError(
+            f"upload_path: no leading or trailing '/', no empty or '..' parts, got {upload_path!r}"
+        )
+    return upload_path
+
+
+def unique_file_name(hint: str, kind: FileKind | None) -> str:
+    """``<stem>-<12 hex><ext>``: Kie overwrites same-named files (with CDN cache lag), so names
+    must never repeat; the extension follows the sniffed type, not the original name."""
+    base = Path(unquote(hint)).name if hint else ""
+    stem, _, suffix = base.rpartition(".") if "." in base else (base, "", "")
+    stem = _SAFE_STEM.sub("-", stem).strip("-.")[:40] or "upload"
+    ext = (
+        kind.extension
+        if kind is not None
+        else (f".{suffix}" if suffix and len(suffix) <= 5 else "")
+    )
+    return f"{stem}-{uuid.uuid4().hex[:12]}{_SAFE_STEM.sub('', ext)}"
+
+
+def name_from_url(url: str) -> str:
+    return unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def _quote(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "")
+
+
+def multipart_body(
+    local: LocalFile,
+    *,
+    upload_path: str,
+    file_name: str,
+    progress: Progress,
+) -> tuple[AsyncIterator[bytes], dict[str, str]]:
+    """One attempt's body: fields ``uploadPath``, ``fileName`` then ``file``, streamed."""
+    boundary = uuid.uuid4().hex
+    head = (
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="uploadPath"\r\n\r\n{upload_path}\r\n'
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="fileName"\r\n\r\n{file_name}\r\n'
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="file"; filename="{_quote(file_name)}"\r\n'
+        f"Content-Type: {local.mime}\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    if local.size is not None:
+        headers["Content-Length"] = str(len(head) + local.size + len(tail))
+
+    async def body() -> AsyncIterator[bytes]:
+        yield head
+        sent = 0
+        async for chunk in local.chunks():
+            yield chunk
+            sent += len(chunk)
+            await progress.update(sent)
+        yield tail
+        await progress.finish(sent)
+
+    return body(), headers

@@ -1,0 +1,114 @@
+"""``wait_for_task``: poll until a task finishes, with a growing interval and a hard deadline.
+
+Lessons from other SDKs: poll once immediately (no sleep first); the overall deadline is
+separate from per-request timeouts and interrupts a poll in flight; transient errors while
+polling are logged and polled through instead of aborting a wait that may have cost money;
+Kie's ``422 recordInfo is null`` right after creation means "not visible yet".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+
+from ._constants import POLL_INTERVAL_GROWTH, RECORD_NULL_GRACE_S
+from ._errors import (
+    APIConnectionError,
+    APIStatusError,
+    KieInputError,
+    TaskFailedError,
+    TaskTimeoutError,
+    UnprocessableEntityError,
+)
+from ._hooks import call_hook
+from ._logging import logger
+from ._retry import RETRYABLE_CODES
+from .types import Task, TaskState
+
+__all__ = ["OnUpdate", "validate_wait_args", "wait_for_task"]
+
+OnUpdate = Callable[[Task], "Awaitable[None] | None"]
+
+
+def validate_wait_args(
+    timeout: float | None, poll_interval: float, max_poll_interval: float
+) -> None:
+    problems: list[str] = []
+    if timeout is not None and not timeout > 0:
+        problems.append(f"timeout: must be > 0 seconds or None, got {timeout!r}")
+    if not poll_interval > 0:
+        problems.append(f"poll_interval: must be > 0 seconds, got {poll_interval!r}")
+    if not max_poll_interval >= poll_interval:
+        problems.append(
+            f"max_poll_interval: must be >= poll_interval ({poll_interval!r}), got {max_poll_interval!r}"
+        )
+    if problems:
+        raise KieInputError(problems)
+
+
+def _is_record_null(exc: APIStatusError) -> bool:
+    if not isinstance(exc, UnprocessableEntityError):
+        return False
+    return "recordinfo is null" in exc.message.lower()
+
+
+def _transient(exc: Exception) -> bool:
+    if isinstance(exc, APIConnectionError):
+        return True
+    return isinstance(exc, APIStatusError) and exc.effective_code in RETRYABLE_CODES
+
+
+async def wait_for_task(
+    get_task: Callable[[str], Awaitable[Task]],
+    task_id: str,
+    *,
+    timeout: float | None,
+    poll_interval: float,
+    max_poll_interval: float,
+    on_update: OnUpdate | None,
+) -> Task:
+    validate_wait_args(timeout, poll_interval, max_poll_interval)
+    started = anyio.current_time()
+    deadline = None if timeout is None else started + timeout
+    interval = poll_interval
+    last: Task | None = None
+    last_state: Any = None
+
+    while True:
+        remaining = None if deadline is None else deadline - anyio.current_time()
+        if remaining is not None and remaining <= 0:
+            raise TaskTimeoutError(task_id, last, timeout)
+        task: Task | None = None
+        with anyio.move_on_after(remaining):
+            try:
+                task = await get_task(task_id)
+            except APIStatusError as exc:
+                elapsed = anyio.current_time() - started
+                if _is_record_null(exc) and elapsed < RECORD_NULL_GRACE_S:
+                    logger.debug(
+                        "task %s not visible yet (recordInfo is null); polling on", task_id
+                    )
+                elif _transient(exc):
+                    logger.warning("polling task %s: %s; polling on", task_id, exc)
+                else:
+                    raise
+            except APIConnectionError as exc:
+                logger.warning("polling task %s: %s; polling on", task_id, exc)
+        if task is not None:
+            if last is None or task.state != last_state:
+                logger.info("task %s: %s", task_id, task.state)
+                last_state = task.state
+                last = task
+                await call_hook(on_update, task)
+            last = task
+            if task.state == TaskState.SUCCESS:
+                return task
+            if task.state == TaskState.FAIL:
+                raise TaskFailedError(task)
+        remaining = None if deadline is None else deadline - anyio.current_time()
+        if remaining is not None and remaining <= 0:
+            raise TaskTimeoutError(task_id, last, timeout)
+        await anyio.sleep(interval if remaining is None else min(interval, remaining))
+        interval = min(interval * POLL_INTERVAL_GROWTH, max_poll_interval)

@@ -1,0 +1,54 @@
+"""Reuse of uploads within one client: the same content is uploaded once ("single flight").
+
+A batch applying one motion video to 100 images must upload that video once, also when the
+100 ``generate`` calls start at the same moment: the first caller uploads, the others wait for
+its result. A failed or cancelled upload is not cached; a waiter then becomes the uploader.
+Entries are used only while they stay valid for more than an hour (Kie deletes after 3 days).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable
+from datetime import timedelta
+
+import anyio
+
+from ._constants import UPLOAD_REUSE_MIN_VALIDITY_S
+from .types import UploadedFile
+
+__all__ = ["UploadCache"]
+
+_MIN_VALIDITY = timedelta(seconds=UPLOAD_REUSE_MIN_VALIDITY_S)
+
+
+class UploadCache:
+    def __init__(self) -> None:
+        self._entries: dict[Hashable, UploadedFile] = {}
+        self._in_flight: dict[Hashable, anyio.Event] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    async def get_or_upload(
+        self, key: Hashable, upload: Callable[[], Awaitable[UploadedFile]]
+    ) -> tuple[UploadedFile, bool]:
+        """(file, reused). Runs ``upload`` only if no valid entry exists and none is in flight."""
+        while True:
+            entry = self._entries.get(key)
+            if entry is not None:
+                if entry.valid_for() > _MIN_VALIDITY:
+                    return entry, True
+                del self._entries[key]
+            pending = self._in_flight.get(key)
+            if pending is None:
+                break
+            await pending.wait()
+        done = anyio.Event()
+        self._in_flight[key] = done
+        try:
+            uploaded = await upload()
+            self._entries[key] = uploaded
+            return uploaded, False
+        finally:
+            del self._in_flight[key]
+            done.set()

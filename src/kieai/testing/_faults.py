@@ -1,0 +1,159 @@
+"""Injected faults: the next answers of a route become errors, HTML pages, slow answers or
+dropped connections, the way a gateway in front of Kie misbehaves.
+
+Faults act before authentication and validation, like a proxy would. Whether the request
+still reaches Kie's logic (``processed``) is per fault: by default a dropped or delayed request
+*is* processed (a task gets created although the client never hears about it), while an
+error answer means it was not.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._envelopes import default_message, error_envelope, html_page
+from ._http import Response
+
+__all__ = ["ROUTES", "ROUTE_GROUPS", "UPLOAD_ROUTES", "Fault", "FaultBook"]
+
+#: Route names, one per endpoint (``upload`` and ``*`` are groups).
+ROUTES = (
+    "createTask",
+    "recordInfo",
+    "credit",
+    "download-url",
+    "stream-upload",
+    "base64-upload",
+    "url-upload",
+    "files",
+    "results",
+)
+UPLOAD_ROUTES = frozenset({"stream-upload", "base64-upload", "url-upload"})
+ROUTE_GROUPS: dict[str, frozenset[str]] = {"upload": UPLOAD_ROUTES, "*": frozenset(ROUTES)}
+
+@dataclass(eq=False)
+class Fault:
+    """One injected fault (returned by ``fake.inject``). ``hits`` counts the answers it shaped;
+    ``remaining`` is how many are left (None: until ``fake.clear_faults()``)."""
+
+    route: str
+    status: int | None = None
+    code: int | None = None
+    msg: str | None = None
+    html: bool = False
+    retry_after: float | None = None
+    delay: float = 0.0
+    drop: bool = False
+    processed: bool | None = None
+    body: bytes | str | dict[str, Any] | list[Any] | None = None
+    content_type: str | None = None
+    remaining: int | None = 1
+    hits: int = 0
+    _routes: frozenset[str] = field(default=frozenset(), repr=False)
+
+    def __post_init__(self) -> None:
+        if self.route in ROUTE_GROUPS:
+            self._routes = ROUTE_GROUPS[self.route]
+        elif self.route in ROUTES:
+            self._routes = frozenset({self.route})
+        else:
+            names = ", ".join((*ROUTES, *ROUTE_GROUPS))
+            raise ValueError(f"unknown route {self.route!r}; use one of: {names}")
+        if self.remaining is not None and self.remaining < 1:
+            raise ValueError(f"times must be >= 1 or None, got {self.remaining}")
+        if self.delay < 0:
+            raise ValueError(f"delay must be >= 0 seconds, got {self.delay}")
+        if self.status is not None and not 100 <= self.status <= 599:
+            raise ValueError(f"status must be an HTTP status (100-599), got {self.status}")
+        if not (self.has_answer or self.drop or self.delay):
+            raise ValueError("a fault needs one of status, code, html, retry_after, body, delay or drop")
+
+    @property
+    def has_answer(self) -> bool:
+        """True when the fault replaces the answer (as opposed to only delaying or dropping it)."""
+        return bool(
+            self.status is not None
+            or self.code is not None
+            or self.html
+            or self.retry_after is not None
+            or self.body is not None
+        )
+
+    @property
+    def runs_handler(self) -> bool:
+        """Whether the request still reaches the fake's logic (creating a task, storing a file)."""
+        if self.processed is not None:
+            return self.processed
+        return not self.has_answer
+
+    def matches(self, route: str | None) -> bool:
+        return route is not None and route in self._routes
+
+    def answer(self, route: str, *, http_status_errors: bool) -> Response | None:
+        """The replacement answer, or None when the real answer goes out (delayed or dropped)."""
+        if not self.has_answer:
+            return None
+        headers: list[tuple[str, str]] = []
+        if self.retry_after is not None:
+            headers.append(("retry-after", f"{self.retry_after:g}"))
+        if self.html:
+            status = self.status or 502
+            return Response(status, html_page(status), [("content-type", "text/html"), *headers])
+        if self.body is not None:
+            return self._raw_answer(headers)
+        if self.status is None and self.code is None:  # retry_after alone: a rate-limit answer
+            status = 429 if http_status_errors else 200
+            code = 429
+        else:
+            status = self.status if self.status is not None else 200
+            code = self.code if self.code is not None else status
+        payload = error_envelope(code, self.msg or default_message(code), upload=route in UPLOAD_ROUTES)
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        return Response(status, body, [("content-type", "application/json; charset=utf-8"), *headers])
+
+    def _raw_answer(self, headers: list[tuple[str, str]]) -> Response:
+        status = self.status or 200
+        if isinstance(self.body, (dict, list)):
+            body = json.dumps(self.body).encode()
+            content_type = self.content_type or "application/json"
+        else:
+            body = self.body.encode() if isinstance(self.body, str) else (self.body or b"")
+            content_type = self.content_type or "text/plain; charset=utf-8"
+        return Response(status, body, [("content-type", content_type), *headers])
+
+
+class FaultBook:
+    """The injected faults, oldest first; each request consumes at most one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> Fault:
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, route: str | None) -> Fault | None:
+        """The first live fault for ``route``, counted as used."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(route):
+                    fault.hits += 1
+                    if fault.remaining is not None:
+                        fault.remaining -= 1
+                        if fault.remaining == 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+    def pending(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()

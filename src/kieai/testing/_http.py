@@ -1,0 +1,116 @@
+"""Plain HTTP plumbing for the hand-written ASGI app: read a request, send an answer, break
+a connection, and build Kie's JSON envelopes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+
+__all__ = [
+    "ConnectionDropped",
+    "Receive",
+    "Request",
+    "Response",
+    "Scope",
+    "Send",
+    "json_response",
+    "read_request",
+    "send_dropped",
+    "send_response",
+]
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class ConnectionDropped(Exception):  # noqa: N818  (a signal, not an error of the app)
+    """Raised by the app after starting an answer, so the server aborts the connection.
+
+    uvicorn closes the socket (the client sees a broken response); the in-process transport
+    turns it into ``httpx.RemoteProtocolError``.
+    """
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: httpx.Headers
+    body: bytes
+    base_url: str
+    """Where the fake's own file and result URLs point for this request."""
+
+    @property
+    def host(self) -> str:
+        return self.headers.get("host", "")
+
+    def json(self) -> Any:
+        """The body as JSON; raises ``ValueError`` when it is not JSON."""
+        return json.loads(self.body)
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])
+
+
+def json_response(
+    payload: Any, *, status: int = 200, headers: list[tuple[str, str]] | None = None
+) -> Response:
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return Response(
+        status, body, [("content-type", "application/json; charset=utf-8"), *(headers or [])]
+    )
+
+
+async def read_request(scope: Scope, receive: Receive, base_url: str) -> Request:
+    """Read the whole body. Chunks are joined once at the end, so a big upload stays linear."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        if chunk:
+            chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    raw_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
+    query_string: bytes = scope.get("query_string", b"")
+    return Request(
+        method=str(scope["method"]).upper(),
+        path=str(scope["path"]),
+        query=dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)),
+        headers=httpx.Headers(raw_headers),
+        body=b"".join(chunks),
+        base_url=base_url,
+    )
+
+
+async def send_response(send: Send, response: Response, *, head_only: bool = False) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head_only else response.body})
+
+
+async def send_dropped(send: Send) -> None:
+    """Start an answer that promises a body, then break the connection before sending it."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
+        }
+    )
+    raise ConnectionDropped("connection dropped by an injected fault")

@@ -1,0 +1,220 @@
+"""Tasks of the fake: when they change state, how they end, and what ``recordInfo`` says.
+
+A task's whole life is planned when it is created (a list of state transitions on the fake's
+clock), so its state is a pure function of the clock: nothing needs to run in the background
+for a task to progress, and a manual clock makes every test deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._clock import Clock
+
+__all__ = ["Outcome", "Schedule", "TaskRecord", "TaskRequest"]
+
+WAITING = "waiting"
+QUEUING = "queuing"
+GENERATING = "generating"
+SUCCESS = "success"
+FAIL = "fail"
+
+CALLBACK_SUCCESS_MSG = "Playground task completed successfully."
+CALLBACK_FAIL_MSG = "Playground task failed."
+CALLBACK_FAIL_CODE = 501
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How long a task spends in each state before it finishes, in seconds of the fake's clock.
+
+    The default (0.3 s in all) keeps a test against the real clock quick; use
+    ``math.inf`` for ``generating`` to hold tasks until :meth:`FakeKie.finish_task`.
+    """
+
+    waiting: float = 0.05
+    queuing: float = 0.1
+    generating: float = 0.15
+
+    def __post_init__(self) -> None:
+        for name in ("waiting", "queuing", "generating"):
+            value: float = getattr(self, name)
+            if not value >= 0:
+                raise ValueError(f"Schedule.{name} must be >= 0 seconds, got {value!r}")
+
+    @property
+    def total(self) -> float:
+        """Seconds from creation to ``success``/``fail``."""
+        return self.waiting + self.queuing + self.generating
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a task ends. Build one with :meth:`success` or :meth:`failure`.
+
+    ``result_urls`` replaces the fake's own result video URL on success; ``schedule``
+    replaces the fake's schedule for this one task.
+    """
+
+    state: Literal["success", "fail"] = "success"
+    fail_code: str = ""
+    fail_msg: str = ""
+    result_urls: tuple[str, ...] | None = None
+    schedule: Schedule | None = None
+
+    @classmethod
+    def success(
+        cls, *, result_urls: tuple[str, ...] | list[str] | None = None, schedule: Schedule | None = None
+    ) -> Outcome:
+        urls = tuple(result_urls) if result_urls is not None else None
+        return cls(state="success", result_urls=urls, schedule=schedule)
+
+    @classmethod
+    def failure(
+        cls,
+        fail_code: str = "500",
+        fail_msg: str = "Internal server error",
+        *,
+        schedule: Schedule | None = None,
+    ) -> Outcome:
+        return cls(state="fail", fail_code=fail_code, fail_msg=fail_msg, schedule=schedule)
+
+
+@dataclass(frozen=True)
+class TaskRequest:
+    """What an outcome hook sees: the accepted createTask request of a new task."""
+
+    task_id: str
+    model: str
+    input: Mapping[str, Any]
+    callback_url: str | None
+    body: Mapping[str, Any]
+    """The whole createTask JSON body, as sent."""
+
+
+def _epoch_ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
+@dataclass(eq=False)
+class TaskRecord:
+    """One task the fake created. ``state`` and :meth:`record_info` read the fake's clock.
+
+    ``cost`` is the credits charged at creation; ``refunded`` turns true when a failed task's
+    credits went back to the balance.
+    """
+
+    task_id: str
+    model: str
+    body: dict[str, Any]
+    callback_url: str | None
+    created_at: float
+    outcome: Outcome
+    cost: float
+    base_url: str
+    _clock: Clock = field(repr=False)
+    _transitions: tuple[tuple[float, str], ...] = field(default=(), repr=False)
+    refunded: bool = False
+    settled: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self._transitions:
+            self._transitions = self._plan(self.created_at, self.outcome, self._schedule())
+
+    def _schedule(self) -> Schedule:
+        return self.outcome.schedule or Schedule()
+
+    @staticmethod
+    def _plan(start: float, outcome: Outcome, schedule: Schedule) -> tuple[tuple[float, str], ...]:
+        queuing_at = start + schedule.waiting
+        generating_at = queuing_at + schedule.queuing
+        return (
+            (start, WAITING),
+            (queuing_at, QUEUING),
+            (generating_at, GENERATING),
+            (generating_at + schedule.generating, outcome.state),
+        )
+
+    @property
+    def input(self) -> dict[str, Any]:
+        """The request's ``input`` object."""
+        value = self.body.get("input")
+        return value if isinstance(value, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+
+    def _current(self, now: float) -> tuple[float, str]:
+        current = self._transitions[0]
+        for transition in self._transitions:
+            if transition[0] <= now:
+                current = transition
+        return current
+
+    @property
+    def state(self) -> str:
+        """``waiting``, ``queuing``, ``generating``, ``success`` or ``fail`` right now."""
+        return self._current(self._clock.now())[1]
+
+    @property
+    def finishes_at(self) -> float:
+        """Clock time of ``success``/``fail`` (``math.inf`` for a task held forever)."""
+        return self._transitions[-1][0]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finishes_at <= self._clock.now()
+
+    @property
+    def result_urls(self) -> list[str]:
+        """The result URLs once the task succeeded (empty before, and on failure)."""
+        if self.state != SUCCESS:
+            return []
+        if self.outcome.result_urls is not None:
+            return list(self.outcome.result_urls)
+        return [f"{self.base_url}/results/{self.task_id}.mp4"]
+
+    def finish(self, outcome: Outcome | None, now: float) -> None:
+        """End the task at ``now`` (if it has not ended yet), optionally with another outcome."""
+        if self.finishes_at <= now:
+            return
+        if outcome is not None:
+            self.outcome = outcome
+        kept = tuple(t for t in self._transitions[:-1] if t[0] <= now)
+        self._transitions = (*kept, (now, self.outcome.state))
+
+    def record_info(self) -> dict[str, Any]:
+        """The ``data`` object ``recordInfo`` returns for this task right now."""
+        now = self._clock.now()
+        updated_at, state = self._current(now)
+        finished = state in (SUCCESS, FAIL)
+        result_json = (
+            json.dumps({"resultUrls": self.result_urls}, separators=(",", ":"))
+            if state == SUCCESS
+            else ""
+        )
+        return {
+            "taskId": self.task_id,
+            "model": self.model,
+            "state": state,
+            "param": json.dumps(self.body, separators=(",", ":"), ensure_ascii=False),
+            "resultJson": result_json,
+            "failCode": self.outcome.fail_code if state == FAIL else "",
+            "failMsg": self.outcome.fail_msg if state == FAIL else "",
+            "costTime": _epoch_ms(updated_at - self.created_at) if finished else 0,
+            "createTime": _epoch_ms(self.created_at),
+            "updateTime": _epoch_ms(updated_at),
+            "completeTime": _epoch_ms(updated_at) if finished else None,
+        }
+
+    def callback_body(self) -> dict[str, Any]:
+        """What Kie POSTs to ``callBackUrl`` once the task finished."""
+        data = self.record_info()
+        if data["state"] == SUCCESS:
+            return {"code": 200, "msg": CALLBACK_SUCCESS_MSG, "data": data}
+        return {"code": CALLBACK_FAIL_CODE, "msg": CALLBACK_FAIL_MSG, "data": data}
+
+
+def is_finite(seconds: float) -> bool:
+    return not math.isinf(seconds)

@@ -1,0 +1,258 @@
+"""Pydantic models of what Kie returns: tasks, uploaded files and motion-control results.
+
+Kie's payloads are quirky (``param`` and ``resultJson`` are JSON *strings*, times are epoch
+milliseconds, empty fail fields come as ``""`` or ``null``, envelopes vary between ``msg`` and
+``message``). The models absorb that once, here, so the rest of the code and the user see clean
+Python values. All models are frozen and keep unknown fields (``model_extra``), so a field Kie
+adds tomorrow is visible today and never breaks parsing.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import os
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PrivateAttr,
+    WrapValidator,
+    model_validator,
+)
+from pydantic_core import PydanticUseDefault
+
+__all__ = [
+    "UPLOAD_RETENTION",
+    "MotionControlResult",
+    "Task",
+    "TaskState",
+    "UploadedFile",
+]
+
+#: How long Kie keeps uploaded files when its answer does not say (every upload page: 3 days).
+UPLOAD_RETENTION = timedelta(days=3)
+
+
+class TaskState(str, enum.Enum):
+    """The five task states Kie documents. An unknown state is kept as a plain ``str``."""
+
+    WAITING = "waiting"
+    QUEUING = "queuing"
+    GENERATING = "generating"
+    SUCCESS = "success"
+    FAIL = "fail"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _state(value: Any) -> TaskState | str:
+    if isinstance(value, TaskState):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"state must be a string, got {type(value).__name__}")
+    try:
+        return TaskState(value)
+    except ValueError:
+        return value
+
+
+def _json_text(value: Any) -> Any:
+    """Kie sends ``param``/``resultJson`` as JSON strings; tolerate objects, ``""`` and junk."""
+    if isinstance(value, (str, bytes)):
+        if not value.strip():
+            return None
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _param(value: Any) -> dict[str, Any] | None:
+    parsed = _json_text(value)
+    return parsed if isinstance(parsed, dict) else None  # pyright: ignore[reportUnknownVariableType]
+
+
+def _result_urls(value: Any) -> list[str]:
+    parsed = _json_text(value)
+    if isinstance(parsed, dict):
+        urls: Any = parsed.get("resultUrls")  # pyright: ignore[reportUnknownMemberType]
+    else:
+        urls = parsed
+    if isinstance(urls, str):
+        return [urls]
+    if isinstance(urls, list):
+        return [u for u in urls if isinstance(u, str) and u]  # pyright: ignore[reportUnknownVariableType]
+    return []
+
+
+def _blank_to_none(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return str(value) if isinstance(value, (int, float)) else value
+
+
+def _epoch_ms(value: Any) -> Any:
+    """Epoch milliseconds (int, float or digit string) -> aware UTC datetime; 0/""/None -> None."""
+    if value is None or value == "" or value == 0:
+        return None
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value) / 1000.0 if abs(value) > 1e11 else float(value)
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return value
+
+
+def _default_on_none(value: Any, handler: Any) -> Any:
+    if value is None:
+        raise PydanticUseDefault
+    return handler(value)
+
+
+StateField = Annotated[
+    TaskState | str,
+    BeforeValidator(_state),
+    PlainSerializer(lambda s: str(s), return_type=str),
+]
+Timestamp = Annotated[datetime | None, BeforeValidator(_epoch_ms)]
+OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
+
+
+class Task(_Model):
+    """A snapshot of one Kie task, as returned by ``recordInfo`` or delivered in a callback."""
+
+    task_id: str = Field(validation_alias=AliasChoices("taskId", "task_id"))
+    model: str | None = None
+    state: StateField
+    param: Annotated[dict[str, Any] | None, BeforeValidator(_param)] = None
+    """The full original createTask request (``model``, ``callBackUrl``, ``input``), parsed."""
+    result_urls: Annotated[list[str], BeforeValidator(_result_urls)] = Field(
+        default_factory=list[str], validation_alias=AliasChoices("resultJson", "result_urls")
+    )
+    fail_code: OptionalText = Field(
+        default=None, validation_alias=AliasChoices("failCode", "fail_code")
+    )
+    fail_msg: OptionalText = Field(
+        default=None, validation_alias=AliasChoices("failMsg", "fail_msg")
+    )
+    cost_time: Annotated[float | None, WrapValidator(_default_on_none)] = Field(
+        default=None, validation_alias=AliasChoices("costTime", "cost_time")
+    )
+    """As Kie reports it: milliseconds per the task-detail docs, seconds in callback examples."""
+    progress: int | None = None
+    create_time: Timestamp = Field(
+        default=None, validation_alias=AliasChoices("createTime", "create_time")
+    )
+    update_time: Timestamp = Field(
+        default=None, validation_alias=AliasChoices("updateTime", "update_time")
+    )
+    complete_time: Timestamp = Field(
+        default=None, validation_alias=AliasChoices("completeTime", "complete_time")
+    )
+
+    @property
+    def is_finished(self) -> bool:
+        """True once the task reached ``success`` or ``fail``."""
+        return self.state in (TaskState.SUCCESS, TaskState.FAIL)
+
+    @property
+    def is_success(self) -> bool:
+        return self.state == TaskState.SUCCESS
+
+
+class UploadedFile(_Model):
+    """A file stored on Kie's temporary file host (kept 3 days)."""
+
+    url: str
+    """The URL to pass to a model (Kie's ``downloadUrl``, else ``fileUrl`` or ``url``)."""
+    file_name: str | None = Field(
+        default=None, validation_alias=AliasChoices("fileName", "file_name")
+    )
+    file_path: str | None = Field(
+        default=None, validation_alias=AliasChoices("filePath", "file_path")
+    )
+    size: int | None = Field(default=None, validation_alias=AliasChoices("fileSize", "size"))
+    mime_type: str | None = Field(
+        default=None, validation_alias=AliasChoices("mimeType", "mime_type")
+    )
+    uploaded_at: datetime = Field(
+        default_factory=lambda: datetime.now(timezone.utc),
+        validation_alias=AliasChoices("uploadedAt", "uploadTime", "uploaded_at"),
+    )
+    expires_at: datetime = Field(
+        default=None,  # pyright: ignore[reportAssignmentType]  (filled by the validator below)
+        validation_alias=AliasChoices("expiresAt", "expires_at"),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out: dict[str, Any] = dict(data)  # pyright: ignore[reportUnknownArgumentType]
+        if not out.get("url"):
+            for key in ("downloadUrl", "fileUrl"):
+                if out.get(key):
+                    out["url"] = out[key]
+                    break
+        for key in ("uploadedAt", "uploadTime", "uploaded_at", "expiresAt", "expires_at"):
+            if out.get(key) in ("", 0):
+                out.pop(key)
+            elif isinstance(out.get(key), (int, float)):
+                out[key] = _epoch_ms(out[key])
+        return out
+
+    @model_validator(mode="after")
+    def _fill_expiry(self) -> UploadedFile:
+        uploaded = self.uploaded_at
+        if uploaded.tzinfo is None:
+            object.__setattr__(self, "uploaded_at", uploaded.replace(tzinfo=timezone.utc))
+        if self.expires_at is None:  # pyright: ignore[reportUnnecessaryComparison]
+            object.__setattr__(self, "expires_at", self.uploaded_at + UPLOAD_RETENTION)
+        elif self.expires_at.tzinfo is None:
+            object.__setattr__(self, "expires_at", self.expires_at.replace(tzinfo=timezone.utc))
+        return self
+
+    def valid_for(self, now: datetime | None = None) -> timedelta:
+        """How long the URL stays valid from ``now`` (negative once expired)."""
+        return self.expires_at - (now or datetime.now(timezone.utc))
+
+
+Downloader = Callable[[str, "str | os.PathLike[str]"], Awaitable[Path]]
+
+
+class MotionControlResult(_Model):
+    """The outcome of a successful motion-control task."""
+
+    task_id: str
+    task: Task
+    video_urls: list[str]
+    _downloader: Downloader | None = PrivateAttr(default=None)
+
+    @property
+    def video_url(self) -> str:
+        """The first (for motion control: the only) result video URL."""
+        return self.video_urls[0]
+
+    async def download(self, dest: str | os.PathLike[str] = ".") -> Path:
+        """Download the video; the same as ``client.download(result.video_url, dest)``."""
+        if self._downloader is None:
+            raise RuntimeError(
+                "this MotionControlResult is not bound to a client; use client.download(result.video_url, dest)"
+            )
+        return await self._downloader(self.video_url, dest)
