@@ -160,17 +160,16 @@ def test_parse_keeps_unknown_state_as_string() -> None:
     assert parse_callback(callback(state="archived")).state == "archived"
 
 
-@pytest.mark.parametrize(
-    "convert",
-    [
-        lambda b: b,
-        lambda b: b.decode(),
-        bytearray,
-        memoryview,
-        json.loads,
-    ],
-    ids=["bytes", "str", "bytearray", "memoryview", "mapping"],
-)
+BODY_FORMS: dict[str, Callable[[bytes], Any]] = {
+    "bytes": lambda b: b,
+    "str": lambda b: b.decode(),
+    "bytearray": bytearray,
+    "memoryview": memoryview,
+    "mapping": json.loads,
+}
+
+
+@pytest.mark.parametrize("convert", BODY_FORMS.values(), ids=BODY_FORMS.keys())
 def test_parse_accepts_raw_text_and_parsed_bodies(convert: Callable[[bytes], Any]) -> None:
     assert parse_callback(convert(callback("abc"))).task_id == "abc"
 
@@ -205,6 +204,11 @@ def test_parse_tolerates_trailing_commas() -> None:
 def test_parse_leaves_commas_inside_strings_alone() -> None:
     body = '{"data": {"taskId": "t", "state": "fail", "failMsg": "a,} \\",]",}}'
     assert parse_callback(body).fail_msg == 'a,} ",]'
+
+
+def test_parse_reports_the_original_error_when_commas_were_not_the_only_problem() -> None:
+    message = malformed_message('{"data": {"taskId": "t",}, oops}')
+    assert "Expecting property name enclosed in double quotes at line 1 column 25" in message
 
 
 def test_parse_reads_task_id_from_top_level_when_data_has_none() -> None:
@@ -350,6 +354,11 @@ def test_verify_reads_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> N
     assert verify_callback(callback(), signed(), now=TS).task_id == "task-1"
 
 
+def test_verify_strips_whitespace_around_environment_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIE_WEBHOOK_HMAC_KEY", f" {KEY}\n")
+    assert verify_callback(callback(), signed(), now=TS).task_id == "task-1"
+
+
 def test_verify_key_argument_overrides_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KIE_WEBHOOK_HMAC_KEY", "other-key")
     assert verify_callback(callback(), signed(), KEY, now=TS).task_id == "task-1"
@@ -363,27 +372,19 @@ def test_verify_uses_current_time_by_default() -> None:
     assert verify_callback(callback(), sign_callback("task-1", KEY), KEY).task_id == "task-1"
 
 
-@pytest.mark.parametrize(
-    "to_headers",
-    [
-        lambda h: {k.lower(): v for k, v in h.items()},
-        lambda h: {k.upper(): v for k, v in h.items()},
-        httpx.Headers,
-        lambda h: list(h.items()),
-        lambda h: [(k.lower().encode(), v.encode()) for k, v in h.items()],
-        StarletteHeaders,
-        lambda h: {k: v + " " for k, v in h.items()},
-    ],
-    ids=[
-        "lowercase-dict",
-        "uppercase-dict",
-        "httpx",
-        "str-pairs",
-        "asgi-bytes-pairs",
-        "starlette",
-        "padded",
-    ],
-)
+HEADER_FORMS: dict[str, Callable[[dict[str, str]], Any]] = {
+    "lowercase-dict": lambda h: {k.lower(): v for k, v in h.items()},
+    "uppercase-dict": lambda h: {k.upper(): v for k, v in h.items()},
+    "httpx": httpx.Headers,
+    "str-pairs": lambda h: list(h.items()),
+    "asgi-bytes-pairs": lambda h: [(k.lower().encode(), v.encode()) for k, v in h.items()],
+    "starlette": lambda h: StarletteHeaders(h),
+    "padded": lambda h: {k: f" {v} " for k, v in h.items()},
+    "among-others": lambda h: {"Content-Type": "application/json", "User-Agent": "kie", **h},
+}
+
+
+@pytest.mark.parametrize("to_headers", HEADER_FORMS.values(), ids=HEADER_FORMS.keys())
 def test_verify_finds_headers_in_any_container_and_case(
     to_headers: Callable[[dict[str, str]], Any],
 ) -> None:

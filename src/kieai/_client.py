@@ -8,6 +8,7 @@ which retry policy, which pacer, and how to read the ``data`` of the answer.
 from __future__ import annotations
 
 import functools
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,13 +96,28 @@ def _check_rate(value: Rate | None, name: str, problems: list[str]) -> RateLimit
     except (TypeError, ValueError):
         problems.append(f"{name}: must be (count, seconds) or None, got {value!r}")
         return None
-    if not isinstance(count, int) or isinstance(count, bool) or count < 1 or not float(period) > 0:  # pyright: ignore[reportUnnecessaryIsInstance]
+    if (
+        not isinstance(count, int)  # pyright: ignore[reportUnnecessaryIsInstance]
+        or isinstance(count, bool)
+        or count < 1
+        or not _is_number(period)
+        or not period > 0
+        or period == float("inf")
+    ):
         problems.append(f"{name}: count must be an int >= 1 and seconds > 0, got {value!r}")
         return None
     return RateLimiter(count, float(period))
 
 
+def _is_number(value: object) -> bool:
+    """A real number of seconds (``"5"`` or ``True`` would compare or convert surprisingly)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _check_base_url(value: str, name: str, problems: list[str]) -> str:
+    if not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+        problems.append(f"{name}: must be an http(s) URL string, got {value!r}")
+        return ""
     url = value.strip().rstrip("/")
     if not url.lower().startswith(("http://", "https://")):
         problems.append(f"{name}: must start with http:// or https://, got {value!r}")
@@ -150,11 +166,13 @@ class KieClient:
         )
         if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:  # pyright: ignore[reportUnnecessaryIsInstance]
             problems.append(f"max_retries: must be an int >= 0, got {max_retries!r}")
-        if not initial_retry_delay >= 0:
+        if not _is_number(initial_retry_delay) or not initial_retry_delay >= 0:
             problems.append(
                 f"initial_retry_delay: must be >= 0 seconds, got {initial_retry_delay!r}"
             )
-        if not max_retry_delay >= initial_retry_delay:
+        if not _is_number(max_retry_delay) or not max_retry_delay >= (
+            initial_retry_delay if _is_number(initial_retry_delay) else 0
+        ):
             problems.append(
                 f"max_retry_delay: must be >= initial_retry_delay ({initial_retry_delay!r}), "
                 f"got {max_retry_delay!r}"
@@ -247,7 +265,16 @@ class KieClient:
         payload["input"] = input
 
         async def handle(response: httpx.Response) -> str:
-            envelope = parse_envelope(response)
+            try:
+                envelope = parse_envelope(response)
+            except APIResponseValidationError as exc:
+                # A 2xx that is not JSON (a proxy's page, a cut body): the task may exist.
+                raise TaskCreationUncertainError(
+                    f"createTask answered HTTP {response.status_code} but not with Kie's JSON "
+                    f"({exc.message}); the task may exist. It was not resent.",
+                    request=response.request,
+                    cause=exc,
+                ) from exc
             data = envelope.get("data")
             task_id = data.get("taskId") if isinstance(data, dict) else None  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
             if isinstance(task_id, str) and task_id.strip():
@@ -328,8 +355,11 @@ class KieClient:
             try:
                 if isinstance(data, bool):
                     raise ValueError
-                return float(data)
-            except (TypeError, ValueError):
+                credits = float(data)
+                if not math.isfinite(credits):  # "nan", "inf", 1e999: not a balance
+                    raise ValueError
+                return credits
+            except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float
                 raise APIResponseValidationError(
                     f"{describe_request(response.request)}: expected a number as data, got {data!r}",
                     response=response,
@@ -430,14 +460,25 @@ class KieClient:
 
 
 def _check_file_name(name: str) -> None:
-    if not name or "/" in name or "\\" in name or name in (".", "..") or len(name) > 255:
-        raise KieInputError(f"file_name: must be a plain file name (no '/'), got {name!r}")
+    if (
+        not isinstance(name, str)  # pyright: ignore[reportUnnecessaryIsInstance]
+        or not name.strip()
+        or "/" in name
+        or "\\" in name
+        or name in (".", "..")
+        or len(name) > 255
+        or any(ord(c) < 32 or ord(c) == 127 for c in name)  # would break the multipart body
+    ):
+        raise KieInputError(
+            "file_name: must be a plain file name (no '/', '\\' or control characters, "
+            f"at most 255 characters), got {name!r}"
+        )
 
 
 async def _uploaded_file(response: httpx.Response) -> UploadedFile:
     data = require_field(parse_envelope(response), response, "the uploaded file")
     try:
-        return UploadedFile.model_validate(data)
+        uploaded = UploadedFile.model_validate(data)
     except pydantic.ValidationError as exc:
         raise APIResponseValidationError(
             f"{describe_request(response.request)}: the upload answer does not match Kie's "
@@ -445,3 +486,11 @@ async def _uploaded_file(response: httpx.Response) -> UploadedFile:
             response=response,
             body=data,
         ) from None
+    if not is_url(uploaded.url):  # "" or a relative path would be passed on to createTask
+        raise APIResponseValidationError(
+            f"{describe_request(response.request)}: the upload answer's URL is not an http(s) "
+            f"URL: {uploaded.url!r}",
+            response=response,
+            body=data,
+        )
+    return uploaded

@@ -27,6 +27,7 @@ __all__ = [
     "InternalServerError",
     "KieError",
     "KieInputError",
+    "MalformedCallbackError",
     "NotFoundError",
     "RateLimitError",
     "ServiceUnavailableError",
@@ -194,6 +195,12 @@ class APIResponseValidationError(APIError):
             message, request=response.request if response is not None else request, body=body
         )
         self.response = response
+
+
+class MalformedCallbackError(APIResponseValidationError):
+    """A callback body is not the JSON shape Kie documents: not JSON, not an object, no ``data``
+    object, or ``data`` without a task id or state. (A web app answers these with 400, while a
+    :class:`WebhookVerificationError` deserves 401.)"""
 
 
 class TaskCreationUncertainError(KieError):

@@ -40,6 +40,7 @@ FileInput = str | os.PathLike[str] | bytes | BinaryIO
 
 _SNIFF_BYTES = 4096
 _SAFE_STEM = re.compile(r"[^A-Za-z0-9._-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def is_url(value: object) -> bool:
@@ -113,18 +114,24 @@ class LocalFile:
             while chunk := await anyio.to_thread.run_sync(self.stream.read, STREAM_CHUNK_BYTES):
                 yield chunk
             return
+        # Never read past the size measured (and sent as Content-Length) up front: a file that
+        # grows mid-upload would otherwise overrun the declared length, which h11 reports as a
+        # protocol error that looks transient and gets retried. The last read asks for one
+        # byte more, so growth shows without an extra stat.
+        assert self.size is not None
         offset = 0
-        while True:
-            chunk = await anyio.to_thread.run_sync(self._read_at, offset, STREAM_CHUNK_BYTES)
-            if not chunk:
-                break
-            offset += len(chunk)
+        while offset < self.size:
+            want = min(STREAM_CHUNK_BYTES, self.size - offset)
+            last = offset + want == self.size
+            chunk = await anyio.to_thread.run_sync(self._read_at, offset, want + (1 if last else 0))
+            if len(chunk) != want:
+                got = offset + len(chunk) if len(chunk) < want else f"more than {self.size}"
+                raise KieInputError(
+                    f"{self.label}: {self.display_name!r} changed while uploading "
+                    f"(was {self.size} bytes, now {got})"
+                )
+            offset += want
             yield chunk
-        if self.size is not None and offset != self.size:
-            raise KieInputError(
-                f"{self.label}: {self.display_name} changed while uploading "
-                f"(expected {self.size} bytes, read {offset})"
-            )
 
 
 def _open_path(path: Path, label: str) -> LocalFile:
@@ -166,11 +173,23 @@ def _open_stream(stream: BinaryIO, label: str) -> LocalFile:
         )
     if getattr(stream, "closed", False):
         raise KieInputError(f"{label}: file object {display!r} is closed")
+    if isinstance(stream, io.IOBase) and not stream.readable():
+        raise KieInputError(
+            f"{label}: file object {display!r} is not readable (opened for writing only)"
+        )
     seekable = stream.seekable()
     size: int | None = None
     start = 0
     head = b""
-    if seekable:
+    if not seekable:
+        # A pipe or socket: sniff what is already buffered without consuming it, if we can.
+        peek = getattr(stream, "peek", None)
+        if callable(peek):
+            peeked = peek(_SNIFF_BYTES)
+            head = peeked if isinstance(peeked, bytes) else b""
+            if not head:  # a blocking peek returns b"" only at end of stream
+                raise KieInputError(f"{label}: {display!r} is empty (nothing left to read)")
+    else:
         start = stream.tell()
         end = stream.seek(0, os.SEEK_END)
         stream.seek(start)
@@ -222,30 +241,36 @@ def open_local(file: FileInput, *, label: str = "file") -> LocalFile:
 
 
 def validate_upload_path(upload_path: str) -> str:
+    """Kie's ``uploadPath`` rule (a folder such as ``images/user-uploads``: no leading or
+    trailing ``/``), plus what would break the multipart body or escape the folder."""
     if not isinstance(upload_path, str) or not upload_path.strip("/ "):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise KieInputError(f"upload_path: must be a non-empty folder name, got {upload_path!r}")
-    if (
-        upload_path != upload_path.strip("/")
-        or "//" in upload_path
-        or ".." in upload_path.split("/")
-    ):
+    parts = upload_path.split("/")
+    if upload_path != upload_path.strip("/") or any(p in ("", ".", "..") for p in parts):
         raise KieInputError(
-            f"upload_path: no leading or trailing '/', no empty or '..' parts, got {upload_path!r}"
+            "upload_path: no leading or trailing '/', no empty, '.' or '..' parts, "
+            f"got {upload_path!r}"
+        )
+    if _CONTROL.search(upload_path) or "\\" in upload_path:
+        raise KieInputError(
+            f"upload_path: no control characters or backslashes, got {upload_path!r}"
         )
     return upload_path
 
 
 def unique_file_name(hint: str, kind: FileKind | None) -> str:
     """``<stem>-<12 hex><ext>``: Kie overwrites same-named files (with CDN cache lag), so names
-    must never repeat; the extension follows the sniffed type, not the original name."""
+    must never repeat; the extension follows the sniffed type, not the original name (a
+    ``.jpg`` that is a PNG is named ``.png``). Text is the exception: sniffing cannot tell
+    CSV from JSON, so a text file keeps its own extension when it has one."""
     base = Path(unquote(hint)).name if hint else ""
     stem, _, suffix = base.rpartition(".") if "." in base else (base, "", "")
     stem = _SAFE_STEM.sub("-", stem).strip("-.")[:40] or "upload"
-    ext = (
-        kind.extension
-        if kind is not None
-        else (f".{suffix}" if suffix and len(suffix) <= 5 else "")
-    )
+    own = f".{suffix}" if suffix and len(suffix) <= 5 else ""
+    if kind is not None and not (own and kind.mime.startswith("text/")):
+        ext = kind.extension
+    else:
+        ext = own
     return f"{stem}-{uuid.uuid4().hex[:12]}{_SAFE_STEM.sub('', ext)}"
 
 

@@ -41,5 +41,11 @@ class Progress:
     async def finish(self, sent: int) -> None:
         """The final ``(total, total)`` call (for unknown totals: ``(sent, sent)``)."""
         if self.total is None:
+            # The last update said (sent, None); now that the length is known, say it, even
+            # though ``sent`` did not move.
             self.total = sent
+            if self._hook is not None and sent >= self._reported:
+                self._reported = sent
+                await call_hook(self._hook, sent, sent)
+            return
         await self.update(self.total)

@@ -40,7 +40,10 @@ def _json_code(envelope: dict[str, Any]) -> int | None:
     if isinstance(code, int):
         return code
     if isinstance(code, str) and code.strip().isdigit():
-        return int(code.strip())
+        try:
+            return int(code.strip())
+        except ValueError:  # "²" passes isdigit(); over 4300 digits trips int()'s limit
+            return None
     return None
 
 
@@ -59,7 +62,7 @@ def _decode(response: httpx.Response) -> tuple[Any, bool]:
         return None, False
     try:
         return json.loads(content), True
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[...]]]]
         return response.text, False
 
 

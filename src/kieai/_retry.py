@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import random
 import time
+from datetime import timezone
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -66,13 +67,16 @@ def should_retry(exc: BaseException, policy: RetryPolicy) -> bool:
 
 def parse_retry_after(headers: httpx.Headers, *, now: float | None = None) -> float | None:
     """The server's wait hint in seconds: ``retry-after-ms``, ``Retry-After`` as seconds or as an
-    HTTP date. Capped at 60 s; negative, unparseable or absent -> None."""
+    HTTP date. Capped at 60 s; a date in the past means 0; negative, NaN, unparseable or absent
+    -> None (the caller falls back to its own backoff)."""
     value: float | None = None
     ms = headers.get("retry-after-ms")
     if ms is not None:
         try:
             value = float(ms) / 1000.0
         except ValueError:
+            value = None
+        if value is not None and not value >= 0:  # NaN or negative: ignore, try Retry-After
             value = None
     if value is None:
         raw = headers.get("retry-after")
@@ -86,11 +90,11 @@ def parse_retry_after(headers: httpx.Headers, *, now: float | None = None) -> fl
                 when = parsedate_to_datetime(raw)
             except (TypeError, ValueError, IndexError):
                 return None
-            value = when.timestamp() - (time.time() if now is None else now)
-    if value != value:  # NaN
+            if when.tzinfo is None:  # "-0000" zone: UTC, not the local time .timestamp() assumes
+                when = when.replace(tzinfo=timezone.utc)
+            value = max(0.0, when.timestamp() - (time.time() if now is None else now))
+    if not value >= 0:  # NaN or a negative number of seconds: garbage
         return None
-    if value < 0:  # a date in the past: go now
-        return 0.0
     return min(value, MAX_RETRY_AFTER_S)
 
 

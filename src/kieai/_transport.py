@@ -43,7 +43,7 @@ ResponseHandler = Callable[[httpx.Response], Awaitable[Any]]
 USER_AGENT = f"kieai-python/{__version__}"
 
 
-def _connection_error(exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
+def _connection_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
     where = describe_request(request)
     if isinstance(exc, httpx.TimeoutException):
         kind = type(exc).__name__
@@ -194,7 +194,7 @@ class Transport:
             response = await self.http_client.send(
                 request, stream=True, follow_redirects=follow_redirects
             )
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:  # TransportError, DecodingError, TooManyRedirects
             error = _connection_error(exc, request)
             if policy is RetryPolicy.CREATE and not request_never_sent(exc):
                 raise TaskCreationUncertainError(
@@ -209,7 +209,7 @@ class Transport:
             if not stream:
                 try:
                     await response.aread()
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:  # incl. DecodingError (garbled gzip)
                     if policy is RetryPolicy.CREATE:
                         raise TaskCreationUncertainError(
                             "createTask was sent but its answer broke off "
@@ -227,7 +227,7 @@ class Transport:
             except APIStatusError as exc:
                 logger.debug("Error answer: %s", exc)
                 raise
-            except httpx.TransportError as exc:  # while streaming a body inside handle()
+            except httpx.RequestError as exc:  # while streaming a body inside handle()
                 raise _connection_error(exc, request) from exc
         finally:
             # Shielded: a cancelled caller must still hand the connection back to the pool.

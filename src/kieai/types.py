@@ -73,7 +73,7 @@ def _json_text(value: Any) -> Any:
             return None
         try:
             return json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     return value
 
@@ -85,10 +85,9 @@ def _param(value: Any) -> dict[str, Any] | None:
 
 def _result_urls(value: Any) -> list[str]:
     parsed = _json_text(value)
+    urls: Any = parsed
     if isinstance(parsed, dict):
-        urls: Any = parsed.get("resultUrls")  # pyright: ignore[reportUnknownMemberType]
-    else:
-        urls = parsed
+        urls = parsed.get("resultUrls")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
     if isinstance(urls, str):
         return [urls]
     if isinstance(urls, list):
@@ -110,7 +109,11 @@ def _epoch_ms(value: Any) -> Any:
         value = int(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = float(value) / 1000.0 if abs(value) > 1e11 else float(value)
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            # Out of datetime's range: pydantic only turns ValueError into a validation error.
+            raise ValueError(f"timestamp out of range: {value!r}") from None
     return value
 
 

@@ -1,5 +1,4 @@
-"""Kie's task callbacks (webhooks): turn the POST body into a :class:`~kieai.types.Task` and
-check Kie's HMAC signature.
+"""Kie's task callbacks (webhooks): turn the POST body into a ``Task``; check Kie's signature.
 
 When a task created with ``callback_url`` finishes, Kie POSTs the same envelope ``recordInfo``
 returns (``{"code": 200|501, "msg": ..., "data": {...task...}}``) to that URL. If a
@@ -32,7 +31,12 @@ from typing import Any, NoReturn, TypeAlias, cast
 from pydantic import ValidationError
 
 from ._constants import WEBHOOK_HMAC_KEY_ENV
-from ._errors import APIResponseValidationError, KieError, KieInputError, WebhookVerificationError
+from ._errors import (
+    KieError,
+    KieInputError,
+    MalformedCallbackError,
+    WebhookVerificationError,
+)
 from ._logging import logger, register_secret
 from .types import Task, TaskState
 
@@ -72,20 +76,14 @@ _EXCERPT_CHARS = 60
 _REDACTED = "[REDACTED]"
 
 
-class MalformedCallbackError(APIResponseValidationError):
-    """A callback body is not the JSON shape Kie documents: not JSON, not an object, no ``data``
-    object, or ``data`` without a task id or state. (A web app answers these with 400, while a
-    :class:`~kieai.WebhookVerificationError` deserves 401.)"""
-
-
 def parse_callback(body: CallbackBody) -> Task:
-    """Parse a callback body into a :class:`~kieai.types.Task`, without checking any signature.
+    """Parse a callback body into a ``Task``, without checking any signature.
 
     Accepts the raw body (``bytes``/``str``) or an already-parsed mapping. The task is read from
     ``data``; its id from ``data.task_id``, ``data.taskId`` or the top-level ``taskId`` (they
     must agree when several are present). Kie's own doc examples have trailing commas, which
     are tolerated. The envelope ``code`` (200/501) is ignored: ``data.state`` says how the task
-    ended. Raises :class:`MalformedCallbackError` for anything else.
+    ended. Raises ``MalformedCallbackError`` for anything else.
     """
     envelope, data, task_id = _load(body)
     return _build_task(envelope, data, task_id)
@@ -105,10 +103,10 @@ def verify_callback(
     ``tolerance`` is how many seconds the ``X-Webhook-Timestamp`` may differ from ``now``
     (default: the current time) in either direction; ``None`` turns the replay window off.
 
-    Raises :class:`~kieai.WebhookVerificationError` when the key is missing, a header is
-    missing or malformed, the timestamp is outside the window or the signature does not
-    match; :class:`MalformedCallbackError` when the body cannot be read (see
-    :func:`parse_callback`). No error message contains the key.
+    Raises ``WebhookVerificationError`` when the key is missing, a header is missing or
+    malformed, the timestamp is outside the window or the signature does not match;
+    ``MalformedCallbackError`` when the body cannot be read (see ``parse_callback``). No error
+    message contains the key.
 
     The signature does not cover the body: confirm the state with ``client.get_task``.
     """
@@ -129,7 +127,7 @@ def sign_callback(
     """The two headers Kie would send with a callback for ``task_id``.
 
     For tests of your own receiver (and for the fake server): pass the result as the request
-    headers and :func:`verify_callback` accepts it. ``timestamp`` defaults to now.
+    headers and ``verify_callback`` accepts it. ``timestamp`` defaults to now.
     """
     if not isinstance(task_id, str) or not task_id.strip():  # pyright: ignore[reportUnnecessaryIsInstance]  (untyped callers)
         raise KieInputError(f"task_id: must be a non-empty string, got {_excerpt(task_id)}")
@@ -174,7 +172,8 @@ def _verify(
 
 def _resolve_key(hmac_key: str | bytes | None) -> str | bytes:
     if hmac_key is None:
-        key = os.environ.get(WEBHOOK_HMAC_KEY_ENV, "")
+        # Stripped like KIE_API_KEY: a newline pasted into an env file is never part of a key.
+        key = os.environ.get(WEBHOOK_HMAC_KEY_ENV, "").strip()
         if not key:
             raise _rejected(
                 f"no HMAC key: pass hmac_key= or set {WEBHOOK_HMAC_KEY_ENV} to the "
@@ -312,10 +311,7 @@ def _key_texts(key: str | bytes) -> list[str]:
 
 def _load(body: CallbackBody) -> tuple[dict[str, Any], dict[str, Any], str]:
     """The envelope, its ``data`` object and the task id: what both public functions need."""
-    value: object = body
-    if not isinstance(body, (Mapping, list, int, float)) and body is not None:
-        # Raw text; other JSON values (a framework's ``await request.json()``) fail below.
-        value = _decode_json(body)
+    value = _as_json(body)
     if not isinstance(value, Mapping):
         raise _malformed(f"callback body is a JSON {_json_kind(value)}, expected an object", value)
     envelope: dict[str, Any] = dict(cast("Mapping[str, Any]", value))
@@ -338,20 +334,31 @@ def _load(body: CallbackBody) -> tuple[dict[str, Any], dict[str, Any], str]:
     return envelope, data, _task_id(envelope, data)
 
 
-def _decode_json(body: object) -> object:
-    if isinstance(body, (bytes, bytearray, memoryview)):
+def _as_json(body: object) -> object:
+    if isinstance(body, (str, bytes, bytearray, memoryview)):
+        return _decode_json(cast("str | bytes", body))
+    if not _is_json_value(body):
+        raise TypeError(
+            "body must be the raw request body (bytes or str) or an already-parsed mapping, "
+            f"got {type(body).__name__}; in Starlette/FastAPI use `await request.body()`"
+        )
+    # A framework's ``await request.json()`` may hold any JSON value; non-objects fail later.
+    return body
+
+
+def _is_json_value(value: object) -> bool:
+    return value is None or isinstance(value, (Mapping, list, int, float))
+
+
+def _decode_json(body: str | bytes) -> object:
+    if not isinstance(body, str):
         try:
-            text = bytes(cast("bytes", body)).decode("utf-8-sig")
+            text = bytes(body).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             problem = f"callback body is not UTF-8 text (bad byte at offset {exc.start})"
         else:
             return _decode_json(text)
         raise _malformed(problem)
-    if not isinstance(body, str):
-        raise TypeError(
-            "body must be the raw request body (bytes or str) or an already-parsed mapping, "
-            f"got {type(body).__name__}; in Starlette/FastAPI use `await request.body()`"
-        )
     text = body.removeprefix("\ufeff")
     if not text.strip():
         raise _malformed("callback body is empty")
@@ -419,7 +426,6 @@ def _build_task(envelope: dict[str, Any], data: dict[str, Any], task_id: str) ->
         raise _malformed(f"callback data for task {_excerpt(task_id)} has no 'state'", envelope)
     fields = {k: v for k, v in data.items() if k not in ("task_id", "taskId")}
     fields["taskId"] = task_id
-    problem: str | None = None
     try:
         task = Task.model_validate(fields)
     except ValidationError as exc:
@@ -427,9 +433,6 @@ def _build_task(envelope: dict[str, Any], data: dict[str, Any], task_id: str) ->
             f"data.{'.'.join(str(part) for part in err['loc'])}: {err['msg']}"
             for err in exc.errors(include_url=False, include_context=False, include_input=False)
         )
-    except (ValueError, TypeError, OverflowError, OSError, RecursionError) as exc:
-        # A validator that let a non-ValueError escape, e.g. an epoch far outside datetime range.
-        problem = f"{type(exc).__name__}: {exc}"
     else:
         _note_disagreement(envelope, task)
         return task

@@ -10,7 +10,7 @@ reads of a box or element walk into a few system calls.
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 __all__ = [
     "DEFAULT_READAHEAD_BYTES",
@@ -113,7 +113,7 @@ class Source:
             self.bytes_read += length
             return self._data[offset : offset + length]
         start = offset - self._window_start
-        if 0 <= start and start + length <= len(self._window):
+        if start >= 0 and start + length <= len(self._window):
             return self._window[start : start + length]
         want = max(length, min(self.readahead_bytes, self.size - offset))
         self._window = self._read_file(offset, want)
@@ -135,7 +135,8 @@ class Source:
         chunks: list[bytes] = []
         got = 0
         while got < length:
-            chunk: object = fileobj.read(length - got)
+            # A text-mode or odd file object may hand back str: check, do not trust the type.
+            chunk = cast(object, fileobj.read(length - got))
             if not isinstance(chunk, bytes):
                 raise MediaError("file object did not return bytes (is it open in binary mode?)")
             if not chunk:

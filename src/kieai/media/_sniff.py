@@ -190,9 +190,8 @@ def _sniff_ebml(head: bytes) -> FileKind | None:
 
 def _sniff_weak(head: bytes) -> FileKind | None:
     """Magic numbers of two or four bytes, confirmed by a second field so text never matches."""
-    if head[:2] == b"BM" and len(head) >= 18:
-        if int.from_bytes(head[14:18], "little") in _BMP_DIB_HEADER_SIZES:
-            return BMP
+    if head[:2] == b"BM" and int.from_bytes(head[14:18], "little") in _BMP_DIB_HEADER_SIZES:
+        return BMP
     if head[:4] == b"\x00\x00\x01\x00" and len(head) >= 6 and head[4] | head[5]:
         return ICO
     if len(head) >= 8 and head[4:8] in _QUICKTIME_FIRST_ATOMS:

@@ -34,6 +34,7 @@ ROUTES = (
 UPLOAD_ROUTES = frozenset({"stream-upload", "base64-upload", "url-upload"})
 ROUTE_GROUPS: dict[str, frozenset[str]] = {"upload": UPLOAD_ROUTES, "*": frozenset(ROUTES)}
 
+
 @dataclass(eq=False)
 class Fault:
     """One injected fault (returned by ``fake.inject``). ``hits`` counts the answers it shaped;
@@ -69,7 +70,14 @@ class Fault:
         if self.status is not None and not 100 <= self.status <= 599:
             raise ValueError(f"status must be an HTTP status (100-599), got {self.status}")
         if not (self.has_answer or self.drop or self.delay):
-            raise ValueError("a fault needs one of status, code, html, retry_after, body, delay or drop")
+            raise ValueError(
+                "a fault needs one of status, code, html, retry_after, body, delay or drop"
+            )
+        if self.processed is False and not (self.has_answer or self.drop):
+            raise ValueError(
+                "a delay-only fault with processed=False has no answer to send; "
+                "add status/code/html/body or drop=True"
+            )
 
     @property
     def has_answer(self) -> bool:
@@ -92,10 +100,8 @@ class Fault:
     def matches(self, route: str | None) -> bool:
         return route is not None and route in self._routes
 
-    def answer(self, route: str, *, http_status_errors: bool) -> Response | None:
-        """The replacement answer, or None when the real answer goes out (delayed or dropped)."""
-        if not self.has_answer:
-            return None
+    def answer(self, route: str, *, http_status_errors: bool) -> Response:
+        """The replacement answer (only for faults that :attr:`has_answer`)."""
         headers: list[tuple[str, str]] = []
         if self.retry_after is not None:
             headers.append(("retry-after", f"{self.retry_after:g}"))
@@ -110,9 +116,13 @@ class Fault:
         else:
             status = self.status if self.status is not None else 200
             code = self.code if self.code is not None else status
-        payload = error_envelope(code, self.msg or default_message(code), upload=route in UPLOAD_ROUTES)
+        payload = error_envelope(
+            code, self.msg or default_message(code), upload=route in UPLOAD_ROUTES
+        )
         body = json.dumps(payload, separators=(",", ":")).encode()
-        return Response(status, body, [("content-type", "application/json; charset=utf-8"), *headers])
+        return Response(
+            status, body, [("content-type", "application/json; charset=utf-8"), *headers]
+        )
 
     def _raw_answer(self, headers: list[tuple[str, str]]) -> Response:
         status = self.status or 200

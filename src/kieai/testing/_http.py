@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 import httpx
 
 __all__ = [
+    "READ_TIMEOUT",
     "ConnectionDropped",
+    "ReadTimedOut",
     "Receive",
     "Request",
     "Response",
@@ -30,7 +33,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
-class ConnectionDropped(Exception):  # noqa: N818  (a signal, not an error of the app)
+class ConnectionDropped(Exception):
     """Raised by the app after starting an answer, so the server aborts the connection.
 
     uvicorn closes the socket (the client sees a broken response); the in-process transport
@@ -55,6 +58,14 @@ class Request:
     def json(self) -> Any:
         """The body as JSON; raises ``ValueError`` when it is not JSON."""
         return json.loads(self.body)
+
+    def json_object(self) -> dict[str, Any] | None:
+        """The body as a JSON object, or None when it is anything else."""
+        try:
+            body = self.json()
+        except ValueError:
+            return None
+        return cast("dict[str, Any]", body) if isinstance(body, dict) else None
 
 
 @dataclass
@@ -114,3 +125,12 @@ async def send_dropped(send: Send) -> None:
         }
     )
     raise ConnectionDropped("connection dropped by an injected fault")
+
+
+#: The client's read timeout for the request being handled in-process (set by the fake's
+#: transport), so an injected delay can time out like a slow server would.
+READ_TIMEOUT: ContextVar[float | None] = ContextVar("kieai_fake_read_timeout", default=None)
+
+
+class ReadTimedOut(Exception):
+    """An injected delay outlasted the client's read timeout."""

@@ -136,4 +136,6 @@ def probe_media(data: bytes) -> MediaFacts | None:
             duration_s=float(duration),
             container=getattr(info, "container", None),
         )
-    return MediaFacts(kind="image", width=width, height=height, container=getattr(info, "format", None))
+    return MediaFacts(
+        kind="image", width=width, height=height, container=getattr(info, "format", None)
+    )

@@ -21,14 +21,17 @@ class RateWindow:
 
     def __init__(self, limit: int, window_s: float) -> None:
         if limit < 1 or window_s <= 0:
-            raise ValueError(f"a rate limit needs limit >= 1 and window > 0, got ({limit}, {window_s})")
+            raise ValueError(
+                f"a rate limit needs limit >= 1 and window > 0, got ({limit}, {window_s})"
+            )
         self.limit = limit
         self.window_s = window_s
         self._admitted: deque[tuple[float, float]] = deque()
 
     def _expire(self, now: float, mono: float) -> None:
         while self._admitted and (
-            now - self._admitted[0][0] >= self.window_s or mono - self._admitted[0][1] >= self.window_s
+            now - self._admitted[0][0] >= self.window_s
+            or mono - self._admitted[0][1] >= self.window_s
         ):
             self._admitted.popleft()
 
@@ -41,9 +44,7 @@ class RateWindow:
             self._admitted.append((now, mono))
             return None
         oldest_clock, oldest_mono = self._admitted[0]
-        return max(
-            0.0, min(oldest_clock + self.window_s - now, oldest_mono + self.window_s - mono)
-        )
+        return max(0.0, min(oldest_clock + self.window_s - now, oldest_mono + self.window_s - mono))
 
     def reset(self) -> None:
         self._admitted.clear()

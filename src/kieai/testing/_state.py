@@ -67,7 +67,9 @@ class Resolved:
 
 
 class FakeState:
-    def __init__(self, settings: Settings, clock: Clock, credits: float, result_video: bytes) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, credits: float, result_video: bytes
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.lock = threading.RLock()

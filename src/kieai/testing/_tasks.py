@@ -8,10 +8,9 @@ for a task to progress, and a manual clock makes every test deterministic.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ._clock import Clock
 
@@ -68,7 +67,10 @@ class Outcome:
 
     @classmethod
     def success(
-        cls, *, result_urls: tuple[str, ...] | list[str] | None = None, schedule: Schedule | None = None
+        cls,
+        *,
+        result_urls: tuple[str, ...] | list[str] | None = None,
+        schedule: Schedule | None = None,
     ) -> Outcome:
         urls = tuple(result_urls) if result_urls is not None else None
         return cls(state="success", result_urls=urls, schedule=schedule)
@@ -116,6 +118,7 @@ class TaskRecord:
     outcome: Outcome
     cost: float
     base_url: str
+    schedule: Schedule = field(repr=False)
     _clock: Clock = field(repr=False)
     _transitions: tuple[tuple[float, str], ...] = field(default=(), repr=False)
     refunded: bool = False
@@ -123,10 +126,7 @@ class TaskRecord:
 
     def __post_init__(self) -> None:
         if not self._transitions:
-            self._transitions = self._plan(self.created_at, self.outcome, self._schedule())
-
-    def _schedule(self) -> Schedule:
-        return self.outcome.schedule or Schedule()
+            self._transitions = self._plan(self.created_at, self.outcome, self.schedule)
 
     @staticmethod
     def _plan(start: float, outcome: Outcome, schedule: Schedule) -> tuple[tuple[float, str], ...]:
@@ -143,7 +143,7 @@ class TaskRecord:
     def input(self) -> dict[str, Any]:
         """The request's ``input`` object."""
         value = self.body.get("input")
-        return value if isinstance(value, dict) else {}  # pyright: ignore[reportUnknownVariableType]
+        return cast("dict[str, Any]", value) if isinstance(value, dict) else {}
 
     def _current(self, now: float) -> tuple[float, str]:
         current = self._transitions[0]
@@ -214,7 +214,3 @@ class TaskRecord:
         if data["state"] == SUCCESS:
             return {"code": 200, "msg": CALLBACK_SUCCESS_MSG, "data": data}
         return {"code": CALLBACK_FAIL_CODE, "msg": CALLBACK_FAIL_MSG, "data": data}
-
-
-def is_finite(seconds: float) -> bool:
-    return not math.isinf(seconds)

@@ -9,7 +9,7 @@ lookup.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "MOTION_CONTROL_MODEL",
@@ -33,7 +33,7 @@ def _single_url(input_: Mapping[str, Any], name: str) -> list[str]:
     value = input_[name]
     if not isinstance(value, list):
         return [f"input.{name}: must be an array with exactly 1 URL"]
-    items: list[Any] = value  # pyright: ignore[reportUnknownVariableType]
+    items = cast("list[Any]", value)
     if len(items) != 1:
         return [f"input.{name}: must hold exactly 1 URL, got {len(items)}"]
     url = items[0]
@@ -60,9 +60,7 @@ def check_motion_input(input_: Mapping[str, Any], *, strict: bool) -> list[str]:
         if not isinstance(prompt, str):
             problems.append(f"input.prompt: must be a string, got {type(prompt).__name__}")
         elif len(prompt) > MAX_PROMPT_CHARS:
-            problems.append(
-                f"input.prompt: {len(prompt)} characters exceeds {MAX_PROMPT_CHARS}"
-            )
+            problems.append(f"input.prompt: {len(prompt)} characters exceeds {MAX_PROMPT_CHARS}")
     problems += _single_url(input_, "input_urls")
     problems += _single_url(input_, "video_urls")
     problems += _choice(input_, "character_orientation", ORIENTATIONS)

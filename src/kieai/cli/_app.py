@@ -1,0 +1,565 @@
+"""The ``kie`` command: a typer app over :class:`kieai.KieClient`.
+
+Each command parses its options, builds one :class:`~kieai.cli._output.Output` (human or
+``--json``) and runs one coroutine through :func:`~kieai.cli._runtime.execute`, which turns
+expected failures into a one-line message and an exit code. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .._assets import asset_path
+from .._client import KieClient
+from .._constants import (
+    DEFAULT_MAX_POLL_INTERVAL_S,
+    DEFAULT_POLL_INTERVAL_S,
+    DEFAULT_WAIT_TIMEOUT_S,
+)
+from .._errors import APIError, KieInputError
+from .._files import is_url
+from .._version import __version__
+from ..media import ImageInfo, VideoInfo
+from ..motion_control import CheckReport
+from ..types import MotionControlResult, Task, UploadedFile
+from ._output import Output
+from ._progress import FlowProgress
+from ._runtime import (
+    API_KEY_HELP,
+    BASE_URL_HELP,
+    EXIT_USAGE,
+    UPLOAD_BASE_URL_HELP,
+    ClientOptions,
+    Runtime,
+    execute,
+)
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="kie",
+    help="Kie AI from the command line: Kling 2.6 Motion Control (generate, wait, status, "
+    "credits, upload, local checks), plus a built-in fake of Kie for demos and development.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals would include the API key
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# -- shared options --------------------------------------------------------------------------
+
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print one JSON document on stdout (also on errors); no progress bars."
+    ),
+]
+ApiKeyOpt = Annotated[str | None, typer.Option("--api-key", help=API_KEY_HELP, show_default=False)]
+BaseUrlOpt = Annotated[
+    str | None, typer.Option("--base-url", help=BASE_URL_HELP, show_default=False)
+]
+UploadBaseUrlOpt = Annotated[
+    str | None, typer.Option("--upload-base-url", help=UPLOAD_BASE_URL_HELP, show_default=False)
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout", help="Give up waiting after this many seconds (0: wait forever).", min=0
+    ),
+]
+PollOpt = Annotated[
+    float,
+    typer.Option("--poll-interval", help="Seconds before the second status poll (grows x1.5)."),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="Where to save the video: a file or a directory (default: ./<task id>.mp4).",
+        show_default=False,
+    ),
+]
+NoDownloadOpt = Annotated[
+    bool, typer.Option("--no-download", help="Only print the video URL; do not download it.")
+]
+ImageOpt = Annotated[
+    str,
+    typer.Option(
+        "--image",
+        "-i",
+        help="The person: a JPEG/PNG/WebP file or an http(s) URL.",
+        show_default=False,
+    ),
+]
+VideoOpt = Annotated[
+    str,
+    typer.Option(
+        "--video",
+        "-v",
+        help="The motion: an MP4/MOV/MKV file or an http(s) URL.",
+        show_default=False,
+    ),
+]
+OrientationOpt = Annotated[
+    str,
+    typer.Option(
+        "--orientation",
+        help='Character orientation: "image" (video <= 10 s) or "video" (video <= 30 s).',
+    ),
+]
+ModeOpt = Annotated[
+    str, typer.Option("--mode", help='Resolution: "720p" or "1080p" ("std"/"pro" accepted).')
+]
+PromptOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--prompt", "-p", help="Optional text prompt (<= 2500 characters).", show_default=False
+    ),
+]
+
+
+def _runtime(ctx: typer.Context) -> Runtime:
+    obj: object = ctx.obj
+    return obj if isinstance(obj, Runtime) else Runtime()
+
+
+def _client_options(
+    ctx: typer.Context, api_key: str | None, base_url: str | None, upload_base_url: str | None
+) -> ClientOptions:
+    return ClientOptions(
+        api_key=api_key,
+        base_url=base_url,
+        upload_base_url=upload_base_url,
+        runtime=_runtime(ctx),
+    )
+
+
+def _wait_timeout(seconds: float) -> float | None:
+    return None if seconds == 0 else seconds
+
+
+def _progress(out: Output, names: dict[str, str] | None = None) -> FlowProgress:
+    return FlowProgress(out.stderr, enabled=not out.json_mode, names=names)
+
+
+def _name_of(value: str) -> str:
+    return value if is_url(value) else Path(value).name or value
+
+
+def _resume_command(task_id: str, output: Path | None) -> str:
+    command = f"kie wait {task_id}"
+    return command if output is None else f"{command} -o {output}"
+
+
+# -- result rendering ------------------------------------------------------------------------
+
+
+class DownloadFailedError(APIError):
+    """The task succeeded but saving its video failed; carries the URL so nothing is lost."""
+
+
+def _iso(task: Task, name: str) -> str | None:
+    value = getattr(task, name)
+    return value.isoformat(sep=" ", timespec="seconds") if value is not None else None
+
+
+def _finished_document(task: Task, video_urls: list[str], saved: Path | None) -> dict[str, Any]:
+    return {
+        "task_id": task.task_id,
+        "state": str(task.state),
+        "video_url": video_urls[0] if video_urls else None,
+        "video_urls": video_urls,
+        "output": str(saved.resolve()) if saved is not None else None,
+        "task": task.model_dump(mode="json"),
+    }
+
+
+def _show_finished(out: Output, task: Task, video_urls: list[str], saved: Path | None) -> None:
+    out.result(
+        _finished_document(task, video_urls, saved),
+        [
+            ("task_id", task.task_id),
+            ("state", task.state),
+            ("video_url", video_urls[0] if video_urls else None),
+            ("saved", saved),
+        ],
+    )
+
+
+async def _save(
+    client: KieClient,
+    ui: FlowProgress,
+    task_id: str,
+    url: str,
+    output: Path | None,
+) -> Path:
+    dest = output if output is not None else Path(f"{task_id}.mp4")
+    try:
+        path = await client.download(url, dest, on_progress=ui.download)
+    except (APIError, OSError) as exc:
+        raise DownloadFailedError(
+            f"task {task_id} succeeded but the download failed ({exc}); the video is at {url} "
+            f"(retry with: {_resume_command(task_id, output)})"
+        ) from exc
+    ui.downloaded(path)
+    return path
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"kie (kieai {__version__})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Show the version and exit.",
+            callback=_version_callback,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Kie AI from the command line."""
+
+
+@app.command()
+def generate(
+    ctx: typer.Context,
+    image: ImageOpt,
+    video: VideoOpt,
+    prompt: PromptOpt = None,
+    orientation: OrientationOpt = "video",
+    mode: ModeOpt = "720p",
+    output: OutputOpt = None,
+    no_download: NoDownloadOpt = False,
+    callback_url: Annotated[
+        str | None,
+        typer.Option(
+            "--callback-url", help="Kie POSTs the result here when done.", show_default=False
+        ),
+    ] = None,
+    no_check_media: Annotated[
+        bool,
+        typer.Option(
+            "--no-check-media",
+            help="Skip the local media-content checks (type, duration, dimensions).",
+        ),
+    ] = False,
+    timeout: TimeoutOpt = DEFAULT_WAIT_TIMEOUT_S,
+    poll_interval: PollOpt = DEFAULT_POLL_INTERVAL_S,
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    upload_base_url: UploadBaseUrlOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Check, upload, create a motion-control task, wait for it and download the video.
+
+    The task id is printed as soon as Kie returns it: after Ctrl-C, `kie wait TASK_ID` picks
+    the task up again without paying twice.
+    """
+    out = Output(json_mode=json_)
+    options = _client_options(ctx, api_key, base_url, upload_base_url)
+    ui = _progress(out, {"image": _name_of(image), "video": _name_of(video)})
+
+    async def work() -> tuple[MotionControlResult, Path | None]:
+        async with options.open(out) as client:
+            try:
+                result = await client.motion_control.generate(
+                    image=image,
+                    video=video,
+                    prompt=prompt,
+                    character_orientation=orientation,
+                    mode=mode,
+                    callback_url=callback_url,
+                    timeout=_wait_timeout(timeout),
+                    poll_interval=poll_interval,
+                    max_poll_interval=max(poll_interval, DEFAULT_MAX_POLL_INTERVAL_S),
+                    on_upload_progress=ui.upload,
+                    on_created=ui.created,
+                    on_update=ui.update,
+                    check_media=not no_check_media,
+                )
+                saved = (
+                    None
+                    if no_download
+                    else await _save(client, ui, result.task_id, result.video_url, output)
+                )
+            finally:
+                ui.close()
+        return result, saved
+
+    result, saved = execute(
+        out,
+        work,
+        on_interrupt=lambda: (ui.task_id, _resume_command(ui.task_id or "", output)),
+    )
+    _show_finished(out, result.task, result.video_urls, saved)
+
+
+@app.command()
+def wait(
+    ctx: typer.Context,
+    task_id: Annotated[str, typer.Argument(help="The id `kie generate` printed.")],
+    output: OutputOpt = None,
+    no_download: NoDownloadOpt = False,
+    timeout: TimeoutOpt = DEFAULT_WAIT_TIMEOUT_S,
+    poll_interval: PollOpt = DEFAULT_POLL_INTERVAL_S,
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Wait for a task to finish (resumable at any time), then download its video."""
+    out = Output(json_mode=json_)
+    options = _client_options(ctx, api_key, base_url, None)
+    ui = _progress(out)
+    ui.task_id = task_id
+
+    async def work() -> tuple[Task, Path | None]:
+        async with options.open(out) as client:
+            try:
+                task = await client.wait_for_task(
+                    task_id,
+                    timeout=_wait_timeout(timeout),
+                    poll_interval=poll_interval,
+                    max_poll_interval=max(poll_interval, DEFAULT_MAX_POLL_INTERVAL_S),
+                    on_update=ui.update,
+                )
+                saved: Path | None = None
+                if not no_download:
+                    if not task.result_urls:
+                        raise DownloadFailedError(
+                            f"task {task_id} succeeded but Kie returned no result URL"
+                        )
+                    saved = await _save(client, ui, task.task_id, task.result_urls[0], output)
+            finally:
+                ui.close()
+        return task, saved
+
+    task, saved = execute(
+        out, work, on_interrupt=lambda: (task_id, _resume_command(task_id, output))
+    )
+    _show_finished(out, task, task.result_urls, saved)
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    task_id: Annotated[str, typer.Argument(help="The task's id.")],
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Show a task's current state (one request, no waiting)."""
+    out = Output(json_mode=json_)
+    options = _client_options(ctx, api_key, base_url, None)
+
+    async def work() -> Task:
+        async with options.open(out) as client:
+            return await client.get_task(task_id)
+
+    task = execute(out, work)
+    fail = ": ".join(part for part in (task.fail_code, task.fail_msg) if part) or None
+    out.result(
+        task.model_dump(mode="json"),
+        [
+            ("task_id", task.task_id),
+            ("model", task.model),
+            ("state", task.state),
+            ("created", _iso(task, "create_time")),
+            ("completed", _iso(task, "complete_time")),
+            ("failure", fail),
+            *[("video_url", url) for url in task.result_urls],
+        ],
+    )
+
+
+@app.command()
+def credits(
+    ctx: typer.Context,
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Show the account's remaining credits."""
+    out = Output(json_mode=json_)
+    options = _client_options(ctx, api_key, base_url, None)
+
+    async def work() -> float:
+        async with options.open(out) as client:
+            return await client.get_credits()
+
+    balance = execute(out, work)
+    out.result({"credits": balance}, [("credits", f"{balance:g}")])
+
+
+@app.command()
+def upload(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="A local file, or an http(s) URL for Kie to fetch.")],
+    upload_path: Annotated[
+        str, typer.Option("--upload-path", help="Folder on Kie's file host.")
+    ] = "kieai",
+    file_name: Annotated[
+        str | None,
+        typer.Option(
+            "--file-name", help="Name on Kie's file host (default: unique).", show_default=False
+        ),
+    ] = None,
+    api_key: ApiKeyOpt = None,
+    upload_base_url: UploadBaseUrlOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Upload a file to Kie's temporary file host (free; kept 3 days) and print its URL."""
+    out = Output(json_mode=json_)
+    options = _client_options(ctx, api_key, None, upload_base_url)
+    ui = _progress(out, {"file": _name_of(file)})
+
+    async def work() -> UploadedFile:
+        async with options.open(out) as client:
+            try:
+                if is_url(file):
+                    return await client.upload_from_url(
+                        file, upload_path=upload_path, file_name=file_name
+                    )
+                return await client.upload(
+                    file, upload_path=upload_path, file_name=file_name, on_progress=ui.upload
+                )
+            finally:
+                ui.close()
+
+    uploaded = execute(out, work)
+    out.result(
+        uploaded.model_dump(mode="json"),
+        [
+            ("url", uploaded.url),
+            ("file_path", uploaded.file_path),
+            ("size", uploaded.size),
+            ("expires_at", uploaded.expires_at.isoformat(sep=" ", timespec="seconds")),
+        ],
+    )
+
+
+def _describe_image(info: ImageInfo | None) -> str | None:
+    if info is None:
+        return None
+    return f"{info.format.upper()} {info.width}x{info.height}"
+
+
+def _describe_video(info: VideoInfo | None) -> str | None:
+    if info is None:
+        return None
+    rotation = f", rotated {info.rotation}°" if info.rotation else ""
+    return f"{info.container.upper()} {info.width}x{info.height}, {info.duration:.1f} s{rotation}"
+
+
+@app.command()
+def check(
+    image: ImageOpt,
+    video: VideoOpt,
+    orientation: OrientationOpt = "video",
+    prompt: PromptOpt = None,
+    mode: ModeOpt = "720p",
+    json_: JsonOpt = False,
+) -> None:
+    """Run every local check on the inputs (no network, no API key). Exit 2 lists all problems."""
+    out = Output(json_mode=json_)
+
+    async def work() -> CheckReport:
+        # Local checks only: the client never sends a request, so no real key is needed.
+        async with KieClient(
+            api_key="local-checks-only",
+            base_url="https://api.kie.ai",
+            upload_base_url="https://kieai.redpandaai.co",
+        ) as client:
+            return await client.motion_control.check(
+                image=image,
+                video=video,
+                character_orientation=orientation,
+                prompt=prompt,
+                mode=mode,
+            )
+
+    report = execute(out, work)
+    document = {
+        "ok": report.ok,
+        "problems": list(report.problems),
+        "image": dataclasses.asdict(report.image) if report.image is not None else None,
+        "video": dataclasses.asdict(report.video) if report.video is not None else None,
+    }
+    if out.json_mode:
+        out.emit_json(document)
+    else:
+        out.fields(
+            [
+                ("image", _describe_image(report.image)),
+                ("video", _describe_video(report.video)),
+            ]
+        )
+    if not report.ok:
+        error = KieInputError(report.problems)
+        problems = error.problems
+        if len(problems) == 1:
+            out.error(problems[0])
+        else:
+            out.error(f"{len(problems)} problems with the input:", details=problems)
+        raise typer.Exit(EXIT_USAGE)
+    if not out.json_mode:
+        out.note("ok: the inputs pass every local check", style="green")
+
+
+@app.command()
+def demo(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to save the generated video.")
+    ] = Path("demo-output.mp4"),
+    json_: JsonOpt = False,
+) -> None:
+    """Run the whole generate flow against the built-in fake of Kie (no key, no network)."""
+    from ._fake import run_demo
+
+    out = Output(json_mode=json_)
+    ui = _progress(out, {"image": "person.png", "video": "dance.mp4"})
+    if not out.json_mode:
+        out.note("demo: the built-in fake of Kie, in-process (no API key, no network, no credits)")
+    result, saved = execute(
+        out,
+        lambda: run_demo(
+            ui, image=asset_path("person.png"), video=asset_path("dance.mp4"), output=output
+        ),
+    )
+    _show_finished(out, result.task, result.video_urls, saved)
+
+
+@app.command("fake-server")
+def fake_server(
+    port: Annotated[
+        int, typer.Option("--port", help="Loopback port (0: any free port).", min=0, max=65535)
+    ] = 8787,
+    api_key: Annotated[
+        str, typer.Option("--api-key", help="The API key the fake accepts.")
+    ] = "test-key",
+    hmac_key: Annotated[
+        str | None,
+        typer.Option(
+            "--hmac-key", help="Sign callbacks with this webhook HMAC key.", show_default=False
+        ),
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Serve the fake of Kie on 127.0.0.1 until Ctrl-C, for developing apps against it."""
+    from ._fake import serve_fake
+
+    out = Output(json_mode=json_)
+    serve_fake(out, port=port, api_key=api_key, hmac_key=hmac_key)

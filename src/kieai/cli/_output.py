@@ -1,0 +1,89 @@
+"""What the ``kie`` command prints: results on stdout, everything else on stderr.
+
+Two modes. Human: aligned ``key: value`` lines on stdout, notes and errors on stderr (colour only
+when stderr is a terminal). ``--json``: exactly one JSON document on stdout, success or error,
+and plain uncoloured notes on stderr, so ``kie ... --json | jq`` always gets something to parse.
+
+Every message passes through :meth:`Output.scrub`, which removes the API key (and any
+``Authorization``/``Bearer`` value), so no message can echo a credential. (The one exception is
+``kie fake-server`` announcing the fake's own test key.)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from .._logging import redact
+
+__all__ = ["Output"]
+
+
+class Output:
+    """The command's voice. One instance per command invocation."""
+
+    def __init__(self, *, json_mode: bool) -> None:
+        self.json_mode = json_mode
+        # Consoles resolve sys.stdout / sys.stderr at write time (test runners swap them).
+        self.stdout = Console(highlight=False, soft_wrap=True, emoji=False, markup=False)
+        self.stderr = Console(
+            stderr=True,
+            highlight=False,
+            soft_wrap=True,
+            emoji=False,
+            markup=False,
+            no_color=json_mode,
+        )
+        self._secrets: list[str] = []
+
+    def add_secret(self, secret: str | None) -> None:
+        """Never print ``secret`` (the API key), whatever message carries it."""
+        if secret and secret.strip():
+            self._secrets.append(secret.strip())
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[REDACTED]")
+        return redact(text)
+
+    # -- stderr ------------------------------------------------------------------------------
+
+    def note(self, message: str, *, style: str | None = None) -> None:
+        """An informational line on stderr (kept in ``--json`` mode: stdout stays pure JSON)."""
+        self.stderr.print(Text(self.scrub(message), style=style or ""))
+
+    def error(self, message: str, *, details: Iterable[str] = (), hint: str | None = None) -> None:
+        """``error: <message>`` on stderr, then one indented line per detail, then a hint."""
+        self.stderr.print(Text.assemble(("error: ", "bold red"), self.scrub(message)))
+        for detail in details:
+            self.stderr.print(Text(f"  - {self.scrub(detail)}"))
+        if hint:
+            self.stderr.print(Text(self.scrub(hint), style="dim"))
+
+    # -- stdout ------------------------------------------------------------------------------
+
+    def emit_json(self, data: Mapping[str, Any], *, scrub: bool = True) -> None:
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+        sys.stdout.write((self.scrub(text) if scrub else text) + "\n")
+        sys.stdout.flush()
+
+    def fields(self, rows: Sequence[tuple[str, object]]) -> None:
+        """Aligned ``key: value`` lines on stdout (rows whose value is None are skipped)."""
+        shown = [(key, value) for key, value in rows if value is not None]
+        width = max((len(key) for key, _ in shown), default=0) + 1
+        for key, value in shown:
+            self.stdout.print(
+                Text.assemble((f"{key + ':':<{width}}", "bold"), " ", self.scrub(str(value)))
+            )
+
+    def result(self, data: Mapping[str, Any], rows: Sequence[tuple[str, object]]) -> None:
+        """A command's outcome: ``data`` as JSON in ``--json`` mode, else ``rows`` as lines."""
+        if self.json_mode:
+            self.emit_json(data)
+        else:
+            self.fields(rows)

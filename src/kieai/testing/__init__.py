@@ -1,0 +1,37 @@
+"""``kieai.testing``: a faithful, in-memory Kie AI for testing code that uses Kie.
+
+``FakeKie`` emulates the API host and the upload host (auth, validation, uploads, task
+progress, credits, rate limits, callbacks) and can inject faults. Use it in-process through
+``fake.http_client()`` or over a loopback socket with ``async with fake.serve()``.
+See ``docs/testing.md``.
+"""
+
+from __future__ import annotations
+
+from ._callbacks import CallbackClient
+from ._clock import Clock, ManualClock, SystemClock
+from ._fake import DEFAULT_CREDITS_PER_SECOND, FAIL_MARKER, FakeKie
+from ._faults import Fault
+from ._records import CallbackDelivery, RecordedRequest, StoredFile
+from ._state import FAKE_BASE_URL, OutcomeHook
+from ._tasks import Outcome, Schedule, TaskRecord, TaskRequest
+
+__all__ = [
+    "DEFAULT_CREDITS_PER_SECOND",
+    "FAIL_MARKER",
+    "FAKE_BASE_URL",
+    "CallbackClient",
+    "CallbackDelivery",
+    "Clock",
+    "FakeKie",
+    "Fault",
+    "ManualClock",
+    "Outcome",
+    "OutcomeHook",
+    "RecordedRequest",
+    "Schedule",
+    "StoredFile",
+    "SystemClock",
+    "TaskRecord",
+    "TaskRequest",
+]

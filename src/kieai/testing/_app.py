@@ -1,0 +1,204 @@
+"""The ASGI application: routing by path (any host), authentication, injected faults,
+request recording and in-request callback delivery.
+
+Routing ignores the host on purpose: one app answers for ``api.kie.ai``, the upload host and
+the fake's own file URLs, in-process and over a socket alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import anyio
+
+from . import _api, _files
+from ._callbacks import CallbackClient, deliver_callbacks
+from ._envelopes import kie_error
+from ._faults import UPLOAD_ROUTES, Fault
+from ._http import (
+    READ_TIMEOUT,
+    ReadTimedOut,
+    Receive,
+    Request,
+    Response,
+    Scope,
+    Send,
+    json_response,
+    read_request,
+    send_dropped,
+    send_response,
+)
+from ._records import CallbackDelivery, RecordedRequest
+from ._state import FAKE_BASE_URL, FakeState
+
+__all__ = ["BASE_URL_SCOPE_KEY", "STOPPING_SCOPE_KEY", "deliver_due", "handle"]
+
+#: Set by ``serve()`` on each scope: the loopback base URL, and an event set at shutdown.
+BASE_URL_SCOPE_KEY = "kieai.fake.base_url"
+STOPPING_SCOPE_KEY = "kieai.fake.stopping"
+
+Handler = Callable[[FakeState, Request], Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    methods: frozenset[str]
+    handler: Handler
+    auth: bool
+
+
+_EXACT: dict[str, Route] = {
+    "/api/v1/jobs/createTask": Route("createTask", frozenset({"POST"}), _api.create_task, True),
+    "/api/v1/jobs/recordInfo": Route("recordInfo", frozenset({"GET"}), _api.record_info, True),
+    "/api/v1/chat/credit": Route("credit", frozenset({"GET"}), _api.credit, True),
+    "/api/v1/common/download-url": Route(
+        "download-url", frozenset({"POST"}), _api.download_url, True
+    ),
+    "/api/file-stream-upload": Route(
+        "stream-upload", frozenset({"POST"}), _files.stream_upload, True
+    ),
+    "/api/file-base64-upload": Route(
+        "base64-upload", frozenset({"POST"}), _files.base64_upload, True
+    ),
+    "/api/file-url-upload": Route("url-upload", frozenset({"POST"}), _files.url_upload, True),
+}
+_READ = frozenset({"GET", "HEAD"})
+_FILES = Route("files", _READ, _files.serve_file, False)
+_RESULTS = Route("results", _READ, _files.serve_result, False)
+
+
+def match(path: str) -> Route | None:
+    if path in _EXACT:
+        return _EXACT[path]
+    if path.startswith("/files/"):
+        return _FILES
+    if path.startswith("/results/"):
+        return _RESULTS
+    return None
+
+
+def _authorized(state: FakeState, request: Request) -> bool:
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and key.strip() == state.settings.api_key
+
+
+def dispatch(state: FakeState, route: Route | None, request: Request) -> Response:
+    """Kie's answer to ``request``, as if nothing were broken."""
+    if route is None:
+        return json_response({"code": 404, "msg": "Not Found"}, status=404)
+    upload = route.name in UPLOAD_ROUTES
+    if request.method not in route.methods:
+        body = {"code": 405, "msg": "Method Not Allowed"}
+        return json_response({"success": False, **body} if upload else body, status=405)
+    if route.auth and not _authorized(state, request):
+        if upload:
+            msg = "Authentication failed: Invalid API Key"
+        else:
+            msg = "You do not have access permissions"
+        return kie_error(
+            401, msg, http_status_errors=state.settings.http_status_errors, upload=upload
+        )
+    return route.handler(state, request)
+
+
+async def deliver_due(state: FakeState, source: CallbackClient | None) -> list[CallbackDelivery]:
+    """Deliver the callbacks of tasks that finished by now, and record them."""
+    due = state.claim_callbacks()
+    if not due:
+        return []
+    deliveries = await deliver_callbacks(due, source=source, hmac_key=state.settings.hmac_key)
+    with state.lock:
+        state.callbacks.extend(deliveries)
+    return deliveries
+
+
+async def _wait(scope: Scope, seconds: float) -> None:
+    """An injected delay. In-process, a client read timeout shorter than the delay ends it
+    with a timeout (``ASGITransport`` has none of its own); under ``serve()`` shutdown cuts it
+    short so the server can stop."""
+    read_timeout = READ_TIMEOUT.get()
+    if read_timeout is not None and seconds > read_timeout:
+        await anyio.sleep(read_timeout)
+        raise ReadTimedOut
+    stopping: anyio.Event | None = scope.get(STOPPING_SCOPE_KEY)
+    if stopping is None:
+        await anyio.sleep(seconds)
+        return
+    with anyio.move_on_after(seconds):
+        await stopping.wait()
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _answer(
+    state: FakeState, route: Route | None, request: Request
+) -> tuple[Fault | None, Response | None]:
+    """The fault shaping this request (if any) and the answer to send; None only for a
+    dropped request that was not processed."""
+    fault = state.faults.take(route.name if route else None)
+    response: Response | None = None
+    if fault is None or fault.runs_handler:
+        response = dispatch(state, route, request)
+    if fault is not None and fault.has_answer:
+        response = fault.answer(
+            route.name if route else "", http_status_errors=state.settings.http_status_errors
+        )
+    return fault, response
+
+
+def _record(
+    state: FakeState,
+    route: Route | None,
+    request: Request,
+    fault: Fault | None,
+    response: Response | None,
+) -> None:
+    answered = response if fault is None or not fault.drop else None
+    with state.lock:
+        state.requests.append(
+            RecordedRequest(
+                method=request.method,
+                path=request.path,
+                host=request.host,
+                query=request.query,
+                headers=request.headers,
+                body=request.body,
+                route=route.name if route else None,
+                status=answered.status if answered else None,
+                response_body=answered.body if answered else b"",
+                fault=fault is not None,
+            )
+        )
+
+
+async def handle(
+    state: FakeState, source: CallbackClient | None, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Serve one ASGI connection scope: read, deliver due callbacks, answer (or misbehave)."""
+    if scope["type"] == "lifespan":
+        await _lifespan(receive, send)
+        return
+    if scope["type"] != "http":
+        raise RuntimeError(f"FakeKie speaks HTTP only, not {scope['type']!r}")
+    request = await read_request(scope, receive, scope.get(BASE_URL_SCOPE_KEY) or FAKE_BASE_URL)
+    route = match(request.path)
+    await deliver_due(state, source)
+    fault, response = _answer(state, route, request)
+    # Recorded before any delay, so a test that timed out still sees its request.
+    _record(state, route, request, fault, response)
+    if fault is not None and fault.delay:
+        await _wait(scope, fault.delay)
+    if fault is not None and fault.drop:
+        await send_dropped(send)
+    assert response is not None  # only a dropped, unprocessed request has no answer
+    await send_response(send, response, head_only=request.method == "HEAD")

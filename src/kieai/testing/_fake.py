@@ -1,0 +1,287 @@
+"""``FakeKie``: the public face of the fake — configuration, inspection and control.
+
+The object is itself the ASGI app; everything it remembers lives in :class:`._state.FakeState`
+so that the in-process transport, the ``serve()`` thread and the test all see one truth.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractAsyncContextManager
+
+import httpx
+
+from .._assets import asset_bytes
+from .._constants import DEFAULT_TIMEOUT
+from ._app import deliver_due, handle
+from ._callbacks import CallbackClient
+from ._clock import Clock, SystemClock
+from ._faults import Fault
+from ._http import Receive, Scope, Send
+from ._media import guess_mime
+from ._records import CallbackDelivery, RecordedRequest, StoredFile
+from ._serve import serve
+from ._state import FAKE_BASE_URL, FakeState, OutcomeHook, Settings
+from ._tasks import Outcome, Schedule, TaskRecord
+from ._transport import FakeTransport
+from ._validation import MOTION_CONTROL_MODEL
+
+__all__ = ["DEFAULT_CREDITS_PER_SECOND", "FAIL_MARKER", "FakeKie"]
+
+#: Unverified third-party figures (Kie's pricing page was not available): credits per second
+#: of reference video.
+DEFAULT_CREDITS_PER_SECOND: Mapping[str, float] = {"720p": 11.0, "1080p": 18.0}
+#: A prompt containing this makes the task fail (``failCode "500"``).
+FAIL_MARKER = "[kie-fake:fail]"
+
+
+class FakeKie:
+    """An in-memory Kie AI (API host and upload host in one ASGI app) for tests.
+
+    Use ``fake.http_client()`` for an in-process ``httpx.AsyncClient`` or ``fake.serve()`` for a
+    real loopback URL. See ``docs/testing.md`` for every knob with examples.
+    """
+
+    def __init__(
+        self,
+        api_key: str = "test-key",
+        *,
+        clock: Clock | None = None,
+        schedule: Schedule | None = None,
+        models: Iterable[str] = (MOTION_CONTROL_MODEL,),
+        credits: float = 1000.0,
+        credits_per_second: Mapping[str, float] | None = None,
+        default_video_seconds: float = 5.0,
+        refund_failed: bool = True,
+        http_status_errors: bool = False,
+        strict_input: bool = False,
+        allow_external_urls: bool = False,
+        check_media: bool = True,
+        record_visible_after: float = 0.0,
+        create_rate_limit: tuple[int, float] | None = (20, 10.0),
+        record_rate_limit: tuple[int, float] | None = None,
+        hmac_key: str | None = None,
+        callback_http_client: CallbackClient | None = None,
+        outcome: OutcomeHook | None = None,
+        fail_marker: str | None = FAIL_MARKER,
+    ) -> None:
+        if not api_key:
+            raise ValueError("api_key must not be empty")
+        settings = Settings(
+            api_key=api_key,
+            models=frozenset(models),
+            http_status_errors=http_status_errors,
+            strict_input=strict_input,
+            allow_external_urls=allow_external_urls,
+            check_media=check_media,
+            record_visible_after=record_visible_after,
+            schedule=schedule or Schedule(),
+            credits_per_second=dict(
+                DEFAULT_CREDITS_PER_SECOND if credits_per_second is None else credits_per_second
+            ),
+            default_video_seconds=default_video_seconds,
+            refund_failed=refund_failed,
+            hmac_key=hmac_key,
+            fail_marker=fail_marker,
+            create_rate_limit=create_rate_limit,
+            record_rate_limit=record_rate_limit,
+        )
+        self._clock = clock or SystemClock()
+        self._state = FakeState(settings, self._clock, credits, asset_bytes("result.mp4"))
+        self._state.outcome_hook = outcome
+        self._callback_client = callback_http_client
+
+    # -- ASGI and clients -----------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await handle(self._state, self._callback_client, scope, receive, send)
+
+    def http_client(self, *, timeout: httpx.Timeout | float = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
+        """An ``httpx.AsyncClient`` wired to this fake in-process, for any host. Close it
+        (``async with`` or ``aclose()``) when done; the fake itself holds nothing open."""
+        return httpx.AsyncClient(
+            transport=FakeTransport(app=self), base_url="https://api.kie.ai", timeout=timeout
+        )
+
+    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> AbstractAsyncContextManager[str]:
+        """Serve the fake on a real loopback socket; yields its base URL, e.g.
+        ``http://127.0.0.1:54321`` (pass it as both ``base_url`` and ``upload_base_url``).
+        Works under asyncio and trio; needs ``pip install kieai[testing]``."""
+        return serve(self._state, self._callback_client, host=host, port=port)
+
+    # -- inspection -----------------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def base_url(self) -> str:
+        """Host of the file and result URLs handed out in-process."""
+        return FAKE_BASE_URL
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request that reached the fake, oldest first (a copy)."""
+        with self._state.lock:
+            return list(self._state.requests)
+
+    @property
+    def tasks(self) -> dict[str, TaskRecord]:
+        """Created tasks by id (a copy of the mapping; the records are live)."""
+        with self._state.lock:
+            return dict(self._state.tasks)
+
+    def task(self, task_id: str) -> TaskRecord:
+        """One task; ``KeyError`` if the fake never created it."""
+        with self._state.lock:
+            return self._state.tasks[task_id]
+
+    @property
+    def uploads(self) -> dict[str, StoredFile]:
+        """Stored files by ``filePath`` (``<uploadPath>/<fileName>``)."""
+        with self._state.lock:
+            return dict(self._state.files)
+
+    @property
+    def callbacks(self) -> list[CallbackDelivery]:
+        """Every callback delivery attempt, oldest first."""
+        with self._state.lock:
+            return list(self._state.callbacks)
+
+    @property
+    def credits(self) -> float:
+        """The balance, after refunds of tasks that failed by now. Settable."""
+        self._state.settle()
+        with self._state.lock:
+            return self._state.credits
+
+    @credits.setter
+    def credits(self, value: float) -> None:
+        with self._state.lock:
+            self._state.credits = float(value)
+
+    @property
+    def faults(self) -> list[Fault]:
+        """Injected faults that still have answers to shape."""
+        return self._state.faults.pending()
+
+    # -- control --------------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake's clock forward (``fake.clock.advance``)."""
+        self._clock.advance(seconds)
+
+    def inject(
+        self,
+        route: str = "*",
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        msg: str | None = None,
+        html: bool = False,
+        retry_after: float | None = None,
+        delay: float = 0.0,
+        drop: bool = False,
+        processed: bool | None = None,
+        body: bytes | str | dict[str, object] | list[object] | None = None,
+        content_type: str | None = None,
+        times: int | None = 1,
+    ) -> Fault:
+        """Make the next ``times`` answers of ``route`` misbehave (None: until cleared).
+
+        Routes: createTask, recordInfo, credit, download-url, stream-upload, base64-upload,
+        url-upload, files, results; ``upload`` for the three uploads, ``*`` for all.
+        ``status`` sets the HTTP status, ``code`` the JSON code (HTTP 200 unless ``status``),
+        ``html`` an nginx error page (502 unless ``status``), ``retry_after`` a Retry-After
+        header (alone: a 429 answer), ``body`` a raw body (dict/list as JSON), ``delay``
+        seconds before answering, ``drop`` a broken connection. ``processed`` says whether the
+        request still takes effect; default: yes for ``drop``/``delay`` alone, no otherwise.
+        """
+        fault = Fault(
+            route=route,
+            status=status,
+            code=code,
+            msg=msg,
+            html=html,
+            retry_after=retry_after,
+            delay=delay,
+            drop=drop,
+            processed=processed,
+            body=body,
+            content_type=content_type,
+            remaining=times,
+        )
+        return self._state.faults.add(fault)
+
+    def clear_faults(self) -> None:
+        self._state.faults.clear()
+
+    @property
+    def outcome_hook(self) -> OutcomeHook | None:
+        """Called with each new task's :class:`TaskRequest`; return an :class:`Outcome` to
+        decide how it ends, or None for the default. Settable."""
+        return self._state.outcome_hook
+
+    @outcome_hook.setter
+    def outcome_hook(self, hook: OutcomeHook | None) -> None:
+        self._state.outcome_hook = hook
+
+    def queue_outcomes(self, *outcomes: Outcome) -> None:
+        """The next tasks created end like these, in order (before the hook is asked)."""
+        with self._state.lock:
+            self._state.queued_outcomes.extend(outcomes)
+
+    def fail_next_task(
+        self, fail_code: str = "500", fail_msg: str = "Internal server error", *, times: int = 1
+    ) -> None:
+        """The next ``times`` tasks created end in ``fail`` with this code and message."""
+        self.queue_outcomes(*[Outcome.failure(fail_code, fail_msg)] * times)
+
+    def finish_task(self, task_id: str, outcome: Outcome | None = None) -> TaskRecord:
+        """End a running task now, with its planned outcome or ``outcome``."""
+        with self._state.lock:
+            task = self._state.tasks[task_id]
+            task.finish(outcome, self._clock.now())
+        return task
+
+    def add_file(
+        self, path: str, data: bytes, *, mime_type: str | None = None, base_url: str | None = None
+    ) -> StoredFile:
+        """Store a file as if uploaded to ``path`` (``"<uploadPath>/<fileName>"``) and return it;
+        ``.url`` is its download URL (on ``base_url``, default the in-process host)."""
+        directory, name = posixpath.split(path.strip("/"))
+        if not name:
+            raise ValueError(f"add_file needs a path ending in a file name, got {path!r}")
+        return self._state.store_file(
+            directory,
+            name,
+            data,
+            mime_type or guess_mime(name, None, data),
+            base_url or FAKE_BASE_URL,
+        )
+
+    def add_remote_file(self, url: str, data: bytes, *, mime_type: str | None = None) -> None:
+        """Pretend ``url`` is on the internet: URL uploads can fetch it and tasks may use it."""
+        name = posixpath.basename(httpx.URL(url).path)
+        with self._state.lock:
+            self._state.remote_files[url] = (data, mime_type or guess_mime(name, None, data))
+
+    async def deliver_callbacks(self) -> list[CallbackDelivery]:
+        """Deliver the callbacks of tasks finished by now and return these deliveries.
+
+        In-process, callbacks also go out whenever a request reaches the fake; under
+        ``serve()`` the server thread sends them within a few milliseconds on its own.
+        """
+        return await deliver_due(self._state, self._callback_client)
+
+    def reset(self) -> None:
+        """Forget tasks, files, requests, callbacks, faults, queued outcomes and rate windows;
+        restore the initial credits. Settings and the clock stay."""
+        self._state.clear()
+
+    def __repr__(self) -> str:
+        with self._state.lock:
+            counts = (len(self._state.tasks), len(self._state.files), len(self._state.requests))
+        return f"<FakeKie tasks={counts[0]} files={counts[1]} requests={counts[2]}>"

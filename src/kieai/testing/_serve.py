@@ -1,0 +1,148 @@
+"""``FakeKie.serve()``: the same app on a real loopback socket, for any event loop.
+
+uvicorn runs on its own thread with its own asyncio loop, so the caller may use asyncio or
+trio, and a blocking call in the test cannot stall the server. The thread also runs a ticker
+that delivers due callbacks promptly, since no request may come to trigger them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+import threading
+import time
+from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.to_thread
+
+from ._app import BASE_URL_SCOPE_KEY, STOPPING_SCOPE_KEY, deliver_due, handle
+from ._callbacks import CallbackClient
+from ._http import ConnectionDropped, Receive, Scope, Send
+from ._state import FakeState
+
+if TYPE_CHECKING:
+    import uvicorn
+
+__all__ = ["serve"]
+
+#: How often the server thread looks for due callbacks.
+CALLBACK_TICK_S = 0.02
+STARTUP_TIMEOUT_S = 10.0
+
+
+class _DropFilter(logging.Filter):
+    """Hides uvicorn's traceback for connections the fake drops on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+
+
+_DROP_FILTER = _DropFilter()
+_logger = logging.getLogger("kieai.testing")
+
+
+class _ServerThread:
+    def __init__(
+        self, state: FakeState, source: CallbackClient | None, host: str, port: int
+    ) -> None:
+        self._state = state
+        self._source = source
+        self._host = host
+        self._port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: anyio.Event | None = None
+        self._error: BaseException | None = None
+        self.base_url = f"http://{host}:{port}"
+
+    async def _app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope = {**scope, BASE_URL_SCOPE_KEY: self.base_url, STOPPING_SCOPE_KEY: self._stopping}
+        await handle(self._state, self._source, scope, receive, send)
+
+    def start(self) -> None:
+        """Start uvicorn and block until it listens (runs in a worker thread)."""
+        import uvicorn
+
+        config = uvicorn.Config(
+            self._app,
+            host=self._host,
+            port=self._port,
+            lifespan="off",
+            interface="asgi3",
+            log_level="warning",
+            log_config=None,  # leave the process's logging configuration alone
+        )
+        logging.getLogger("uvicorn.error").addFilter(_DROP_FILTER)
+        server = self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._run, name="kieai-fake-server", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError(f"the fake Kie server did not start: {self._error!r}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the fake Kie server did not start within 10 s")
+            time.sleep(0.002)
+        sockname: Any = server.servers[0].sockets[0].getsockname()
+        self.base_url = f"http://{self._host}:{sockname[1]}"
+        self._state.own_bases.add(self.base_url)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # SystemExit when the port is taken: report, don't die loudly
+            self._error = exc
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = anyio.Event()
+        ticker = asyncio.ensure_future(self._tick())
+        try:
+            assert self._server is not None
+            await self._server.serve()
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+
+    async def _tick(self) -> None:
+        while True:
+            try:
+                await deliver_due(self._state, self._source)
+            except Exception:  # keep ticking: one bad round must not end all deliveries
+                _logger.exception("FakeKie: delivering callbacks failed")
+            await asyncio.sleep(CALLBACK_TICK_S)
+
+    def stop(self) -> None:
+        """Ask uvicorn to exit, cut injected delays short, and wait for the thread."""
+        if self._loop is not None and self._stopping is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already closed
+                self._loop.call_soon_threadsafe(self._stopping.set)
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join()
+
+
+@contextlib.asynccontextmanager
+async def serve(
+    state: FakeState, source: CallbackClient | None, *, host: str, port: int
+) -> AsyncGenerator[str, None]:
+    if importlib.util.find_spec("uvicorn") is None:
+        raise RuntimeError(
+            "FakeKie.serve() needs uvicorn, which comes with the testing extra: "
+            "pip install kieai[testing]"
+        )
+    runner = _ServerThread(state, source, host, port)
+    await anyio.to_thread.run_sync(runner.start)
+    try:
+        yield runner.base_url
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(runner.stop)

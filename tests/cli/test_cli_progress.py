@@ -1,0 +1,75 @@
+"""The progress display on a terminal (live rich bars) and in a log (plain lines)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich.console import Console
+
+from kieai import Task
+from kieai.cli._progress import FlowProgress
+
+
+def _task(state: str) -> Task:
+    return Task.model_validate({"taskId": "task_1", "state": state})
+
+
+def _run_flow(progress: FlowProgress, tmp_path: Path) -> None:
+    progress.upload(0, 100, "image")
+    progress.upload(0, 2000, "video")
+    progress.upload(100, 100, "image")
+    progress.upload(2000, 2000, "video")
+    progress.created("task_1")
+    progress.update(_task("waiting"))
+    progress.update(_task("generating"))
+    progress.update(_task("generating"))
+    progress.update(_task("success"))
+    progress.download(0, None)
+    progress.download(5000, 5000)
+    saved = tmp_path / "out.mp4"
+    saved.write_bytes(b"x" * 5000)
+    progress.downloaded(saved)
+    progress.close()
+
+
+def test_live_bars_on_a_terminal(tmp_path: Path) -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system=None, width=120)
+    progress = FlowProgress(console, names={"image": "me.png", "video": "move.mp4"})
+
+    _run_flow(progress, tmp_path)
+
+    text = buffer.getvalue()
+    assert "upload me.png" in text
+    assert "upload move.mp4" in text
+    assert "task_1 created" in text
+    assert "task task_1: success" in text
+    assert "download" in text
+    assert progress.task_id == "task_1"
+
+
+def test_plain_lines_in_a_log(tmp_path: Path) -> None:
+    buffer = io.StringIO()
+    progress = FlowProgress(Console(file=buffer, width=200), names={"image": "me.png"})
+
+    _run_flow(progress, tmp_path)
+
+    assert buffer.getvalue().splitlines() == [
+        "uploaded me.png (100 bytes)",
+        "uploaded video (2.0 kB)",
+        "task task_1 created (resume with: kie wait task_1)",
+        "task task_1: waiting",
+        "task task_1: generating",
+        "task task_1: success",
+        f"downloaded {tmp_path / 'out.mp4'} (5.0 kB)",
+    ]
+
+
+def test_disabled_shows_only_the_created_task(tmp_path: Path) -> None:
+    buffer = io.StringIO()
+    progress = FlowProgress(Console(file=buffer, width=200), enabled=False)
+
+    _run_flow(progress, tmp_path)
+
+    assert buffer.getvalue().splitlines() == ["task task_1 created (resume with: kie wait task_1)"]

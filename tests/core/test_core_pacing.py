@@ -1,0 +1,150 @@
+"""Client-side pacing: no window of the configured length holds more sends than allowed,
+measured where the request reaches the (mocked) network."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import httpx
+import pytest
+import respx
+
+from ._support import (
+    CREATE_URL,
+    INPUT,
+    MODEL,
+    RECORD_URL,
+    created,
+    kie,
+    kie_error,
+    ok,
+    task_data,
+)
+
+pytestmark = [pytest.mark.anyio, pytest.mark.respx(assert_all_called=False)]
+
+
+def _max_in_any_window(times: list[float], period: float) -> int:
+    """The most sends found in any half-open window [t, t + period) starting at a send."""
+    ordered = sorted(times)
+    return max(
+        sum(1 for other in ordered[i:] if other < start + period)
+        for i, start in enumerate(ordered)
+    )
+
+
+class SendClock:
+    """A respx side effect that records when each request arrived."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.times: list[float] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.times.append(anyio.current_time())
+        return self.response
+
+
+async def test_create_task_pacing_never_exceeds_the_window(respx_mock: respx.MockRouter) -> None:
+    clock = SendClock(created())
+    respx_mock.post(CREATE_URL).mock(side_effect=clock)
+    async with kie(create_task_rate=(20, 0.3)) as client:
+        started = anyio.current_time()
+        async with anyio.create_task_group() as tg:
+            for _ in range(45):
+                tg.start_soon(client.create_task, MODEL, INPUT)
+        elapsed = anyio.current_time() - started
+
+    assert len(clock.times) == 45
+    assert _max_in_any_window(clock.times, 0.3) <= 20
+    # 45 sends at 20 per 0.3 s need two full windows, and not much more.
+    assert max(clock.times) - min(clock.times) >= 0.6
+    assert elapsed < 0.6 + 0.25
+
+
+async def test_get_task_pacing_never_exceeds_the_window(respx_mock: respx.MockRouter) -> None:
+    clock = SendClock(ok(task_data()))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie(get_task_rate=(10, 0.1)) as client:
+        started = anyio.current_time()
+        async with anyio.create_task_group() as tg:
+            for n in range(35):
+                tg.start_soon(client.get_task, f"task-{n}")
+        elapsed = anyio.current_time() - started
+
+    assert len(clock.times) == 35
+    assert _max_in_any_window(clock.times, 0.1) <= 10
+    assert max(clock.times) - min(clock.times) >= 0.3
+    assert elapsed < 0.3 + 0.2
+
+
+async def test_pacing_off_sends_everything_at_once(respx_mock: respx.MockRouter) -> None:
+    clock = SendClock(created())
+    respx_mock.post(CREATE_URL).mock(side_effect=clock)
+    async with kie(create_task_rate=None, get_task_rate=None) as client:
+        started = anyio.current_time()
+        async with anyio.create_task_group() as tg:
+            for _ in range(60):
+                tg.start_soon(client.create_task, MODEL, INPUT)
+        elapsed = anyio.current_time() - started
+
+    assert len(clock.times) == 60
+    assert elapsed < 0.2
+
+
+async def test_get_task_pacing_does_not_slow_create_task(respx_mock: respx.MockRouter) -> None:
+    clock = SendClock(created())
+    respx_mock.post(CREATE_URL).mock(side_effect=clock)
+    async with kie(create_task_rate=None, get_task_rate=(1, 10.0)) as client:
+        started = anyio.current_time()
+        async with anyio.create_task_group() as tg:
+            for _ in range(10):
+                tg.start_soon(client.create_task, MODEL, INPUT)
+        elapsed = anyio.current_time() - started
+
+    assert elapsed < 0.2
+
+
+async def test_retries_are_paced_too(respx_mock: respx.MockRouter) -> None:
+    clock = SendClock(kie_error(429))
+    route = respx_mock.post(CREATE_URL).mock(side_effect=clock)
+    async with kie(create_task_rate=(1, 0.05), max_retries=2) as client:
+        with pytest.raises(Exception, match="429"):
+            await client.create_task(MODEL, INPUT)
+
+    assert route.call_count == 3
+    gaps = [b - a for a, b in zip(clock.times, clock.times[1:], strict=False)]
+    assert all(gap >= 0.05 for gap in gaps)
+
+
+async def test_pacing_serves_waiters_first_come_first_served(respx_mock: respx.MockRouter) -> None:
+    order: list[int] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        order.append(json.loads(request.content)["input"]["n"])
+        return created()
+
+    respx_mock.post(CREATE_URL).mock(side_effect=record)
+    async with kie(create_task_rate=(1, 0.03)) as client:
+        async with anyio.create_task_group() as tg:
+            for n in range(6):
+                tg.start_soon(client.create_task, MODEL, {"n": n})
+                # Each caller is queued before the next arrives (a send takes 0.03 s).
+                await anyio.sleep(0.005)
+
+    assert order == list(range(6))
+
+
+async def test_a_cancelled_waiter_does_not_block_the_pacer(respx_mock: respx.MockRouter) -> None:
+    clock = SendClock(created())
+    respx_mock.post(CREATE_URL).mock(side_effect=clock)
+    async with kie(create_task_rate=(1, 0.05)) as client:
+        await client.create_task(MODEL, INPUT)
+        with anyio.move_on_after(0.01) as scope:
+            await client.create_task(MODEL, INPUT)  # waits for the window, then is cancelled
+        assert scope.cancelled_caught
+        await client.create_task(MODEL, INPUT)
+
+    assert len(clock.times) == 2
+    assert clock.times[1] - clock.times[0] >= 0.05

@@ -1,0 +1,173 @@
+"""Callbacks in-process: Kie's bodies for success and failure, HMAC signatures, delivery on
+the next request or on demand, and best-effort recording of what happened."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from kieai.testing import FakeKie, ManualClock
+
+from ._support import API, AUTH, Webhook, create_id, media, motion_body, record
+
+pytestmark = pytest.mark.anyio
+
+CALLBACK = "https://my-app.example/kie/callback"
+
+
+@pytest.fixture
+async def webhook() -> Webhook:
+    return Webhook()
+
+
+@pytest.fixture
+async def hooked(webhook: Webhook) -> AsyncIterator[tuple[FakeKie, httpx.AsyncClient]]:
+    async with webhook.client() as receiver:
+        fake = FakeKie(clock=ManualClock(), hmac_key="s3cret", callback_http_client=receiver)
+        async with fake.http_client() as client:
+            yield fake, client
+
+
+async def test_success_callback_has_kies_body(
+    hooked: tuple[FakeKie, httpx.AsyncClient], webhook: Webhook
+) -> None:
+    fake, client = hooked
+    image, video = await media(client)
+    task_id = await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+    fake.advance(1)
+    assert webhook.received == []  # nothing reached the fake yet
+    snapshot = await record(client, task_id)  # any request delivers due callbacks first
+    ((path, headers, body),) = webhook.received
+    assert path == "/kie/callback"
+    assert headers["content-type"] == "application/json"
+    payload = json.loads(body)
+    assert payload["code"] == 200
+    assert payload["msg"] == "Playground task completed successfully."
+    assert payload["data"] == snapshot["data"]
+    (delivery,) = fake.callbacks
+    assert (delivery.task_id, delivery.url, delivery.status_code, delivery.error) == (
+        task_id,
+        CALLBACK,
+        200,
+        None,
+    )
+    assert delivery.json() == payload
+
+
+async def test_failure_callback_is_code_501(
+    hooked: tuple[FakeKie, httpx.AsyncClient], webhook: Webhook
+) -> None:
+    fake, client = hooked
+    image, video = await media(client)
+    fake.fail_next_task("500", "Internal server error")
+    await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+    fake.advance(1)
+    await fake.deliver_callbacks()
+    payload = json.loads(webhook.received[0][2])
+    assert (payload["code"], payload["msg"]) == (501, "Playground task failed.")
+    assert (payload["data"]["state"], payload["data"]["failCode"]) == ("fail", "500")
+
+
+async def test_signature_is_base64_hmac_sha256_of_task_id_and_timestamp(
+    hooked: tuple[FakeKie, httpx.AsyncClient], webhook: Webhook
+) -> None:
+    fake, client = hooked
+    image, video = await media(client)
+    task_id = await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+    fake.advance(1)
+    await fake.deliver_callbacks()
+    _, headers, _ = webhook.received[0]
+    timestamp = headers["x-webhook-timestamp"]
+    assert abs(int(timestamp) - time.time()) < 60  # real seconds: what receivers compare with
+    expected = base64.b64encode(
+        hmac.new(b"s3cret", f"{task_id}.{timestamp}".encode(), hashlib.sha256).digest()
+    ).decode()
+    assert hmac.compare_digest(headers["x-webhook-signature"], expected)
+
+
+async def test_no_hmac_key_means_no_signature_headers(webhook: Webhook) -> None:
+    async with webhook.client() as receiver:
+        fake = FakeKie(clock=ManualClock(), callback_http_client=receiver)
+        async with fake.http_client() as client:
+            image, video = await media(client)
+            await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+            fake.advance(1)
+            await fake.deliver_callbacks()
+    headers = webhook.received[0][1]
+    assert "x-webhook-signature" not in headers
+    assert "x-webhook-timestamp" not in headers
+
+
+async def test_each_callback_is_delivered_once(
+    hooked: tuple[FakeKie, httpx.AsyncClient], webhook: Webhook
+) -> None:
+    fake, client = hooked
+    image, video = await media(client)
+    await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+    await create_id(client, motion_body(image, video))  # no callBackUrl: no callback
+    assert await fake.deliver_callbacks() == []  # not finished yet
+    fake.advance(1)
+    assert len(await fake.deliver_callbacks()) == 1
+    await client.get(f"{API}/api/v1/chat/credit", headers=AUTH)
+    assert await fake.deliver_callbacks() == []
+    assert len(webhook.received) == 1
+
+
+async def test_a_failing_receiver_is_recorded_not_retried() -> None:
+    crashing = Webhook(fail=True)
+    refusing = Webhook(status=500)
+    for receiver, status, error in (
+        (refusing, 500, None),
+        (crashing, None, "RuntimeError: the webhook handler crashed"),
+    ):
+        async with receiver.client() as http:
+            fake = FakeKie(clock=ManualClock(), callback_http_client=http)
+            async with fake.http_client() as client:
+                image, video = await media(client)
+                await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+                fake.advance(1)
+                (delivery,) = await fake.deliver_callbacks()
+                assert (delivery.status_code, delivery.error) == (status, error)
+                fake.advance(60)
+                assert await fake.deliver_callbacks() == []
+        assert len(receiver.received) == 1
+
+
+async def test_a_client_factory_is_opened_and_closed_per_round(webhook: Webhook) -> None:
+    opened: list[httpx.AsyncClient] = []
+
+    def factory() -> httpx.AsyncClient:
+        opened.append(webhook.client())
+        return opened[-1]
+
+    fake = FakeKie(clock=ManualClock(), callback_http_client=factory)
+    async with fake.http_client() as client:
+        image, video = await media(client)
+        await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+        assert await fake.deliver_callbacks() == []
+        assert opened == []  # nothing due, nothing opened
+        fake.advance(1)
+        await fake.deliver_callbacks()
+    assert len(opened) == 1
+    assert opened[0].is_closed
+    assert len(webhook.received) == 1
+
+
+async def test_without_a_client_only_loopback_urls_are_called(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    image, video = await media(client)
+    await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+    fake.advance(1)
+    (delivery,) = await fake.deliver_callbacks()
+    assert delivery.status_code is None
+    assert delivery.error == (
+        "not sent: my-app.example is not a loopback host; pass callback_http_client= to deliver elsewhere"
+    )
