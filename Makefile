@@ -41,7 +41,7 @@ build: $(VENV)/.dev-installed
 	$(BIN)/twine check --strict dist/*
 
 docs: $(VENV)/.dev-installed
-	$(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 bench: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/probe.py

@@ -13,13 +13,13 @@ import os
 import re
 import stat
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 from urllib.parse import unquote, urlsplit
 
 import anyio
+import httpx
 
 from ._constants import STREAM_CHUNK_BYTES
 from ._errors import KieInputError
@@ -29,6 +29,7 @@ from .media import FileKind, sniff
 __all__ = [
     "FileInput",
     "LocalFile",
+    "MultipartBody",
     "is_url",
     "multipart_body",
     "open_local",
@@ -103,35 +104,40 @@ class LocalFile:
         self.stream.seek(self.start)
         return digest.hexdigest()
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        """The content from the start, in chunks read off the event loop."""
+    async def read_chunk(self, offset: int) -> bytes:
+        """The content at ``offset`` (counted from the upload's start): up to one chunk, ``b""``
+        at the end. Disk and stream reads run in a worker thread, off the event loop."""
         if self.data is not None:
-            view = memoryview(self.data)
-            for offset in range(0, len(view), STREAM_CHUNK_BYTES):
-                yield bytes(view[offset : offset + STREAM_CHUNK_BYTES])
-            return
+            return self.data[offset : offset + STREAM_CHUNK_BYTES]
         if self.stream is not None and not self.stream.seekable():
-            while chunk := await anyio.to_thread.run_sync(self.stream.read, STREAM_CHUNK_BYTES):
-                yield chunk
-            return
+            chunk: bytes | None = await anyio.to_thread.run_sync(
+                self.stream.read, STREAM_CHUNK_BYTES
+            )
+            if chunk is None:  # a non-blocking stream with nothing ready: cannot wait for it
+                raise KieInputError(
+                    f"{self.label}: {self.display_name!r} is a non-blocking stream; "
+                    "pass a blocking binary file object"
+                )
+            if not chunk and offset == 0:
+                raise KieInputError(f"{self.label}: {self.display_name!r} is empty")
+            return chunk
         # Never read past the size measured (and sent as Content-Length) up front: a file that
         # grows mid-upload would otherwise overrun the declared length, which h11 reports as a
         # protocol error that looks transient and gets retried. The last read asks for one
         # byte more, so growth shows without an extra stat.
         assert self.size is not None
-        offset = 0
-        while offset < self.size:
-            want = min(STREAM_CHUNK_BYTES, self.size - offset)
-            last = offset + want == self.size
-            chunk = await anyio.to_thread.run_sync(self._read_at, offset, want + (1 if last else 0))
-            if len(chunk) != want:
-                got = offset + len(chunk) if len(chunk) < want else f"more than {self.size}"
-                raise KieInputError(
-                    f"{self.label}: {self.display_name!r} changed while uploading "
-                    f"(was {self.size} bytes, now {got})"
-                )
-            offset += want
-            yield chunk
+        if offset >= self.size:
+            return b""
+        want = min(STREAM_CHUNK_BYTES, self.size - offset)
+        last = offset + want == self.size
+        chunk = await anyio.to_thread.run_sync(self._read_at, offset, want + (1 if last else 0))
+        if len(chunk) != want:
+            now = offset + len(chunk) if len(chunk) < want else f"more than {self.size}"
+            raise KieInputError(
+                f"{self.label}: {self.display_name!r} changed while uploading "
+                f"(was {self.size} bytes, now {now})"
+            )
+        return chunk
 
 
 def _open_path(path: Path, label: str) -> LocalFile:
@@ -282,14 +288,54 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "")
 
 
+class MultipartBody(httpx.AsyncByteStream):
+    """One attempt's ``multipart/form-data`` body: fields ``uploadPath``, ``fileName``, then
+    ``file``, read chunk by chunk as the connection takes them, reporting progress.
+
+    An iterator object rather than an async generator on purpose: when a dropped connection
+    abandons the body half-way, an unfinished async generator is left for the event loop to
+    finalise (trio warns with a ResourceWarning); this object is plain garbage.
+    """
+
+    def __init__(self, local: LocalFile, *, head: bytes, tail: bytes, progress: Progress) -> None:
+        self._local = local
+        self._head = head
+        self._tail = tail
+        self._progress = progress
+        self._sent = 0
+        self._stage: Literal["head", "file", "tail", "done"] = "head"
+
+    def __aiter__(self) -> MultipartBody:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._stage == "head":
+            self._stage = "file"
+            return self._head
+        if self._stage == "file":
+            if self._sent:
+                # httpx asks for the next piece only once the previous one is written.
+                await self._progress.update(self._sent)
+            chunk = await self._local.read_chunk(self._sent)
+            if chunk:
+                self._sent += len(chunk)
+                return chunk
+            self._stage = "tail"
+            return self._tail
+        if self._stage == "tail":
+            self._stage = "done"
+            await self._progress.finish(self._sent)
+        raise StopAsyncIteration
+
+
 def multipart_body(
     local: LocalFile,
     *,
     upload_path: str,
     file_name: str,
     progress: Progress,
-) -> tuple[AsyncIterator[bytes], dict[str, str]]:
-    """One attempt's body: fields ``uploadPath``, ``fileName`` then ``file``, streamed."""
+) -> tuple[MultipartBody, dict[str, str]]:
+    """One attempt's body and its headers (``Content-Length`` when the size is known)."""
     boundary = uuid.uuid4().hex
     head = (
         f"--{boundary}\r\n"
@@ -304,15 +350,6 @@ def multipart_body(
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
     if local.size is not None:
         headers["Content-Length"] = str(len(head) + local.size + len(tail))
-
-    async def body() -> AsyncIterator[bytes]:
-        yield head
-        sent = 0
-        async for chunk in local.chunks():
-            yield chunk
-            sent += len(chunk)
-            await progress.update(sent)
-        yield tail
-        await progress.finish(sent)
-
-    return body(), headers
+    else:
+        headers["Transfer-Encoding"] = "chunked"
+    return MultipartBody(local, head=head, tail=tail, progress=progress), headers

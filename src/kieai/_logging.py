@@ -13,7 +13,7 @@ import re
 import sys
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from ._constants import LOG_ENV
 
@@ -49,13 +49,14 @@ def _redact_arg(arg: Any) -> Any:
     if isinstance(arg, str):
         return redact(arg)
     if isinstance(arg, Mapping):
+        items = cast("Mapping[object, object]", arg).items()
         return {
             k: (
                 _REDACTED
                 if str(k).lower() in ("authorization", "proxy-authorization")
                 else _redact_arg(v)
             )
-            for k, v in arg.items()  # pyright: ignore[reportUnknownVariableType]
+            for k, v in items
         }
     if isinstance(arg, (int, float, bool)) or arg is None:
         return arg

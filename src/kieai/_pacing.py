@@ -1,10 +1,12 @@
 """Client-side pacing: at most N sends in any window of T seconds, shared by all coroutines.
 
 Kie rejects (does not queue) requests over its limits, so a batch of 300 concurrent
-``generate`` calls would otherwise collect 429s. The limiter records the time of each send and
-makes the next caller wait until the oldest send in the window is T seconds old. Waiters are
-served first-come first-served (anyio's Lock is fair), and the lock is held while sleeping so no
-late arrival can overtake a waiter.
+``generate`` calls would otherwise collect 429s. A send holds a slot from :meth:`acquire` until
+:meth:`release` (called when its attempt finished), and the slot keeps counting for T seconds
+after that. Counting from the end rather than from the start of the send is what makes the
+window hold at the moment a request actually leaves (and arrives at Kie), however long the way
+from ``acquire`` to the socket took. Waiters are served first-come first-served (anyio's Lock is
+fair), and the lock is held while waiting so no late arrival can overtake a waiter.
 """
 
 from __future__ import annotations
@@ -30,14 +32,19 @@ class RateLimiter:
         self.count = count
         self.period = period
         self._clock = clock
+        #: When finished sends ended, oldest first (release times are monotonic).
         self._sends: deque[float] = deque()
+        #: Slots handed out whose send has not finished yet: they count as "now" until released.
+        self._in_flight = 0
         self._lock: anyio.Lock | None = None
+        self._released: anyio.Event | None = None
 
     def __repr__(self) -> str:
         return f"RateLimiter({self.count} per {self.period:g} s)"
 
     async def acquire(self) -> None:
-        """Wait until one more send fits in the window, then record it as sent now."""
+        """Wait until one more send fits in the window and take a slot for it. Every call must
+        be paired with :meth:`release` once the send is over (also when it failed)."""
         if self._lock is None:
             self._lock = anyio.Lock()
         async with self._lock:
@@ -45,7 +52,19 @@ class RateLimiter:
                 now = self._clock()
                 while self._sends and now - self._sends[0] >= self.period:
                     self._sends.popleft()
-                if len(self._sends) < self.count:
-                    self._sends.append(now)
+                if len(self._sends) + self._in_flight < self.count:
+                    self._in_flight += 1
                     return
-                await anyio.sleep(self._sends[0] + self.period - now)
+                # Wake when the oldest finished send leaves the window, or when an in-flight
+                # send finishes (its end time is then known and may be the one to wait for).
+                self._released = released = anyio.Event()
+                delay = self._sends[0] + self.period - now if self._sends else None
+                with anyio.move_on_after(delay):
+                    await released.wait()
+
+    def release(self) -> None:
+        """The send that took a slot is over: the slot counts for ``period`` from now."""
+        self._in_flight -= 1
+        self._sends.append(self._clock())
+        if self._released is not None:
+            self._released.set()

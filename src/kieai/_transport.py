@@ -138,20 +138,24 @@ class Transport:
                 number = attempt.retry_state.attempt_number - 1
                 if pacer is not None:
                     await pacer.acquire()
-                return await self._attempt(
-                    method,
-                    url,
-                    number,
-                    handle=handle,
-                    json=json,
-                    params=params,
-                    body=body,
-                    policy=policy,
-                    timeout=timeout,
-                    auth=auth,
-                    stream=stream,
-                    follow_redirects=follow_redirects,
-                )
+                try:
+                    return await self._attempt(
+                        method,
+                        url,
+                        number,
+                        handle=handle,
+                        json=json,
+                        params=params,
+                        body=body,
+                        policy=policy,
+                        timeout=timeout,
+                        auth=auth,
+                        stream=stream,
+                        follow_redirects=follow_redirects,
+                    )
+                finally:
+                    if pacer is not None:
+                        pacer.release()
         raise AssertionError("unreachable: tenacity either returns or reraises")  # pragma: no cover
 
     async def _attempt(

@@ -68,6 +68,14 @@ def test_status_of_a_failed_task_shows_the_reason(invoke: Invoke, fake: FakeKie)
     assert shown["failure"] == "422: face not detected"
 
 
+def test_status_of_an_unknown_task_exits_3_with_a_hint(invoke: Invoke) -> None:
+    result = invoke("status", "task_unknown")
+
+    assert result.exit_code == 3
+    assert "recordInfo is null" in result.stderr
+    assert "Kie knows no task with this id" in result.stderr
+
+
 # -- credits ---------------------------------------------------------------------------------
 
 

@@ -179,11 +179,11 @@ def slow_fake(fake: FakeKie) -> FakeKie:
 def test_wait_timeout_exits_1_and_resume_finishes_the_job(
     invoke: Invoke, slow_fake: FakeKie, tmp_path: Path
 ) -> None:
-    first = invoke("generate", "-i", PERSON, "-v", DANCE, "--timeout", "0.2", *FAST)
+    first = invoke("generate", "-i", PERSON, "-v", DANCE, "-o", "a.mp4", "--timeout", "0.2", *FAST)
     assert first.exit_code == 1
     task_id = _created_id(first.stderr)
     assert f"task {task_id} did not finish after 0.2 s" in first.stderr
-    assert f"resume with: kie wait {task_id}" in first.stderr
+    assert f"resume with: kie wait {task_id} -o a.mp4" in first.stderr
 
     again = invoke("wait", task_id, "--timeout", "0.1", "--json", *FAST)
     assert again.exit_code == 1
@@ -254,3 +254,14 @@ def test_a_failed_download_keeps_the_video_url(invoke: Invoke, fake: FakeKie) ->
     task_id = _created_id(result.stderr)
     assert f"/results/{task_id}.mp4" in result.stderr
     assert f"retry with: kie wait {task_id} -o out.mp4" in result.stderr
+
+
+def test_a_failed_download_json_error_has_the_url(invoke: Invoke, fake: FakeKie) -> None:
+    fake.inject("results", status=404)
+    result = invoke("generate", "-i", PERSON, "-v", DANCE, "--json", *FAST)
+
+    assert result.exit_code == 3
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "DownloadFailedError"
+    assert error["video_url"].endswith(f"/results/{error['task_id']}.mp4")
+    assert error["resume"] == f"kie wait {error['task_id']}"

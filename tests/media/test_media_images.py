@@ -100,7 +100,10 @@ def test_apple_cgbi_chunk_before_ihdr() -> None:
     ("data", "message"),
     [
         (PNG_SIGNATURE + ihdr(10, 10, length=12), "IHDR chunk of 12 bytes"),
-        (PNG_SIGNATURE + (struct.pack(">I4s", 0, b"tEXt") + bytes(4)) * 6, "no IHDR chunk at the start"),  # fmt: skip
+        (
+            PNG_SIGNATURE + (struct.pack(">I4s", 0, b"tEXt") + bytes(4)) * 6,
+            "no IHDR chunk at the start",
+        ),
         (PNG_SIGNATURE + b"\x00\x00", "truncated PNG: no IHDR chunk"),
         (PNG_SIGNATURE + ihdr(2**31, 10), "implausible width 2147483648 px"),
     ],

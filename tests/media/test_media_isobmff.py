@@ -159,7 +159,9 @@ def test_quicktime_handler_layout_is_read() -> None:
 
 
 def test_m4a_brand_with_a_video_track_is_refused_by_name() -> None:
-    assert refusal(simple_mp4(major=b"M4A ")).endswith("M4A audio is not a supported image or video")
+    assert refusal(simple_mp4(major=b"M4A ")).endswith(
+        "M4A audio is not a supported image or video"
+    )
 
 
 def test_no_tracks_at_all() -> None:

@@ -318,7 +318,9 @@ def test_unknown_size_element_inside_a_cluster_is_malformed() -> None:
 
 
 def test_file_ending_inside_an_element_header_is_truncated() -> None:
-    data = matroska(info(), tracks(track_entry(1)), cluster(0, simple_block(1, 0)), unknown_size=True)
+    data = matroska(
+        info(), tracks(track_entry(1)), cluster(0, simple_block(1, 0)), unknown_size=True
+    )
     data += b"\x1f\x43"  # the start of a Cluster ID, then the end of the file
 
     assert "truncated MKV: file ends inside an element header" in refusal(data)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ async def client() -> AsyncIterator[KieClient]:
 
 
 @pytest.fixture
-def kie() -> respx.MockRouter:
+def kie() -> Iterator[respx.MockRouter]:
     """Kie's two hosts, answering uploads and createTask; tests assert on what was called."""
     with respx.mock(assert_all_called=False) as router:
         counter = iter(range(1000))
@@ -102,8 +102,8 @@ async def test_all_problems_are_reported_together_and_nothing_is_sent(
     assert "image: 200x200 px is too small" in text
     assert "video: duration 31.0 s exceeds 30 s" in text
     assert "prompt: 2501 characters exceeds the 2500-character limit" in text
-    assert "character_orientation: must be \"image\" or \"video\", got 'sideways'" in text
-    assert "mode: must be \"720p\" or \"1080p\"" in text and "'4k'" in text
+    assert 'character_orientation: must be "image" or "video", got \'sideways\'' in text
+    assert 'mode: must be "720p" or "1080p"' in text and "'4k'" in text
     assert len(problems) == 5
 
 
@@ -167,7 +167,7 @@ async def test_unknown_orientation_is_refused(
     problems = await problems_of(
         client, kie, image=person, video=OK_VIDEO, character_orientation="left"
     )
-    assert problems == ["character_orientation: must be \"image\" or \"video\", got 'left'"]
+    assert problems == ['character_orientation: must be "image" or "video", got \'left\'']
 
 
 @pytest.mark.parametrize(("given", "sent"), [("std", "720p"), ("pro", "1080p"), ("1080p", "1080p")])
@@ -185,7 +185,7 @@ async def test_unknown_mode_is_refused(
     client: KieClient, kie: respx.MockRouter, person: Path
 ) -> None:
     problems = await problems_of(client, kie, image=person, video=OK_VIDEO, mode="720")
-    assert problems == ["mode: must be \"720p\" or \"1080p\" (\"std\"/\"pro\" accepted), got '720'"]
+    assert problems == ['mode: must be "720p" or "1080p" ("std"/"pro" accepted), got \'720\'']
 
 
 # -- image rules -----------------------------------------------------------------------------
@@ -323,9 +323,17 @@ async def test_video_over_100_mib_is_refused_even_without_media_checks(
     [
         ("short_720x720_2s.mp4", "video", "video: duration 2.0 s is below the 3 s minimum"),
         ("edge_720x720_3s.mp4", "video", None),
-        ("long_720x720_31s.mp4", "video", 'video: duration 31.0 s exceeds 30 s (character_orientation="video")'),
+        (
+            "long_720x720_31s.mp4",
+            "video",
+            'video: duration 31.0 s exceeds 30 s (character_orientation="video")',
+        ),
         ("ok_1280x720_12s.mkv", "video", None),
-        ("ok_1280x720_12s.mkv", "image", 'video: duration 12.0 s exceeds 10 s (character_orientation="image")'),
+        (
+            "ok_1280x720_12s.mkv",
+            "image",
+            'video: duration 12.0 s exceeds 10 s (character_orientation="image")',
+        ),
         ("ok_720x720_5s.mp4", "image", None),
     ],
 )

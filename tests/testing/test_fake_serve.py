@@ -58,7 +58,7 @@ async def test_the_whole_flow_over_a_socket(fake: FakeKie) -> None:
 
 
 async def test_a_large_upload_over_a_socket_round_trips(fake: FakeKie) -> None:
-    data = os.urandom(8 * 1024 * 1024)
+    data = os.urandom(4 * 1024 * 1024)
     async with fake.serve() as base, socket_client() as client:
         payload = (await upload(client, "big.mp4", data, base=base)).json()
         assert (await client.get(payload["data"]["downloadUrl"])).content == data

@@ -170,10 +170,18 @@ class ReadingTransport(httpx.AsyncBaseTransport):
         failing = self.attempts <= self.failures
         received = bytearray()
         assert isinstance(request.stream, httpx.AsyncByteStream)
-        async for chunk in request.stream:
-            received += chunk
-            if failing and len(received) >= self.break_after:
-                raise self.error("connection reset by peer")
+        chunks = aiter(request.stream)
+        try:
+            async for chunk in chunks:
+                received += chunk
+                if failing and len(received) >= self.break_after:
+                    raise self.error("connection reset by peer")
+        finally:
+            # Close what we stopped reading (httpx wraps the body in an async generator);
+            # ``test_upload_dropped`` covers what happens when the real transport does not.
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
         self.bodies.append(bytes(received))
         return httpx.Response(200, json=upload_answer())
 

@@ -34,6 +34,7 @@ from ._runtime import (
     EXIT_USAGE,
     UPLOAD_BASE_URL_HELP,
     ClientOptions,
+    DownloadFailedError,
     Runtime,
     execute,
 )
@@ -52,28 +53,48 @@ app = typer.Typer(
 
 # -- shared options --------------------------------------------------------------------------
 
+CONNECTION = "Connection"
+WAITING = "Waiting"
+
 JsonOpt = Annotated[
     bool,
     typer.Option(
         "--json", help="Print one JSON document on stdout (also on errors); no progress bars."
     ),
 ]
-ApiKeyOpt = Annotated[str | None, typer.Option("--api-key", help=API_KEY_HELP, show_default=False)]
+ApiKeyOpt = Annotated[
+    str | None,
+    typer.Option("--api-key", help=API_KEY_HELP, show_default=False, rich_help_panel=CONNECTION),
+]
 BaseUrlOpt = Annotated[
-    str | None, typer.Option("--base-url", help=BASE_URL_HELP, show_default=False)
+    str | None,
+    typer.Option("--base-url", help=BASE_URL_HELP, show_default=False, rich_help_panel=CONNECTION),
 ]
 UploadBaseUrlOpt = Annotated[
-    str | None, typer.Option("--upload-base-url", help=UPLOAD_BASE_URL_HELP, show_default=False)
+    str | None,
+    typer.Option(
+        "--upload-base-url",
+        help=UPLOAD_BASE_URL_HELP,
+        show_default=False,
+        rich_help_panel=CONNECTION,
+    ),
 ]
 TimeoutOpt = Annotated[
     float,
     typer.Option(
-        "--timeout", help="Give up waiting after this many seconds (0: wait forever).", min=0
+        "--timeout",
+        help="Give up waiting after this many seconds (0: wait forever).",
+        min=0,
+        rich_help_panel=WAITING,
     ),
 ]
 PollOpt = Annotated[
     float,
-    typer.Option("--poll-interval", help="Seconds before the second status poll (grows x1.5)."),
+    typer.Option(
+        "--poll-interval",
+        help="Seconds before the second status poll (grows x1.5 up to 15 s).",
+        rich_help_panel=WAITING,
+    ),
 ]
 OutputOpt = Annotated[
     Path | None,
@@ -159,10 +180,6 @@ def _resume_command(task_id: str, output: Path | None) -> str:
 # -- result rendering ------------------------------------------------------------------------
 
 
-class DownloadFailedError(APIError):
-    """The task succeeded but saving its video failed; carries the URL so nothing is lost."""
-
-
 def _iso(task: Task, name: str) -> str | None:
     value = getattr(task, name)
     return value.isoformat(sep=" ", timespec="seconds") if value is not None else None
@@ -204,7 +221,9 @@ async def _save(
     except (APIError, OSError) as exc:
         raise DownloadFailedError(
             f"task {task_id} succeeded but the download failed ({exc}); the video is at {url} "
-            f"(retry with: {_resume_command(task_id, output)})"
+            f"(retry with: {_resume_command(task_id, output)})",
+            task_id=task_id,
+            video_url=url,
         ) from exc
     ui.downloaded(path)
     return path
@@ -303,7 +322,7 @@ def generate(
     result, saved = execute(
         out,
         work,
-        on_interrupt=lambda: (ui.task_id, _resume_command(ui.task_id or "", output)),
+        resume=lambda: (ui.task_id, _resume_command(ui.task_id or "", output)),
     )
     _show_finished(out, result.task, result.video_urls, saved)
 
@@ -340,16 +359,16 @@ def wait(
                 if not no_download:
                     if not task.result_urls:
                         raise DownloadFailedError(
-                            f"task {task_id} succeeded but Kie returned no result URL"
+                            f"task {task_id} succeeded but Kie returned no result URL",
+                            task_id=task_id,
+                            video_url=None,
                         )
                     saved = await _save(client, ui, task.task_id, task.result_urls[0], output)
             finally:
                 ui.close()
         return task, saved
 
-    task, saved = execute(
-        out, work, on_interrupt=lambda: (task_id, _resume_command(task_id, output))
-    )
+    task, saved = execute(out, work, resume=lambda: (task_id, _resume_command(task_id, output)))
     _show_finished(out, task, task.result_urls, saved)
 
 

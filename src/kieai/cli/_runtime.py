@@ -42,6 +42,7 @@ from .._errors import (
     TaskCreationUncertainError,
     TaskFailedError,
     TaskTimeoutError,
+    UnprocessableEntityError,
 )
 from ._output import Output
 
@@ -52,6 +53,7 @@ __all__ = [
     "EXIT_TASK_FAILED",
     "EXIT_USAGE",
     "ClientOptions",
+    "DownloadFailedError",
     "Runtime",
     "execute",
     "fail",
@@ -76,6 +78,15 @@ class Runtime:
     """
 
     http_client_factory: Callable[[], httpx.AsyncClient] | None = None
+
+
+class DownloadFailedError(APIError):
+    """The task succeeded but saving its video failed; carries what is needed to retry."""
+
+    def __init__(self, message: str, *, task_id: str, video_url: str | None) -> None:
+        super().__init__(message)
+        self.task_id = task_id
+        self.video_url = video_url
 
 
 class UsageProblem(Exception):
@@ -127,7 +138,9 @@ class ClientOptions:
 # -- failures ------------------------------------------------------------------------------
 
 
-def _classify(exc: BaseException) -> tuple[int, str, list[str], str | None]:
+def _classify(
+    exc: BaseException, resume: str | None = None
+) -> tuple[int, str, list[str], str | None]:
     """Exit code, message, detail lines and hint for an expected failure."""
     if isinstance(exc, UsageProblem):
         return EXIT_USAGE, str(exc), [], None
@@ -139,8 +152,11 @@ def _classify(exc: BaseException) -> tuple[int, str, list[str], str | None]:
     if isinstance(exc, TaskFailedError):
         return EXIT_TASK_FAILED, str(exc), [], None
     if isinstance(exc, TaskTimeoutError):
-        hint = f"the task keeps running at Kie; resume with: kie wait {exc.task_id}"
+        hint = f"the task keeps running at Kie; resume with: {resume or _wait(exc.task_id)}"
         return EXIT_TASK_FAILED, str(exc), [], hint
+    if isinstance(exc, UnprocessableEntityError) and "recordinfo is null" in exc.message.lower():
+        hint = "Kie knows no task with this id (a task created a moment ago may not show yet)"
+        return EXIT_API_ERROR, str(exc), [], hint
     if isinstance(exc, AuthenticationError):
         hint = f"check the API key ({API_KEY_ENV} or --api-key)"
         return EXIT_API_ERROR, str(exc), [], hint
@@ -157,7 +173,13 @@ def _classify(exc: BaseException) -> tuple[int, str, list[str], str | None]:
     raise exc  # pragma: no cover  (only expected failures are passed in)
 
 
-def _error_document(exc: BaseException, code: int, message: str) -> dict[str, Any]:
+def _wait(task_id: str) -> str:
+    return f"kie wait {task_id}"
+
+
+def _error_document(
+    exc: BaseException, code: int, message: str, resume: str | None
+) -> dict[str, Any]:
     error: dict[str, Any] = {"type": type(exc).__name__, "message": message, "exit_code": code}
     if isinstance(exc, KieInputError):
         error["problems"] = list(exc.problems)
@@ -172,19 +194,23 @@ def _error_document(exc: BaseException, code: int, message: str) -> dict[str, An
             error["fail_code"] = exc.fail_code
             error["fail_msg"] = exc.fail_msg
         else:
-            error["resume"] = f"kie wait {exc.task_id}"
+            error["resume"] = resume or _wait(exc.task_id)
+    if isinstance(exc, DownloadFailedError):
+        error["task_id"] = exc.task_id
+        error["video_url"] = exc.video_url
+        error["resume"] = resume or _wait(exc.task_id)
     if isinstance(exc, APIError) and exc.request is not None:
         error["request"] = f"{exc.request.method} {exc.request.url.copy_with(query=None)}"
     return error
 
 
-def fail(out: Output, exc: BaseException) -> NoReturn:
+def fail(out: Output, exc: BaseException, *, resume: str | None = None) -> NoReturn:
     """Report an expected failure (one line on stderr; a JSON error document in ``--json``
-    mode) and exit with its code."""
-    code, message, details, hint = _classify(exc)
+    mode) and exit with its code. ``resume``: the command that picks the task up again."""
+    code, message, details, hint = _classify(exc, resume)
     out.error(message, details=details, hint=hint)
     if out.json_mode:
-        out.emit_json({"error": _error_document(exc, code, message)})
+        out.emit_json({"error": _error_document(exc, code, message, resume)})
     raise typer.Exit(code)
 
 
@@ -212,19 +238,21 @@ def execute(
     out: Output,
     work: Callable[[], Awaitable[T]],
     *,
-    on_interrupt: Callable[[], tuple[str | None, str | None]] | None = None,
+    resume: Callable[[], tuple[str | None, str | None]] | None = None,
 ) -> T:
     """Run ``work`` in a fresh event loop; expected failures become an exit code.
 
-    ``on_interrupt`` returns ``(task_id, resume_command)`` for the message after Ctrl-C.
+    ``resume`` returns ``(task_id, command)``: the task created so far (None if none) and
+    the command that resumes waiting for it, for the messages after Ctrl-C or a timeout.
     """
     try:
         return anyio.run(work)
     except KeyboardInterrupt:
-        task_id, resume = on_interrupt() if on_interrupt is not None else (None, None)
-        interrupted(out, task_id, resume)
+        task_id, command = resume() if resume is not None else (None, None)
+        interrupted(out, task_id, command)
     except (KieError, UsageProblem, OSError) as exc:
-        fail(out, exc)
+        task_id, command = resume() if resume is not None else (None, None)
+        fail(out, exc, resume=command if task_id is not None else None)
 
 
 def env_help(name: str) -> str:
