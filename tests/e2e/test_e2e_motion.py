@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import anyio
 import anyio.lowlevel
@@ -34,7 +34,15 @@ pytestmark = pytest.mark.anyio
 KEY = "test-key"
 PERSON = asset_path("person.png")
 DANCE = asset_path("dance.mp4")
-FAST = {"poll_interval": 0.02, "max_poll_interval": 0.05, "timeout": 30.0}
+
+
+class WaitOptions(TypedDict):
+    poll_interval: float
+    max_poll_interval: float
+    timeout: float
+
+
+FAST = WaitOptions(poll_interval=0.02, max_poll_interval=0.05, timeout=30.0)
 
 
 def fast_client(fake: FakeKie, **kwargs: Any) -> KieClient:
@@ -188,7 +196,7 @@ async def test_credits_are_charged_for_a_generation(fake_client: tuple[FakeKie, 
 async def test_signed_callback_from_the_fake_is_verified_and_tampering_is_refused() -> None:
     received: list[tuple[bytes, httpx.Headers]] = []
 
-    async def receiver(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def receiver(scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         body = b""
         while True:
             message = await receive()

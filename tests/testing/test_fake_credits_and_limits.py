@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import httpx
@@ -90,22 +89,6 @@ async def test_refunds_can_be_switched_off() -> None:
         fake.advance(1)
         assert await _balance(client) == 945
     assert not fake.task(task_id).refunded
-
-
-def _has_probe() -> bool:
-    try:
-        return hasattr(importlib.import_module("kieai.media"), "probe")
-    except ImportError:
-        return False
-
-
-@pytest.mark.skipif(not _has_probe(), reason="kieai.media.probe is not available")
-async def test_the_charge_uses_the_probed_video_duration(
-    fake: FakeKie, client: httpx.AsyncClient
-) -> None:
-    image, video = await media(client)  # dance.mp4 lasts 4 s
-    await create_id(client, motion_body(image, video))
-    assert fake.credits == pytest.approx(1000 - 4 * 11.0, abs=0.5)
 
 
 async def test_the_21st_create_in_10_seconds_is_429(

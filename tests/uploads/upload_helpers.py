@@ -89,18 +89,19 @@ class Part:
     content: bytes
 
 
-def parse_form(request: httpx.Request) -> dict[str, Part]:
+def parse_form(request: httpx.Request, body: bytes | None = None) -> dict[str, Part]:
     """Parse a ``multipart/form-data`` body strictly (RFC 7578): every part's bytes exactly.
 
-    The standard library's ``email`` parser rewrites line endings inside binary parts, so only
-    each part's header block goes through it.
+    ``body`` defaults to the request's (read) content. The standard library's ``email`` parser
+    rewrites line endings inside binary parts, so only each part's header block goes through it.
     """
     mime, _, params = request.headers["content-type"].partition(";")
     assert mime.strip() == "multipart/form-data", mime
     boundary = params.strip().removeprefix("boundary=").strip('"').encode()
     assert boundary, params
     delimiter = b"--" + boundary
-    body = request.content
+    if body is None:
+        body = request.content
     assert body.startswith(delimiter + b"\r\n"), body[:80]
     assert body.endswith(b"\r\n" + delimiter + b"--\r\n"), body[-80:]
     inner = body[len(delimiter) + 2 : -(len(delimiter) + 6)]
