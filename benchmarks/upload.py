@@ -83,7 +83,7 @@ def run_curl(curl: str, base_url: str, path: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description="KieClient.upload against curl -F.")
     parser.add_argument("--size-mib", type=int, default=150)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--curl", default="/usr/bin/curl")
@@ -133,7 +133,9 @@ def main() -> None:
             f"   {size_mb / median:6.0f} MB/s"
         )
     verdict = "ok" if ratio <= TARGET_RATIO else "MISSED"
-    print(f"  ratio kieai/curl: {ratio:.2f}x median, {best_ratio:.2f}x best ({verdict}, target <= {TARGET_RATIO}x)")
+    print(
+        f"  ratio kieai/curl: {ratio:.2f}x median, {best_ratio:.2f}x best ({verdict}, target <= {TARGET_RATIO}x)"
+    )
     verdict = "ok" if peak_growth <= TARGET_RSS_GROWTH_MIB else "MISSED"
     print(
         f"  kieai peak RSS growth during upload: {peak_growth:.1f} MiB max over rounds "

@@ -83,7 +83,12 @@ async def download(
         handle_file: BinaryIO = open(temp, "wb")  # noqa: SIM115, ASYNC230
         try:
             async for chunk in response.aiter_bytes(STREAM_CHUNK_BYTES):
-                await anyio.to_thread.run_sync(handle_file.write, chunk)
+                # Shielded (one chunk's write is short): a cancellation then lands in the next
+                # network read, inside httpx's body generators, which unwinds them cleanly.
+                # Landing here instead would abandon them half-iterated, and trio reports
+                # abandoned async generators with a ResourceWarning when they are collected.
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(handle_file.write, chunk)
                 sent += len(chunk)
                 await progress.update(sent)
         finally:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from ._logging import redact
+
 if TYPE_CHECKING:
     from .types import Task
 
@@ -74,6 +76,8 @@ class APIError(KieError):
     def __init__(
         self, message: str, *, request: httpx.Request | None = None, body: object | None = None
     ) -> None:
+        # A server may echo the key back ("Invalid API key: sk-..."); messages never carry it.
+        message = redact(message)
         super().__init__(message)
         self.message = message
         self.request = request
@@ -220,7 +224,7 @@ class TaskCreationUncertainError(KieError):
         request: httpx.Request | None = None,
         cause: BaseException | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))
         self.request = request
         self.cause = cause
 

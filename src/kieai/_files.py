@@ -15,7 +15,7 @@ import stat
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, cast
 from urllib.parse import unquote, urlsplit
 
 import anyio
@@ -110,8 +110,10 @@ class LocalFile:
         if self.data is not None:
             return self.data[offset : offset + STREAM_CHUNK_BYTES]
         if self.stream is not None and not self.stream.seekable():
-            chunk: bytes | None = await anyio.to_thread.run_sync(
-                self.stream.read, STREAM_CHUNK_BYTES
+            # Typed as what io's non-blocking streams really return: None when nothing is ready.
+            chunk = cast(
+                "bytes | None",
+                await anyio.to_thread.run_sync(self.stream.read, STREAM_CHUNK_BYTES),
             )
             if chunk is None:  # a non-blocking stream with nothing ready: cannot wait for it
                 raise KieInputError(

@@ -171,3 +171,15 @@ async def test_without_a_client_only_loopback_urls_are_called(
     assert delivery.error == (
         "not sent: my-app.example is not a loopback host; pass callback_http_client= to deliver elsewhere"
     )
+
+
+async def test_a_malformed_callback_url_is_recorded_as_not_sent(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    image, video = await media(client)
+    await create_id(client, motion_body(image, video, callback_url="http://[bad/cb"))
+    fake.advance(1)
+    (delivery,) = await fake.deliver_callbacks()
+    assert delivery.status_code is None
+    assert delivery.error is not None
+    assert delivery.error.startswith("not sent: http://[bad/cb is not a loopback host")

@@ -69,7 +69,7 @@ async def test_seekable_stream_at_its_end_is_refused_as_empty(kie: respx.MockRou
 async def test_text_mode_file_object_is_refused(kie: respx.MockRouter, tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("hello")
-    with open(path) as text_file:
+    with open(path) as text_file:  # noqa: ASYNC230  (the test is about a file object)
         message = await refused(kie, lambda c: c.upload(text_file))  # pyright: ignore[reportArgumentType]
     assert "binary mode ('rb')" in message
     assert "text mode" in message
@@ -83,14 +83,14 @@ async def test_string_io_is_refused_as_text(kie: respx.MockRouter) -> None:
 async def test_closed_file_object_is_refused(kie: respx.MockRouter, tmp_path: Path) -> None:
     path = tmp_path / "photo.png"
     path.write_bytes(png_bytes())
-    with open(path, "rb") as f:
+    with open(path, "rb") as f:  # noqa: ASYNC230  (the test is about a file object)
         pass
     message = await refused(kie, lambda c: c.upload(f))
     assert message == "file: file object 'photo.png' is closed"
 
 
 async def test_write_only_file_object_is_refused(kie: respx.MockRouter, tmp_path: Path) -> None:
-    with open(tmp_path / "out.png", "wb") as f:
+    with open(tmp_path / "out.png", "wb") as f:  # noqa: ASYNC230  (the test is about a file object)
         f.write(png_bytes())
         message = await refused(kie, lambda c: c.upload(f))
     assert "'out.png' is not readable" in message

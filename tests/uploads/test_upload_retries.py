@@ -27,6 +27,7 @@ from .upload_helpers import (
     parse_form,
     patterned,
     png_bytes,
+    sent_requests,
 )
 
 pytestmark = pytest.mark.anyio
@@ -133,7 +134,7 @@ async def test_bytes_upload_is_retried_after_503(kie: respx.MockRouter) -> None:
         uploaded = await client.upload(png_bytes())
     assert uploaded.url.startswith("https://")
     assert kie.routes["stream"].call_count == 2
-    first, second = (parse_form(call.request) for call in kie.calls)
+    first, second = (parse_form(request) for request in sent_requests(kie.calls))
     assert first["file"].content == second["file"].content == png_bytes()
     assert first["fileName"].content == second["fileName"].content  # one logical upload
 
@@ -150,7 +151,10 @@ async def test_path_upload_is_retried_after_a_connect_error(
 
 
 async def test_upload_gives_up_after_max_retries(kie: respx.MockRouter) -> None:
-    kie.routes["stream"].side_effect = lambda request: error_answer(500)
+    def always_500(request: httpx.Request) -> httpx.Response:
+        return error_answer(500)
+
+    kie.routes["stream"].side_effect = always_500
     async with make_client(max_retries=2) as client:
         with pytest.raises(InternalServerError):
             await client.upload(png_bytes())

@@ -7,7 +7,7 @@ import email.policy
 import io
 import struct
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +45,11 @@ def upload_answer(**data: Any) -> dict[str, Any]:
     }
     fields.update(data)
     return {"success": True, "code": 200, "msg": "File uploaded successfully", "data": fields}
+
+
+def sent_requests(calls: Any) -> list[httpx.Request]:
+    """The requests of a respx call list (respx leaves its lists untyped)."""
+    return [call.request for call in calls]
 
 
 def ok_response(request: httpx.Request | None = None) -> httpx.Response:
@@ -188,7 +193,9 @@ class ReadingTransport(httpx.AsyncBaseTransport):
 
 
 @asynccontextmanager
-async def client_over(transport: httpx.AsyncBaseTransport, **kwargs: Any) -> AsyncIterator[KieClient]:
+async def client_over(
+    transport: httpx.AsyncBaseTransport, **kwargs: Any
+) -> AsyncGenerator[KieClient, None]:
     """A client whose requests go to ``transport`` (through the caller's ``http_client``)."""
     async with (
         httpx.AsyncClient(transport=transport) as http_client,

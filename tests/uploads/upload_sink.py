@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 
 RECV_BYTES = 256 * 1024
@@ -52,8 +52,12 @@ def _handle(sock: socket.socket, drop_after: int | None) -> None:
 
 
 @contextmanager
-def sink(*, drop_after: int | None = None) -> Iterator[str]:
-    """Serve on 127.0.0.1 in a thread for the ``with`` block; yields the base URL."""
+def sink(*, drop_after: int | None = None, drops: int | None = None) -> Generator[str, None, None]:
+    """Serve on 127.0.0.1 in a thread for the ``with`` block; yields the base URL.
+
+    With ``drop_after``, a connection is closed once that many body bytes arrived: every
+    connection, or only the first ``drops`` ones.
+    """
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.2)
     stop = threading.Event()
@@ -66,7 +70,10 @@ def sink(*, drop_after: int | None = None) -> Iterator[str]:
             except TimeoutError:
                 continue
             sock.settimeout(None)
-            worker = threading.Thread(target=_handle, args=(sock, drop_after), daemon=True)
+            dropping = drops is None or len(workers) < drops
+            worker = threading.Thread(
+                target=_handle, args=(sock, drop_after if dropping else None), daemon=True
+            )
             worker.start()
             workers.append(worker)
 

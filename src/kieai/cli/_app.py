@@ -8,6 +8,7 @@ expected failures into a one-line message and an exit code. Progress goes to std
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -174,7 +175,7 @@ def _name_of(value: str) -> str:
 
 def _resume_command(task_id: str, output: Path | None) -> str:
     command = f"kie wait {task_id}"
-    return command if output is None else f"{command} -o {output}"
+    return command if output is None else f"{command} -o {shlex.quote(str(output))}"
 
 
 # -- result rendering ------------------------------------------------------------------------

@@ -23,20 +23,12 @@ __all__ = [
 EBML_HEADER_ID = 0x1A45DFA3
 _DOCTYPE_ID = 0x4282
 _DEFAULT_DOCTYPE = b"matroska"
-#: Element IDs are at most 4 bytes long (EBMLMaxIDLength default), sizes at most 8.
-MAX_ID_BYTES = 4
-MAX_SIZE_BYTES = 8
+#: The longest element header: a 4-byte ID (EBMLMaxIDLength) and an 8-byte size.
+MAX_HEADER_BYTES = 12
 
 
 class EBMLError(MediaError):
     """Malformed EBML."""
-
-
-def _vint_length(first: int, max_bytes: int, at: int) -> int:
-    length = 9 - first.bit_length()  # leading zero bits + 1; 9 when first == 0
-    if length > max_bytes:
-        raise EBMLError(f"invalid EBML variable-length integer at byte {at}")
-    return length
 
 
 def read_element_header(buf: bytes, pos: int, at: int = 0) -> tuple[int, int | None, int]:
@@ -44,25 +36,35 @@ def read_element_header(buf: bytes, pos: int, at: int = 0) -> tuple[int, int | N
 
     ``size`` is None for the reserved all-ones "unknown size". ``at`` is the file offset of
     ``buf[0]``, used in messages. Raises EBMLError if the header is invalid or not all in buf.
+    This runs once per element of a cluster scan, hence the unrolled length tests.
     """
-    if pos >= len(buf):
+    length = len(buf)
+    if pos >= length:
         raise EBMLError(f"unexpected end of data in EBML element header at byte {at + pos}")
-    id_length = _vint_length(buf[pos], MAX_ID_BYTES, at + pos)
-    size_pos = pos + id_length
-    if size_pos >= len(buf):
+    first = buf[pos]
+    if first & 0x80:
+        size_pos = pos + 1
+    elif first & 0x40:
+        size_pos = pos + 2
+    elif first & 0x20:
+        size_pos = pos + 3
+    elif first & 0x10:
+        size_pos = pos + 4
+    else:  # IDs are at most 4 bytes long (EBMLMaxIDLength)
+        raise EBMLError(f"invalid EBML element ID at byte {at + pos}")
+    if size_pos >= length:
         raise EBMLError(f"unexpected end of data in EBML element header at byte {at + pos}")
-    element_id = int.from_bytes(buf[pos:size_pos], "big")
-    first = buf[size_pos]
-    size_length = _vint_length(first, MAX_SIZE_BYTES, at + size_pos)
+    size_first = buf[size_pos]
+    if size_first == 0:  # sizes are at most 8 bytes long
+        raise EBMLError(f"invalid EBML variable-length integer at byte {at + size_pos}")
+    size_length = 9 - size_first.bit_length()
     end = size_pos + size_length
-    if end > len(buf):
+    if end > length:
         raise EBMLError(f"unexpected end of data in EBML element header at byte {at + pos}")
-    size = first & (0xFF >> size_length)
-    for byte in buf[size_pos + 1 : end]:
-        size = (size << 8) | byte
-    if size == (1 << (7 * size_length)) - 1:
-        return element_id, None, end - pos
-    return element_id, size, end - pos
+    value_mask = (1 << (7 * size_length)) - 1  # drops the length-marker bit
+    size = int.from_bytes(buf[size_pos:end], "big") & value_mask
+    element_id = int.from_bytes(buf[pos:size_pos], "big")
+    return element_id, (None if size == value_mask else size), end - pos
 
 
 def decode_uint(data: bytes, what: str) -> int:
@@ -92,7 +94,7 @@ def read_doctype(buf: bytes) -> bytes:
         try:
             child_id, child_size, header_length = read_element_header(buf, pos)
         except EBMLError:
-            if pos + MAX_ID_BYTES + MAX_SIZE_BYTES > len(buf):
+            if pos + MAX_HEADER_BYTES > len(buf):
                 break  # the header goes on past what we were given
             raise
         if child_size is None:

@@ -14,7 +14,14 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ._ebml import EBML_HEADER_ID, EBMLError, decode_float, decode_uint, read_element_header
+from ._ebml import (
+    EBML_HEADER_ID,
+    MAX_HEADER_BYTES,
+    EBMLError,
+    decode_float,
+    decode_uint,
+    read_element_header,
+)
 from ._info import VideoInfo
 from ._reader import Budget, MediaError, Source
 
@@ -26,7 +33,6 @@ MAX_ELEMENTS = 500_000
 _MAX_SEEKHEADS = 4
 #: Block headers are tiny; read just enough ahead to catch a few small audio blocks at once.
 _SCAN_READAHEAD_BYTES = 512
-_ELEMENT_HEADER_BYTES = 12  # 4-byte ID + 8-byte size
 _BLOCK_HEADER_BYTES = 12  # track number (up to 8) + timecode (2) + flags (1) + lace count (1)
 _DEFAULT_TIMESTAMP_SCALE_NS = 1_000_000
 _NS_PER_S = 1e9
@@ -106,6 +112,7 @@ class _Parser:
         self.tracks: list[_Track] | None = None
         self.seek_positions: dict[int, list[int]] = {}
         self.scan = _Scan()
+        self.segment_start = 0
 
     def fail(self, problem: str) -> MediaError:
         return MediaError(f"malformed {self.short}: {problem}")
@@ -115,11 +122,11 @@ class _Parser:
     def header(self, pos: int, end: int) -> tuple[int, int | None, int]:
         """``(id, size, data_start)`` of the element at ``pos``, which must fit before ``end``."""
         self.budget.tick()
-        buf = self.source.read_upto(pos, _ELEMENT_HEADER_BYTES)
+        buf, index = self.source.window(pos, MAX_HEADER_BYTES)
         try:
-            element_id, size, header_length = read_element_header(buf, 0, pos)
+            element_id, size, header_length = read_element_header(buf, index, pos - index)
         except EBMLError as exc:
-            if pos + len(buf) >= self.source.size and len(buf) < _ELEMENT_HEADER_BYTES:
+            if pos + MAX_HEADER_BYTES > self.source.size:
                 raise MediaError(
                     f"truncated {self.short}: file ends inside an element header at byte {pos}"
                 ) from None
@@ -176,6 +183,7 @@ class _Parser:
         return self.result()
 
     def segment(self, start: int, end: int) -> None:
+        self.segment_start = start
         first_cluster = self.headers(start, end)
         for _ in range(_MAX_SEEKHEADS):
             if self.complete(need_duration=False):
@@ -200,21 +208,22 @@ class _Parser:
                 return None
             if size is None:
                 raise self.fail(f"{_element_name(element_id)} has an unknown size")
-            self.level1(element_id, data, data + size, start)
+            self.level1(element_id, data, data + size)
             pos = data + size
             if self.complete(need_duration=True):
                 return None
         return None
 
-    def level1(self, element_id: int, start: int, end: int, segment_start: int) -> None:
+    def level1(self, element_id: int, start: int, end: int) -> None:
+        """A child of the Segment: parse what we still need, skip the rest."""
         if element_id == INFO and not self.info_seen:
             self.info(start, end)
         elif element_id == TRACKS and self.tracks is None:
             self.tracks = self.parse_tracks(start, end)
         elif element_id == SEEK_HEAD:
-            self.seek_head(start, end, segment_start)
+            self.seek_head(start, end)
 
-    def seek_head(self, start: int, end: int, segment_start: int) -> None:
+    def seek_head(self, start: int, end: int) -> None:
         for element_id, data, data_end in self.children(start, end):
             if element_id != SEEK:
                 continue
@@ -226,7 +235,7 @@ class _Parser:
                 elif child_id == SEEK_POSITION:
                     position = self.read_uint(child, child_end, "SeekPosition")
             if target is not None and position is not None:
-                self.seek_positions.setdefault(target, []).append(segment_start + position)
+                self.seek_positions.setdefault(target, []).append(self.segment_start + position)
 
     def follow_seek_head(self, segment_start: int, segment_end: int) -> bool:
         """Parse what the SeekHead points to that is still missing. False when nothing new."""
@@ -245,7 +254,7 @@ class _Parser:
                         f"SeekHead entry for {_element_name(target)} points to "
                         f"{_element_name(element_id)}"
                     )
-                self.level1(element_id, data, data + size, segment_start)
+                self.level1(element_id, data, data + size)
                 progressed = True
         return progressed
 
@@ -305,43 +314,49 @@ class _Parser:
     # -- cluster scan -------------------------------------------------------------------------
 
     def walk_clusters(self, start: int, end: int) -> None:
-        """Visit the Segment's children from the first Cluster on: scan Clusters for block
-        timestamps, and pick up Info/Tracks if they come late (no SeekHead to find them)."""
-        self.source.readahead_bytes = _SCAN_READAHEAD_BYTES
-        pos = start
-        while pos < end:
-            element_id, size, data = self.header(pos, end)
-            if element_id == CLUSTER:
-                pos = self.cluster(data, None if size is None else data + size, end)
-                continue
-            if element_id == EBML_HEADER_ID:
-                break
-            if size is None:
-                raise self.fail(f"{_element_name(element_id)} has an unknown size")
-            self.level1(element_id, data, data + size, start)
-            pos = data + size
+        """Visit the Segment's children from the first Cluster on: the blocks of every Cluster
+        for their timestamps, and Info/Tracks if they come late (no SeekHead to find them).
 
-    def cluster(self, start: int, cluster_end: int | None, segment_end: int) -> int:
-        """Scan one Cluster's blocks; return where the next element starts. An unknown-size
-        Cluster ends at the first element that cannot be its child."""
-        end = segment_end if cluster_end is None else cluster_end
-        cluster_ticks = 0
+        One flat loop, because this is the hot path: an unknown-size Cluster ends where an
+        element that cannot be its child begins, and that element is handled right away at
+        the Segment level instead of being parsed twice.
+        """
+        self.source.readahead_bytes = _SCAN_READAHEAD_BYTES
+        header = self.header
         pos = start
+        cluster_end: int | None = None  # inside a Cluster: where it ends (Segment end if unknown)
+        unknown_size_cluster = False
+        cluster_ticks = 0
         while pos < end:
-            element_id, size, data = self.header(pos, end)
-            if cluster_end is None and element_id not in _CLUSTER_CHILDREN:
-                return pos
-            if size is None:
-                raise self.fail(f"{_element_name(element_id)} in a Cluster has an unknown size")
-            data_end = data + size
-            if element_id == TIMESTAMP:
-                cluster_ticks = self.read_uint(data, data_end, "Cluster Timestamp")
-            elif element_id == SIMPLE_BLOCK:
-                self.block(data, data_end, cluster_ticks)
-            elif element_id == BLOCK_GROUP:
-                self.block_group(data, data_end, cluster_ticks)
-            pos = data_end
-        return end
+            if cluster_end is not None and pos >= cluster_end:
+                cluster_end = None
+            element_id, size, data = header(pos, end if cluster_end is None else cluster_end)
+            if cluster_end is not None and (
+                not unknown_size_cluster or element_id in _CLUSTER_CHILDREN
+            ):
+                if size is None:
+                    raise self.fail(f"{_element_name(element_id)} in a Cluster has an unknown size")
+                if element_id == SIMPLE_BLOCK:
+                    self.block(data, data + size, cluster_ticks)
+                elif element_id == TIMESTAMP:
+                    cluster_ticks = self.read_uint(data, data + size, "Cluster Timestamp")
+                elif element_id == BLOCK_GROUP:
+                    self.block_group(data, data + size, cluster_ticks)
+                pos = data + size
+                continue
+            cluster_end = None
+            if element_id == CLUSTER:
+                unknown_size_cluster = size is None
+                cluster_end = end if size is None else data + size
+                cluster_ticks = 0
+                pos = data
+            elif element_id == EBML_HEADER_ID:  # a second segment follows
+                break
+            elif size is None:
+                raise self.fail(f"{_element_name(element_id)} has an unknown size")
+            else:
+                self.level1(element_id, data, data + size)
+                pos = data + size
 
     def block_group(self, start: int, end: int, cluster_ticks: int) -> None:
         block_start: int | None = None
@@ -358,20 +373,20 @@ class _Parser:
 
     def block(self, start: int, end: int, cluster_ticks: int) -> int:
         """Record one block's start; return it (in ticks)."""
-        head = self.source.read(start, min(end - start, _BLOCK_HEADER_BYTES))
-        track_bytes = 9 - head[0].bit_length()
-        if track_bytes > 8 or track_bytes + 3 > len(head):
+        length = min(end - start, _BLOCK_HEADER_BYTES)
+        buf, at = self.source.window(start, length)
+        first = buf[at] if length else 0
+        track_bytes = 9 - first.bit_length()
+        if track_bytes > 8 or track_bytes + 3 > length:
             raise self.fail(f"bad block header at byte {start}")
-        track = head[0] & (0xFF >> track_bytes)
-        for byte in head[1:track_bytes]:
-            track = (track << 8) | byte
-        relative = int.from_bytes(head[track_bytes : track_bytes + 2], "big", signed=True)
-        flags = head[track_bytes + 2]
+        track = int.from_bytes(buf[at : at + track_bytes], "big") & ((1 << (7 * track_bytes)) - 1)
+        at += track_bytes
+        relative = int.from_bytes(buf[at : at + 2], "big", signed=True)
         frames = 1
-        if flags & 0x06:  # laced: the next byte is the frame count minus one
-            if track_bytes + 4 > len(head):
+        if buf[at + 2] & 0x06:  # laced: the next byte is the frame count minus one
+            if track_bytes + 4 > length:
                 raise self.fail(f"bad laced block header at byte {start}")
-            frames = head[track_bytes + 3] + 1
+            frames = buf[at + 3] + 1
         block_start = cluster_ticks + relative
         previous = self.scan.last_start.get(track)
         if previous is None or block_start >= previous[0]:

@@ -106,6 +106,20 @@ class Source:
             raise MediaError(f"invalid read at byte {offset}")
         return self._fetch(offset, max(0, min(length, self.size - offset)))
 
+    def window(self, offset: int, length: int) -> tuple[bytes, int]:
+        """``(buffer, index)``: ``buffer[index:]`` holds the bytes at ``offset``, at least
+        ``length`` of them unless the file ends first. No copy: the hot loops (element and box
+        headers) parse in place."""
+        if offset < 0 or length < 0:
+            raise MediaError(f"invalid read at byte {offset}")
+        if self._data is not None:
+            return self._data, offset
+        start = offset - self._window_start
+        if start >= 0 and start + length <= len(self._window):
+            return self._window, start
+        self._fetch(offset, max(0, min(length, self.size - offset)))
+        return self._window, offset - self._window_start
+
     def _fetch(self, offset: int, length: int) -> bytes:
         if length > MAX_READ_BYTES:
             raise MediaError(f"refusing to read {length} bytes at once (header too large)")

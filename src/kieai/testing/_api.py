@@ -10,8 +10,8 @@ from typing import Any, cast
 
 from ._envelopes import kie_error, kie_ok
 from ._http import Request, Response
-from ._media import sniff_mime
-from ._ratelimit import retry_after_header
+from ._media import probe_media, sniff_mime
+from ._ratelimit import RateWindow, retry_after_header
 from ._state import FakeState, Resolved
 from ._tasks import TaskRecord, TaskRequest
 from ._validation import (
@@ -38,6 +38,18 @@ def _error(state: FakeState, code: int, msg: str | None = None, **kwargs: Any) -
     return kie_error(code, msg, http_status_errors=state.settings.http_status_errors, **kwargs)
 
 
+def _rate_limited(state: FakeState, window: RateWindow | None) -> Response | None:
+    """Kie's 429 when ``window`` is full (``Retry-After`` only with real HTTP statuses)."""
+    if window is None:
+        return None
+    with state.lock:
+        wait_s = window.admit(state.clock.now())
+    if wait_s is None:
+        return None
+    headers = [("retry-after", retry_after_header(wait_s))]
+    return _error(state, 429, headers=headers if state.settings.http_status_errors else None)
+
+
 def _fetch(state: FakeState, field: str, url: str) -> tuple[Resolved | None, list[str]]:
     resolved = state.resolve(url)
     if resolved is None and not state.settings.allow_external_urls:
@@ -49,7 +61,7 @@ def _fetch(state: FakeState, field: str, url: str) -> tuple[Resolved | None, lis
 
 
 def _media_problems(
-    state: FakeState, field: str, resolved: Resolved, orientation: object
+    field: str, resolved: Resolved, orientation: object
 ) -> tuple[list[str], float | None]:
     """Kie's documented media limits, for a file the fake can read. Also returns the video's
     duration when the prober measured it."""
@@ -64,7 +76,7 @@ def _media_problems(
     size_limit = MAX_IMAGE_BYTES if is_image else MAX_VIDEO_BYTES
     if len(resolved.data) > size_limit:
         return [f"input.{field}: {len(resolved.data)} bytes exceeds {size_limit} bytes"], None
-    facts = state.facts(resolved)
+    facts = probe_media(resolved.data)  # headers only: cheap enough to repeat per task
     if facts is None:
         return [], None
     if facts.kind == "invalid" or facts.kind != ("image" if is_image else "video"):
@@ -99,7 +111,7 @@ def _motion_media(state: FakeState, input_: dict[str, Any]) -> tuple[list[str], 
         if resolved is None or not state.settings.check_media:
             continue
         media_problems, duration = _media_problems(
-            state, field, resolved, input_.get("character_orientation")
+            field, resolved, input_.get("character_orientation")
         )
         problems += media_problems
         if duration is not None:
@@ -134,14 +146,9 @@ def _validate(state: FakeState, body: dict[str, Any]) -> tuple[list[str], float]
 def create_task(state: FakeState, request: Request) -> Response:
     """``POST /api/v1/jobs/createTask``: rate limit, validate, charge, plan the task."""
     now = state.clock.now()
-    if state.create_window is not None:
-        with state.lock:
-            wait_s = state.create_window.admit(now)
-        if wait_s is not None:
-            headers = [("retry-after", retry_after_header(wait_s))]
-            return _error(
-                state, 429, headers=headers if state.settings.http_status_errors else None
-            )
+    refused = _rate_limited(state, state.create_window)
+    if refused is not None:
+        return refused
     body = request.json_object()
     if body is None:
         return _error(state, 400, "Request body must be a JSON object")
@@ -184,14 +191,9 @@ def create_task(state: FakeState, request: Request) -> Response:
 
 def record_info(state: FakeState, request: Request) -> Response:
     """``GET /api/v1/jobs/recordInfo?taskId=``."""
-    if state.record_window is not None:
-        with state.lock:
-            wait_s = state.record_window.admit(state.clock.now())
-        if wait_s is not None:
-            headers = [("retry-after", retry_after_header(wait_s))]
-            return _error(
-                state, 429, headers=headers if state.settings.http_status_errors else None
-            )
+    refused = _rate_limited(state, state.record_window)
+    if refused is not None:
+        return refused
     task_id = request.query.get("taskId", "")
     if not task_id:
         return _error(state, 400, "taskId parameter is required")

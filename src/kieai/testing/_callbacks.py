@@ -86,6 +86,13 @@ async def _post(
     return response.status_code, None
 
 
+def _host(url: str) -> str:
+    try:
+        return httpx.URL(url).host
+    except httpx.InvalidURL:
+        return url
+
+
 async def deliver_callbacks(
     tasks: list[TaskRecord], *, source: CallbackClient | None, hmac_key: str | None
 ) -> list[CallbackDelivery]:
@@ -96,7 +103,7 @@ async def deliver_callbacks(
         for task in tasks:
             url = task.callback_url or ""
             headers, body = _request_for(task, hmac_key)
-            host = httpx.URL(url).host
+            host = _host(url)
             if source is None and host not in _LOOPBACK_HOSTS:
                 status, error = (
                     None,

@@ -40,7 +40,30 @@ class FakeKie:
     """An in-memory Kie AI (API host and upload host in one ASGI app) for tests.
 
     Use ``fake.http_client()`` for an in-process ``httpx.AsyncClient`` or ``fake.serve()`` for a
-    real loopback URL. See ``docs/testing.md`` for every knob with examples.
+    real loopback URL. The guide "Testing with FakeKie" shows every knob with examples.
+
+    Args:
+        api_key: The only key accepted in ``Authorization: Bearer``.
+        clock: ``SystemClock()`` (default) or ``ManualClock()``; task progress, rate windows
+            and link expiry read it.
+        schedule: Seconds a task spends in waiting, queuing and generating (default 0.3 s).
+        models: Model ids createTask accepts; only motion control's input is validated.
+        credits: The starting balance.
+        credits_per_second: Price per second of reference video by ``mode``.
+        default_video_seconds: Billed duration when the video cannot be probed.
+        refund_failed: Give a failed task's credits back when it fails.
+        http_status_errors: Send errors with the matching HTTP status instead of HTTP 200.
+        strict_input: Refuse unknown ``input`` keys.
+        allow_external_urls: Accept media URLs the fake cannot fetch.
+        check_media: Check media kinds, sizes and (with ``kieai.media``) Kie's limits.
+        record_visible_after: Seconds a new task answers ``recordInfo is null``.
+        create_rate_limit: ``(count, seconds)`` for createTask; None turns it off.
+        record_rate_limit: ``(count, seconds)`` for recordInfo; None (default) is off.
+        hmac_key: Sign callbacks with Kie's webhook HMAC scheme.
+        callback_http_client: An ``httpx.AsyncClient`` or a factory of them for callbacks;
+            without one only loopback URLs are called.
+        outcome: A hook deciding how each new task ends.
+        fail_marker: A prompt containing it fails the task; None turns it off.
     """
 
     def __init__(

@@ -19,7 +19,6 @@ import httpx
 
 from ._clock import Clock
 from ._faults import FaultBook
-from ._media import MediaFacts, probe_media
 from ._ratelimit import RateWindow
 from ._records import CallbackDelivery, RecordedRequest, StoredFile
 from ._tasks import FAIL, Outcome, Schedule, TaskRecord, TaskRequest
@@ -62,8 +61,6 @@ class Resolved:
     data: bytes = field(repr=False)
     mime_type: str
     kind: Literal["file", "result", "remote"]
-    key: str
-    """The stored file's path, the task id or the remote URL."""
 
 
 class FakeState:
@@ -93,7 +90,6 @@ class FakeState:
             self.queued_outcomes: deque[Outcome] = deque()
             self._unsettled: list[TaskRecord] = []
             self._due_callbacks: list[TaskRecord] = []
-            self._facts: dict[tuple[str, int], MediaFacts | None] = {}
             self._seq = 0
             self.create_window = _window(self.settings.create_rate_limit)
             self.record_window = _window(self.settings.record_rate_limit)
@@ -138,7 +134,6 @@ class FakeState:
                 if task.finishes_at > now:
                     still_running.append(task)
                     continue
-                task.settled = True
                 if task.outcome.state == FAIL and self.settings.refund_failed and task.cost:
                     self.credits += task.cost
                     task.refunded = True
@@ -175,35 +170,27 @@ class FakeState:
     def resolve(self, url: str) -> Resolved | None:
         """The bytes behind ``url`` if it is one of the fake's own URLs or a registered remote
         file; query strings (temporary-link tokens) are ignored."""
-        parsed = httpx.URL(url)
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL:
+            return None
         base = f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
         with self.lock:
             if url in self.remote_files:
                 data, mime = self.remote_files[url]
-                return Resolved(data, mime, "remote", url)
+                return Resolved(data, mime, "remote")
             if base not in self.own_bases:
                 return None
             path = parsed.path
             if path.startswith("/files/"):
                 stored = self.files.get(path[len("/files/") :])
                 if stored is not None:
-                    return Resolved(stored.data, stored.mime_type, "file", stored.path)
+                    return Resolved(stored.data, stored.mime_type, "file")
             elif path.startswith("/results/") and path.endswith(".mp4"):
                 task = self.tasks.get(path[len("/results/") : -len(".mp4")])
                 if task is not None and task.state == "success":
-                    return Resolved(self.result_video, "video/mp4", "result", task.task_id)
+                    return Resolved(self.result_video, "video/mp4", "result")
         return None
-
-    def facts(self, resolved: Resolved) -> MediaFacts | None:
-        """``kieai.media.probe`` facts about a resolved file, cached per file."""
-        key = (resolved.key, len(resolved.data))
-        with self.lock:
-            if key in self._facts:
-                return self._facts[key]
-        facts = probe_media(resolved.data)
-        with self.lock:
-            self._facts[key] = facts
-        return facts
 
     def issue_link(self, url: str) -> str:
         """A temporary link to ``url`` (Kie's download-url answer), valid for 20 minutes."""

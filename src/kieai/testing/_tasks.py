@@ -120,13 +120,11 @@ class TaskRecord:
     base_url: str
     schedule: Schedule = field(repr=False)
     _clock: Clock = field(repr=False)
-    _transitions: tuple[tuple[float, str], ...] = field(default=(), repr=False)
     refunded: bool = False
-    settled: bool = field(default=False, repr=False)
+    _transitions: tuple[tuple[float, str], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not self._transitions:
-            self._transitions = self._plan(self.created_at, self.outcome, self.schedule)
+        self._transitions = self._plan(self.created_at, self.outcome, self.schedule)
 
     @staticmethod
     def _plan(start: float, outcome: Outcome, schedule: Schedule) -> tuple[tuple[float, str], ...]:

@@ -1,0 +1,228 @@
+"""The API key never appears in logs, error messages or reprs; KIE_LOG turns on one redacting
+stderr handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import respx
+
+import kieai._logging
+from kieai import KieError
+
+from ._support import (
+    API_KEY,
+    CREATE_URL,
+    CREDIT_URL,
+    INPUT,
+    MODEL,
+    RECORD_URL,
+    TASK_ID,
+    created,
+    kie,
+    kie_error,
+    ok,
+    task_data,
+)
+
+pytestmark = pytest.mark.respx(assert_all_called=False)
+
+
+@pytest.mark.anyio
+async def test_api_key_is_absent_from_debug_logs_of_a_full_cycle(
+    respx_mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="kieai")
+    respx_mock.post(CREATE_URL).mock(side_effect=[kie_error(429), httpx.ConnectError, created()])
+    respx_mock.get(RECORD_URL).mock(
+        side_effect=[kie_error(500), httpx.ReadTimeout, ok(task_data("generating")), ok(task_data("success"))]
+    )
+    respx_mock.get(CREDIT_URL).mock(return_value=kie_error(401, msg="bad key"))
+    async with kie(max_retries=2) as client:
+        await client.create_task(MODEL, INPUT)
+        await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+        with pytest.raises(KieError):
+            await client.get_credits()
+
+    text = caplog.text
+    assert "Retrying" in text  # the cycle did log its retries and errors
+    assert "recordInfo" in text
+    assert API_KEY not in text
+    assert "Bearer" not in text
+    for record in caplog.records:
+        assert API_KEY not in record.getMessage()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "answer",
+    [
+        kie_error(401, msg=f"Invalid API key: {API_KEY}"),
+        kie_error(200, code=401, msg=f"Authorization: Bearer {API_KEY} is not allowed"),
+        httpx.Response(403, text=f"<html>forbidden for key {API_KEY}</html>"),
+    ],
+    ids=["json-msg", "json-code", "html"],
+)
+async def test_api_key_echoed_by_the_server_is_not_in_the_error_message(
+    respx_mock: respx.MockRouter, answer: httpx.Response
+) -> None:
+    respx_mock.get(CREDIT_URL).mock(return_value=answer)
+    async with kie(max_retries=0) as client:
+        with pytest.raises(KieError) as info:
+            await client.get_credits()
+
+    assert API_KEY not in str(info.value)
+    assert API_KEY not in repr(info.value)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "failure",
+    [
+        kie_error(400),
+        kie_error(401),
+        kie_error(402),
+        kie_error(404),
+        kie_error(422),
+        kie_error(429),
+        kie_error(455),
+        kie_error(500),
+        kie_error(502),
+        kie_error(433),
+        httpx.Response(200, text="not json"),
+        httpx.ConnectError,
+        httpx.ReadTimeout,
+    ],
+)
+async def test_api_key_is_absent_from_every_error_str_and_repr(
+    respx_mock: respx.MockRouter, failure: httpx.Response | type[Exception]
+) -> None:
+    if isinstance(failure, httpx.Response):
+        respx_mock.get(RECORD_URL).mock(return_value=failure)
+    else:
+        respx_mock.get(RECORD_URL).mock(side_effect=failure)
+    async with kie(max_retries=0) as client:
+        with pytest.raises(KieError) as info:
+            await client.get_task(TASK_ID)
+
+    assert API_KEY not in str(info.value)
+    assert API_KEY not in repr(info.value)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("failure", [httpx.ReadTimeout, httpx.RemoteProtocolError])
+async def test_api_key_is_absent_from_task_creation_uncertain_error(
+    respx_mock: respx.MockRouter, failure: type[Exception]
+) -> None:
+    respx_mock.post(CREATE_URL).mock(side_effect=failure)
+    async with kie() as client:
+        with pytest.raises(KieError) as info:
+            await client.create_task(MODEL, INPUT)
+
+    assert API_KEY not in str(info.value)
+    assert API_KEY not in repr(info.value)
+
+
+# -- KIE_LOG ---------------------------------------------------------------------------------
+
+
+def _env_handlers() -> list[logging.Handler]:
+    return [h for h in logging.getLogger("kieai").handlers if getattr(h, "_kieai_env_handler", False)]
+
+
+@pytest.fixture
+def restore_kieai_logger() -> Iterator[logging.Logger]:
+    log = logging.getLogger("kieai")
+    handlers, level = list(log.handlers), log.level
+    for handler in _env_handlers():
+        log.removeHandler(handler)
+    yield log
+    for handler in list(log.handlers):
+        if handler not in handlers:
+            log.removeHandler(handler)
+    for handler in handlers:
+        if handler not in log.handlers:
+            log.addHandler(handler)
+    log.setLevel(level)
+
+
+@pytest.mark.parametrize(("value", "level"), [("debug", logging.DEBUG), ("INFO", logging.INFO)])
+def test_kie_log_adds_exactly_one_stderr_handler(
+    monkeypatch: pytest.MonkeyPatch,
+    restore_kieai_logger: logging.Logger,
+    value: str,
+    level: int,
+) -> None:
+    import sys
+
+    monkeypatch.setenv("KIE_LOG", value)
+    kieai._logging.setup_from_env()
+    kieai._logging.setup_from_env()
+
+    [handler] = _env_handlers()
+    assert isinstance(handler, logging.StreamHandler)
+    assert handler.stream is sys.stderr  # pyright: ignore[reportUnknownMemberType]
+    assert restore_kieai_logger.level == level
+
+
+@pytest.mark.parametrize("value", ["", "verbose", "0"])
+def test_kie_log_unset_or_unknown_adds_no_handler(
+    monkeypatch: pytest.MonkeyPatch, restore_kieai_logger: logging.Logger, value: str
+) -> None:
+    monkeypatch.setenv("KIE_LOG", value)
+    kieai._logging.setup_from_env()
+
+    assert _env_handlers() == []
+
+
+def test_kie_log_handler_redacts_bearer_tokens(
+    monkeypatch: pytest.MonkeyPatch,
+    restore_kieai_logger: logging.Logger,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("KIE_LOG", "debug")
+    kieai._logging.setup_from_env()
+
+    restore_kieai_logger.debug("sending with Authorization: Bearer xxx-token-abc")
+    restore_kieai_logger.debug("headers %s", {"Authorization": "Bearer yyy-token-def", "Accept": "json"})
+    restore_kieai_logger.info("token %s", "Bearer zzz-token-ghi")
+    err = capsys.readouterr().err
+
+    assert "xxx-token-abc" not in err
+    assert "yyy-token-def" not in err
+    assert "zzz-token-ghi" not in err
+    assert err.count("[REDACTED]") == 3
+    assert "'Accept': 'json'" in err
+
+
+def test_child_logger_records_are_redacted_by_the_kie_log_handler(
+    monkeypatch: pytest.MonkeyPatch,
+    restore_kieai_logger: logging.Logger,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("KIE_LOG", "debug")
+    kieai._logging.setup_from_env()
+
+    logging.getLogger("kieai.sub").warning("bearer abc.def.ghi")
+
+    err = capsys.readouterr().err
+    assert "abc.def.ghi" not in err
+    assert "[REDACTED]" in err
+
+
+def test_registered_api_key_is_redacted_anywhere_in_a_record(
+    restore_kieai_logger: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ._support import make_client
+
+    make_client(http_client=httpx.AsyncClient())  # registers the key with the log filter
+    caplog.set_level(logging.DEBUG, logger="kieai")
+
+    restore_kieai_logger.debug("key=%s", API_KEY)
+    restore_kieai_logger.debug("raw %s", [API_KEY])
+
+    assert API_KEY not in caplog.text
+    assert caplog.text.count("[REDACTED]") == 2

@@ -1,0 +1,324 @@
+"""wait_for_task: immediate first poll, growing interval, hard deadline, state-change updates,
+typed failures, and polling through what is transient."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+
+import anyio
+from kieai import (
+    AuthenticationError,
+    KieInputError,
+    NotFoundError,
+    Task,
+    TaskFailedError,
+    TaskState,
+    TaskTimeoutError,
+    UnprocessableEntityError,
+)
+
+from ._support import RECORD_URL, TASK_ID, kie, kie_error, ok, task_data
+
+pytestmark = [pytest.mark.anyio, pytest.mark.respx(assert_all_called=False)]
+
+
+class PollClock:
+    """A respx side effect that answers with ``responses`` in turn (the last one repeats) and
+    records when each poll arrived."""
+
+    def __init__(self, *responses: httpx.Response | type[Exception]) -> None:
+        self.responses = list(responses)
+        self.times: list[float] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.times.append(anyio.current_time())
+        index = min(len(self.times), len(self.responses)) - 1
+        answer = self.responses[index]
+        if isinstance(answer, type):
+            raise answer("mock", request=request)  # pyright: ignore[reportCallIssue]
+        return answer
+
+
+def _states(*states: str) -> list[httpx.Response]:
+    return [ok(task_data(state)) for state in states]
+
+
+async def test_first_poll_is_immediate(respx_mock: respx.MockRouter) -> None:
+    clock = PollClock(*_states("success"))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie() as client:
+        started = anyio.current_time()
+        task = await client.wait_for_task(TASK_ID, poll_interval=5.0, max_poll_interval=5.0)
+
+    assert task.state == TaskState.SUCCESS
+    assert task.result_urls == ["https://cdn.kie.ai/result.mp4"]
+    assert clock.times[0] - started < 0.5
+
+
+async def test_poll_interval_grows_up_to_the_maximum(respx_mock: respx.MockRouter) -> None:
+    clock = PollClock(*_states(*["generating"] * 6, "success"))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie() as client:
+        await client.wait_for_task(TASK_ID, poll_interval=0.01, max_poll_interval=0.03)
+
+    gaps = [b - a for a, b in zip(clock.times, clock.times[1:], strict=False)]
+    expected = [0.01, 0.015, 0.0225, 0.03, 0.03, 0.03]
+    assert len(gaps) == len(expected)
+    for gap, interval in zip(gaps, expected, strict=True):
+        assert gap >= interval - 0.001
+    # Growing, then flat at the maximum: the last gaps are far below what x1.5 would give.
+    assert sum(gaps) < sum(expected) + 0.1
+
+
+async def test_deadline_raises_task_timeout_with_the_last_task(
+    respx_mock: respx.MockRouter,
+) -> None:
+    respx_mock.get(RECORD_URL).mock(side_effect=PollClock(*_states("queuing", "generating")))
+    async with kie() as client:
+        started = anyio.current_time()
+        with pytest.raises(TaskTimeoutError) as info:
+            await client.wait_for_task(
+                TASK_ID, timeout=0.08, poll_interval=0.01, max_poll_interval=0.01
+            )
+        elapsed = anyio.current_time() - started
+
+    error = info.value
+    assert error.task_id == TASK_ID
+    assert error.task is not None
+    assert error.task.state == TaskState.GENERATING
+    assert isinstance(error, TimeoutError)
+    assert "generating" in str(error)
+    assert 0.08 <= elapsed < 0.5
+
+
+async def test_deadline_interrupts_a_slow_poll_in_flight(respx_mock: respx.MockRouter) -> None:
+    async def hang(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(30)
+        return ok(task_data("success"))  # pragma: no cover
+
+    respx_mock.get(RECORD_URL).mock(side_effect=hang)
+    async with kie() as client:
+        started = anyio.current_time()
+        with pytest.raises(TaskTimeoutError) as info:
+            await client.wait_for_task(TASK_ID, timeout=0.05, poll_interval=0.01)
+        elapsed = anyio.current_time() - started
+
+    assert info.value.task is None
+    assert "no successful poll" in str(info.value)
+    assert elapsed < 1.0
+
+
+async def test_on_update_is_called_once_per_state_change(respx_mock: respx.MockRouter) -> None:
+    states = ["waiting", "waiting", "queuing", "queuing", "generating", "generating", "success"]
+    respx_mock.get(RECORD_URL).mock(side_effect=PollClock(*_states(*states)))
+    seen: list[str] = []
+
+    def on_update(task: Task) -> None:
+        seen.append(str(task.state))
+
+    async with kie() as client:
+        await client.wait_for_task(
+            TASK_ID, poll_interval=0.001, max_poll_interval=0.001, on_update=on_update
+        )
+
+    assert seen == ["waiting", "queuing", "generating", "success"]
+
+
+async def test_async_on_update_is_awaited(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(RECORD_URL).mock(side_effect=PollClock(*_states("queuing", "success")))
+    seen: list[Task] = []
+
+    async def on_update(task: Task) -> None:
+        await anyio.sleep(0)
+        seen.append(task)
+
+    async with kie() as client:
+        await client.wait_for_task(
+            TASK_ID, poll_interval=0.001, max_poll_interval=0.001, on_update=on_update
+        )
+
+    assert [task.state for task in seen] == [TaskState.QUEUING, TaskState.SUCCESS]
+
+
+async def test_on_update_gets_the_first_task_even_when_it_is_already_finished(
+    respx_mock: respx.MockRouter,
+) -> None:
+    respx_mock.get(RECORD_URL).mock(side_effect=PollClock(*_states("success")))
+    seen: list[Task] = []
+    async with kie() as client:
+        await client.wait_for_task(TASK_ID, on_update=seen.append)
+
+    assert len(seen) == 1
+
+
+async def test_failed_task_raises_task_failed_error(respx_mock: respx.MockRouter) -> None:
+    failed = ok(task_data("fail", failCode="500", failMsg="Internal error, please try again"))
+    respx_mock.get(RECORD_URL).mock(side_effect=PollClock(ok(task_data("generating")), failed))
+    async with kie() as client:
+        with pytest.raises(TaskFailedError) as info:
+            await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    error = info.value
+    assert error.task.state == TaskState.FAIL
+    assert error.fail_code == "500"
+    assert error.fail_msg == "Internal error, please try again"
+    assert "500" in str(error)
+    assert "please try again" in str(error)
+
+
+async def test_failed_task_without_reason_says_so(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(RECORD_URL).mock(return_value=ok(task_data("fail", failCode=None)))
+    async with kie() as client:
+        with pytest.raises(TaskFailedError, match="no reason given") as info:
+            await client.wait_for_task(TASK_ID)
+
+    assert info.value.fail_code is None
+    assert info.value.fail_msg is None
+
+
+@pytest.mark.parametrize("form", ["http", "json"])
+async def test_record_info_null_right_after_creation_is_polled_through(
+    respx_mock: respx.MockRouter, form: str
+) -> None:
+    status = 422 if form == "http" else 200
+    null = kie_error(status, code=422, msg="recordInfo is null")
+    clock = PollClock(null, null, ok(task_data("success")))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie() as client:
+        task = await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    assert task.is_success
+    assert len(clock.times) == 3
+
+
+async def test_record_info_null_after_the_grace_period_is_raised(
+    respx_mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kieai._polling
+
+    monkeypatch.setattr(kieai._polling, "RECORD_NULL_GRACE_S", 0.0)
+    respx_mock.get(RECORD_URL).mock(return_value=kie_error(200, code=422, msg="recordInfo is null"))
+    async with kie() as client:
+        with pytest.raises(UnprocessableEntityError, match="recordInfo is null"):
+            await client.wait_for_task(TASK_ID, poll_interval=0.001)
+
+
+async def test_other_422_is_raised_at_once(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get(RECORD_URL).mock(
+        return_value=kie_error(200, code=422, msg="taskId is invalid")
+    )
+    async with kie() as client:
+        with pytest.raises(UnprocessableEntityError):
+            await client.wait_for_task(TASK_ID, poll_interval=0.001)
+
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    "transient",
+    [
+        kie_error(500),
+        kie_error(502, msg="<html>bad gateway</html>"),
+        kie_error(200, code=455, msg="maintenance"),
+        kie_error(429),
+        httpx.ConnectError,
+        httpx.ReadTimeout,
+    ],
+    ids=["500", "502", "json-455", "429", "connect-error", "read-timeout"],
+)
+async def test_transient_errors_are_polled_through(
+    respx_mock: respx.MockRouter, transient: httpx.Response | type[Exception]
+) -> None:
+    clock = PollClock(ok(task_data("generating")), transient, transient, ok(task_data("success")))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie(max_retries=0) as client:
+        task = await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    assert task.is_success
+    assert len(clock.times) == 4
+
+
+@pytest.mark.parametrize(
+    ("fatal", "cls"),
+    [
+        (kie_error(401, msg="You do not have access permissions"), AuthenticationError),
+        (kie_error(200, code=401), AuthenticationError),
+        (kie_error(404, msg="task not found"), NotFoundError),
+    ],
+    ids=["http-401", "json-401", "404"],
+)
+async def test_fatal_errors_end_the_wait(
+    respx_mock: respx.MockRouter, fatal: httpx.Response, cls: type[Exception]
+) -> None:
+    clock = PollClock(ok(task_data("generating")), fatal, ok(task_data("success")))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie(max_retries=0) as client:
+        with pytest.raises(cls):
+            await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    assert len(clock.times) == 2
+
+
+async def test_unknown_state_is_kept_as_a_string_and_polled_through(
+    respx_mock: respx.MockRouter,
+) -> None:
+    respx_mock.get(RECORD_URL).mock(side_effect=PollClock(*_states("paused", "success")))
+    seen: list[Task] = []
+    async with kie() as client:
+        await client.wait_for_task(
+            TASK_ID, poll_interval=0.001, max_poll_interval=0.001, on_update=seen.append
+        )
+
+    assert seen[0].state == "paused"
+    assert not isinstance(seen[0].state, TaskState)
+    assert not seen[0].is_finished
+
+
+async def test_no_deadline_waits_until_done(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(RECORD_URL).mock(side_effect=PollClock(*_states("generating", "success")))
+    async with kie() as client:
+        task = await client.wait_for_task(
+            TASK_ID, timeout=None, poll_interval=0.001, max_poll_interval=0.001
+        )
+
+    assert task.is_finished
+
+
+async def test_cancelling_the_wait_propagates(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(RECORD_URL).mock(side_effect=PollClock(*_states("generating")))
+    async with kie() as client:
+        with anyio.move_on_after(0.05) as scope:
+            await client.wait_for_task(TASK_ID, timeout=None, poll_interval=0.01)
+
+    assert scope.cancelled_caught
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": -1.0}, "timeout"),
+        ({"poll_interval": 0}, "poll_interval"),
+        ({"poll_interval": 5.0, "max_poll_interval": 1.0}, "max_poll_interval"),
+    ],
+)
+async def test_wait_arguments_are_checked_before_polling(
+    respx_mock: respx.MockRouter, kwargs: dict[str, float], named: str
+) -> None:
+    route = respx_mock.get(RECORD_URL).mock(return_value=ok(task_data("success")))
+    async with kie() as client:
+        with pytest.raises(KieInputError, match=named):
+            await client.wait_for_task(TASK_ID, **kwargs)
+
+    assert route.call_count == 0
+
+
+async def test_get_task_rejects_an_empty_task_id(respx_mock: respx.MockRouter) -> None:
+    route = respx_mock.get(RECORD_URL).mock(return_value=ok(task_data()))
+    async with kie() as client:
+        with pytest.raises(KieInputError, match="task_id"):
+            await client.get_task("  ")
+
+    assert route.call_count == 0
