@@ -1,12 +1,14 @@
 """File inputs (path, bytes, binary file) -> a streamed multipart body with progress.
 
-A path is never read whole: each attempt re-reads it in 1 MiB chunks in a worker thread,
-opening and closing the file per chunk so no handle outlives a cancelled upload. Bytes and
-seekable files replay from their start on a retry; a non-seekable stream is sent once.
+A path is never read whole: each attempt re-reads it in 1 MiB chunks, a few per trip to a
+worker thread, opening and closing the file on each trip so no handle outlives a cancelled
+upload. Bytes and seekable files replay from their start on a retry; a non-seekable stream is
+sent once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -40,6 +42,8 @@ __all__ = [
 FileInput = str | os.PathLike[str] | bytes | BinaryIO
 
 _SNIFF_BYTES = 4096
+#: Chunks read per trip to a worker thread (at most this many MiB held ahead of the socket).
+READ_AHEAD_CHUNKS = 4
 _SAFE_STEM = re.compile(r"[^A-Za-z0-9._-]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -104,12 +108,19 @@ class LocalFile:
         self.stream.seek(self.start)
         return digest.hexdigest()
 
-    async def read_chunk(self, offset: int) -> bytes:
-        """The content at ``offset`` (counted from the upload's start): up to one chunk, ``b""``
-        at the end. Disk and stream reads run in a worker thread, off the event loop."""
+    async def read_chunks(self, offset: int) -> list[bytes]:
+        """The content at ``offset`` (counted from the upload's start) as a run of chunks of
+        ``STREAM_CHUNK_BYTES``; an empty list at the end.
+
+        Disk and stream reads run in a worker thread, off the event loop; a file is read
+        ``READ_AHEAD_CHUNKS`` chunks per trip to the thread, because each trip (two thread
+        switches, an open and a close) costs about as much as copying a chunk.
+        """
         if self.data is not None:
-            return self.data[offset : offset + STREAM_CHUNK_BYTES]
+            chunk = self.data[offset : offset + STREAM_CHUNK_BYTES]
+            return [chunk] if chunk else []
         if self.stream is not None and not self.stream.seekable():
+            # One chunk per trip: a pipe's read blocks until that much arrived (or the end).
             # Typed as what io's non-blocking streams really return: None when nothing is ready.
             chunk = cast(
                 "bytes | None",
@@ -122,24 +133,40 @@ class LocalFile:
                 )
             if not chunk and offset == 0:
                 raise KieInputError(f"{self.label}: {self.display_name!r} is empty")
-            return chunk
-        # Never read past the size measured (and sent as Content-Length) up front: a file that
-        # grows mid-upload would otherwise overrun the declared length, which h11 reports as a
-        # protocol error that looks transient and gets retried. The last read asks for one
-        # byte more, so growth shows without an extra stat.
+            return [chunk] if chunk else []
         assert self.size is not None
         if offset >= self.size:
-            return b""
-        want = min(STREAM_CHUNK_BYTES, self.size - offset)
-        last = offset + want == self.size
-        chunk = await anyio.to_thread.run_sync(self._read_at, offset, want + (1 if last else 0))
-        if len(chunk) != want:
-            now = offset + len(chunk) if len(chunk) < want else f"more than {self.size}"
-            raise KieInputError(
-                f"{self.label}: {self.display_name!r} changed while uploading "
-                f"(was {self.size} bytes, now {now})"
-            )
-        return chunk
+            return []
+        return await anyio.to_thread.run_sync(self._read_run, offset)
+
+    def _read_run(self, offset: int) -> list[bytes]:
+        """Up to ``READ_AHEAD_CHUNKS`` chunks of a path or seekable stream, never past ``size``.
+
+        Never reading past the size measured (and sent as Content-Length) up front matters: a
+        file that grows mid-upload would otherwise overrun the declared length, which h11
+        reports as a protocol error that looks transient and gets retried. The last read asks
+        for one byte more, so growth shows without an extra stat.
+        """
+        assert self.size is not None
+        chunks: list[bytes] = []
+        with (
+            open(self.path, "rb") if self.path is not None else contextlib.nullcontext(self.stream)
+        ) as f:
+            assert f is not None
+            f.seek(self.start + offset)
+            while len(chunks) < READ_AHEAD_CHUNKS and offset < self.size:
+                want = min(STREAM_CHUNK_BYTES, self.size - offset)
+                last = offset + want == self.size
+                chunk = f.read(want + (1 if last else 0))
+                if len(chunk) != want:
+                    now = "shorter" if len(chunk) < want else "longer"
+                    raise KieInputError(
+                        f"{self.label}: {self.display_name!r} changed while uploading "
+                        f"(it was {self.size} bytes when the upload started and is now {now})"
+                    )
+                chunks.append(chunk)
+                offset += want
+        return chunks
 
 
 def _open_path(path: Path, label: str) -> LocalFile:
@@ -305,6 +332,7 @@ class MultipartBody(httpx.AsyncByteStream):
         self._tail = tail
         self._progress = progress
         self._sent = 0
+        self._ahead: list[bytes] = []  # chunks read but not yet sent, last first
         self._stage: Literal["head", "file", "tail", "done"] = "head"
 
     def __aiter__(self) -> MultipartBody:
@@ -318,8 +346,11 @@ class MultipartBody(httpx.AsyncByteStream):
             if self._sent:
                 # httpx asks for the next piece only once the previous one is written.
                 await self._progress.update(self._sent)
-            chunk = await self._local.read_chunk(self._sent)
-            if chunk:
+            if not self._ahead:
+                self._ahead = await self._local.read_chunks(self._sent)
+                self._ahead.reverse()
+            if self._ahead:
+                chunk = self._ahead.pop()
                 self._sent += len(chunk)
                 return chunk
             self._stage = "tail"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import httpx
+import respx
+from respx.models import Call
 
 from kieai import KieClient
 
@@ -34,7 +36,7 @@ SSL_CONTEXT = httpx.create_ssl_context()
 
 
 @asynccontextmanager
-async def kie(**overrides: Any) -> AsyncIterator[KieClient]:
+async def kie(**overrides: Any) -> AsyncGenerator[KieClient, None]:
     """A fast test client (see :func:`make_client`) on an httpx client that shares one SSL
     context; both are closed on exit."""
     async with (
@@ -61,13 +63,17 @@ def envelope(data: Any = None, *, code: int | str = 200, msg: str = "success") -
     return {"code": code, "msg": msg, "data": data}
 
 
-def ok(data: Any, **headers: str) -> httpx.Response:
+def ok(data: Any) -> httpx.Response:
     """HTTP 200 with Kie's success envelope around ``data``."""
-    return httpx.Response(200, json=envelope(data), headers=headers)
+    return httpx.Response(200, json=envelope(data))
 
 
 def kie_error(
-    status: int, code: int | None = None, msg: str = "error", **headers: str
+    status: int,
+    code: int | None = None,
+    msg: str = "error",
+    *,
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     """An error answer: HTTP ``status`` with ``{"code": code, "msg": msg}`` (no code if None)."""
     body: dict[str, Any] = {"msg": msg}
@@ -147,6 +153,11 @@ class TrackedStream(httpx.AsyncByteStream):
         self.closed = True
 
 
-def header_values(route_calls: Any, name: str) -> list[str | None]:
-    """The value of header ``name`` in each recorded request of a respx route."""
-    return [call.request.headers.get(name) for call in route_calls]
+def requests_of(route: respx.Route) -> list[httpx.Request]:
+    """Every request a respx route answered, in order."""
+    return [cast("Call", route.calls[n]).request for n in range(route.call_count)]
+
+
+def header_values(route: respx.Route, name: str) -> list[str | None]:
+    """The value of header ``name`` in each request a respx route answered."""
+    return [request.headers.get(name) for request in requests_of(route)]

@@ -188,7 +188,7 @@ async def test_create_task_is_retried_when_the_connection_never_opened(
         assert await client.create_task(MODEL, INPUT) == TASK_ID
 
     assert route.call_count == 2
-    assert header_values(route.calls, "x-kieai-retry-count") == ["0", "1"]
+    assert header_values(route, "x-kieai-retry-count") == ["0", "1"]
 
 
 @pytest.mark.parametrize("form", ["http", "json"])
@@ -202,12 +202,12 @@ async def test_create_task_is_retried_after_rejection(
         assert await client.create_task(MODEL, INPUT) == TASK_ID
 
     assert route.call_count == 3
-    assert header_values(route.calls, "x-kieai-retry-count") == ["0", "1", "2"]
+    assert header_values(route, "x-kieai-retry-count") == ["0", "1", "2"]
 
 
 async def test_create_task_rate_limit_waits_for_retry_after(respx_mock: respx.MockRouter) -> None:
     respx_mock.post(CREATE_URL).mock(
-        side_effect=[kie_error(429, **{"Retry-After": "3"}), created()]
+        side_effect=[kie_error(429, headers={"Retry-After": "3"}), created()]
     )
     async with kie(max_retries=1) as client:
         sleeps = record_sleeps(client)
@@ -292,7 +292,9 @@ async def test_create_task_returns_the_task_id_stripped(respx_mock: respx.MockRo
 
 async def test_create_task_reads_a_message_envelope(respx_mock: respx.MockRouter) -> None:
     respx_mock.post(CREATE_URL).mock(
-        return_value=httpx.Response(200, json={"code": 200, "message": "ok", "data": {"taskId": "t1"}})
+        return_value=httpx.Response(
+            200, json={"code": 200, "message": "ok", "data": {"taskId": "t1"}}
+        )
     )
     async with kie() as client:
         assert await client.create_task(MODEL, INPUT) == "t1"

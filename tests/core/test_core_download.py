@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import warnings
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
@@ -51,7 +52,7 @@ async def test_download_streams_into_a_temporary_file_beside_dest(
     seen_while_streaming: list[list[str]] = []
 
     class Spy(TrackedStream):
-        async def __aiter__(self):  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        async def __aiter__(self) -> AsyncIterator[bytes]:
             yield b"first half;"
             seen_while_streaming.append(sorted(os.listdir(tmp_path)))
             yield b"second half"
@@ -182,7 +183,10 @@ async def test_download_500_is_retried_then_raises_and_leaves_nothing(
 async def test_download_connection_drop_mid_body_leaves_nothing(
     respx_mock: respx.MockRouter, tmp_path: Path
 ) -> None:
-    bodies = [TrackedStream([b"x" * 1000], error=httpx.RemoteProtocolError("peer closed")) for _ in range(3)]
+    bodies = [
+        TrackedStream([b"x" * 1000], error=httpx.RemoteProtocolError("peer closed"))
+        for _ in range(3)
+    ]
     route = respx_mock.get(VIDEO_URL).mock(
         side_effect=[httpx.Response(200, stream=body) for body in bodies]
     )
@@ -240,6 +244,19 @@ async def test_download_rate_limit_honours_retry_after(
         await client.download(VIDEO_URL, tmp_path / "out.mp4")
 
     assert sleeps.delays == [2.0]
+
+
+async def test_download_redirect_loop_is_a_kie_error(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    respx_mock.get(VIDEO_URL).mock(
+        return_value=httpx.Response(302, headers={"location": VIDEO_URL})
+    )
+    async with kie(max_retries=0) as client:
+        with pytest.raises(APIConnectionError, match="redirect"):
+            await client.download(VIDEO_URL, tmp_path / "out.mp4")
+
+    assert os.listdir(tmp_path) == []
 
 
 @pytest.mark.parametrize("url", ["ftp://cdn.kie.ai/a.mp4", "/local/a.mp4", "cdn.kie.ai/a.mp4"])

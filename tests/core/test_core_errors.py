@@ -126,6 +126,18 @@ async def test_json_code_given_as_string_is_read(respx_mock: respx.MockRouter) -
     assert error.code == 401
 
 
+@pytest.mark.parametrize("code", ["²", "9" * 5000, "-1", 401.0, True])
+async def test_unreadable_json_code_falls_back_to_the_http_status(
+    respx_mock: respx.MockRouter, code: object
+) -> None:
+    response = httpx.Response(503, json={"code": code, "msg": "odd code"})
+    error = await _get_task_error(respx_mock, response)
+
+    assert type(error) is ServiceUnavailableError
+    assert isinstance(error, APIStatusError)
+    assert error.code is None
+
+
 async def test_message_field_is_read_like_msg(respx_mock: respx.MockRouter) -> None:
     response = httpx.Response(200, json={"code": 422, "message": "input_urls is required"})
     error = await _get_task_error(respx_mock, response)
@@ -184,7 +196,9 @@ async def test_success_false_without_code_is_an_error(respx_mock: respx.MockRout
 async def test_rate_limit_error_is_raised_with_its_retry_after(
     respx_mock: respx.MockRouter,
 ) -> None:
-    error = await _get_task_error(respx_mock, kie_error(429, msg="slow down", **{"Retry-After": "12"}))
+    error = await _get_task_error(
+        respx_mock, kie_error(429, msg="slow down", headers={"Retry-After": "12"})
+    )
 
     assert isinstance(error, RateLimitError)
     assert error.retry_after == 12.0
@@ -212,7 +226,9 @@ async def test_status_error_repr_names_class_and_message(respx_mock: respx.MockR
 async def test_non_json_200_is_a_validation_error_naming_the_content(
     respx_mock: respx.MockRouter,
 ) -> None:
-    response = httpx.Response(200, text="<html>maintenance</html>", headers={"content-type": "text/html"})
+    response = httpx.Response(
+        200, text="<html>maintenance</html>", headers={"content-type": "text/html"}
+    )
     error = await _get_task_error(respx_mock, response)
 
     assert type(error) is APIResponseValidationError
@@ -322,7 +338,9 @@ async def test_get_credits_rejects_non_numbers(respx_mock: respx.MockRouter, dat
 
 
 async def test_get_credits_maps_json_401(respx_mock: respx.MockRouter) -> None:
-    respx_mock.get(CREDIT_URL).mock(return_value=kie_error(200, code=401, msg="You do not have access permissions"))
+    respx_mock.get(CREDIT_URL).mock(
+        return_value=kie_error(200, code=401, msg="You do not have access permissions")
+    )
     async with kie() as client:
         with pytest.raises(AuthenticationError, match="access permissions"):
             await client.get_credits()

@@ -38,7 +38,12 @@ async def test_api_key_is_absent_from_debug_logs_of_a_full_cycle(
     caplog.set_level(logging.DEBUG, logger="kieai")
     respx_mock.post(CREATE_URL).mock(side_effect=[kie_error(429), httpx.ConnectError, created()])
     respx_mock.get(RECORD_URL).mock(
-        side_effect=[kie_error(500), httpx.ReadTimeout, ok(task_data("generating")), ok(task_data("success"))]
+        side_effect=[
+            kie_error(500),
+            httpx.ReadTimeout,
+            ok(task_data("generating")),
+            ok(task_data("success")),
+        ]
     )
     respx_mock.get(CREDIT_URL).mock(return_value=kie_error(401, msg="bad key"))
     async with kie(max_retries=2) as client:
@@ -82,14 +87,9 @@ async def test_api_key_echoed_by_the_server_is_not_in_the_error_message(
 @pytest.mark.parametrize(
     "failure",
     [
-        kie_error(400),
         kie_error(401),
-        kie_error(402),
-        kie_error(404),
-        kie_error(422),
+        kie_error(200, code=402),
         kie_error(429),
-        kie_error(455),
-        kie_error(500),
         kie_error(502),
         kie_error(433),
         httpx.Response(200, text="not json"),
@@ -130,7 +130,9 @@ async def test_api_key_is_absent_from_task_creation_uncertain_error(
 
 
 def _env_handlers() -> list[logging.Handler]:
-    return [h for h in logging.getLogger("kieai").handlers if getattr(h, "_kieai_env_handler", False)]
+    return [
+        h for h in logging.getLogger("kieai").handlers if getattr(h, "_kieai_env_handler", False)
+    ]
 
 
 @pytest.fixture
@@ -187,7 +189,9 @@ def test_kie_log_handler_redacts_bearer_tokens(
     kieai._logging.setup_from_env()
 
     restore_kieai_logger.debug("sending with Authorization: Bearer xxx-token-abc")
-    restore_kieai_logger.debug("headers %s", {"Authorization": "Bearer yyy-token-def", "Accept": "json"})
+    restore_kieai_logger.debug(
+        "headers %s", {"Authorization": "Bearer yyy-token-def", "Accept": "json"}
+    )
     restore_kieai_logger.info("token %s", "Bearer zzz-token-ghi")
     err = capsys.readouterr().err
 
@@ -226,3 +230,17 @@ def test_registered_api_key_is_redacted_anywhere_in_a_record(
 
     assert API_KEY not in caplog.text
     assert caplog.text.count("[REDACTED]") == 2
+
+
+def test_authorization_values_in_mapping_arguments_are_redacted(
+    restore_kieai_logger: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="kieai")
+
+    restore_kieai_logger.debug(
+        "request %s %s", {"Authorization": "Bearer t0ken-1", "X-Id": 7}, ["Bearer t0ken-2"]
+    )
+
+    assert "t0ken-1" not in caplog.text
+    assert "t0ken-2" not in caplog.text
+    assert "'X-Id': 7" in caplog.text

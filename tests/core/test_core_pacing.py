@@ -29,8 +29,7 @@ def _max_in_any_window(times: list[float], period: float) -> int:
     """The most sends found in any half-open window [t, t + period) starting at a send."""
     ordered = sorted(times)
     return max(
-        sum(1 for other in ordered[i:] if other < start + period)
-        for i, start in enumerate(ordered)
+        sum(1 for other in ordered[i:] if other < start + period) for i, start in enumerate(ordered)
     )
 
 

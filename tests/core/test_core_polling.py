@@ -3,11 +3,14 @@ typed failures, and polling through what is transient."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 import respx
 
-import anyio
 from kieai import (
     AuthenticationError,
     KieInputError,
@@ -131,7 +134,7 @@ async def test_async_on_update_is_awaited(respx_mock: respx.MockRouter) -> None:
     seen: list[Task] = []
 
     async def on_update(task: Task) -> None:
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
         seen.append(task)
 
     async with kie() as client:
@@ -305,7 +308,7 @@ async def test_cancelling_the_wait_propagates(respx_mock: respx.MockRouter) -> N
     ],
 )
 async def test_wait_arguments_are_checked_before_polling(
-    respx_mock: respx.MockRouter, kwargs: dict[str, float], named: str
+    respx_mock: respx.MockRouter, kwargs: dict[str, Any], named: str
 ) -> None:
     route = respx_mock.get(RECORD_URL).mock(return_value=ok(task_data("success")))
     async with kie() as client:

@@ -160,6 +160,13 @@ def test_task_accepts_snake_case_names_too() -> None:
     assert task.fail_code == "x"
 
 
+def test_task_can_be_built_by_field_name_with_a_state_member() -> None:
+    task = Task(task_id=TASK_ID, state=TaskState.FAIL, fail_msg="boom")
+
+    assert task.state is TaskState.FAIL
+    assert task.fail_msg == "boom"
+
+
 def test_task_is_frozen() -> None:
     task = _task()
 
@@ -236,7 +243,7 @@ def test_uploaded_file_uses_expires_at_when_given() -> None:
 def test_uploaded_file_reads_upload_time_and_epoch_ms() -> None:
     upload = _upload(downloadUrl="https://x/y.png", uploadedAt=None, uploadTime=1795003200000)
 
-    assert upload.uploaded_at == datetime(2026, 11, 19, 8, tzinfo=timezone.utc)
+    assert upload.uploaded_at == datetime(2026, 11, 18, 12, tzinfo=timezone.utc)
     assert upload.expires_at - upload.uploaded_at == timedelta(days=3)
 
 
@@ -265,6 +272,12 @@ def test_uploaded_file_valid_for_goes_negative_after_expiry() -> None:
     assert upload.valid_for(datetime(2026, 11, 29, tzinfo=timezone.utc)) < timedelta(0)
 
 
+@pytest.mark.parametrize("data", ["https://x/y.png", None, ["https://x/y.png"]])
+def test_uploaded_file_from_a_non_object_is_a_validation_error(data: object) -> None:
+    with pytest.raises(pydantic.ValidationError):
+        UploadedFile.model_validate(data)
+
+
 def test_uploaded_file_keeps_extra_fields() -> None:
     upload = _upload(downloadUrl="https://x/y.png", fileId="file_abc", originalName="me.png")
 
@@ -287,5 +300,5 @@ async def test_unbound_motion_control_result_cannot_download() -> None:
     task = _task(state="success")
     result = MotionControlResult(task_id=TASK_ID, task=task, video_urls=task.result_urls)
 
-    with pytest.raises(RuntimeError, match="client.download"):
+    with pytest.raises(RuntimeError, match=r"client\.download"):
         await result.download("out.mp4")

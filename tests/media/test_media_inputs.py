@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import threading
 from pathlib import Path
@@ -10,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from kieai._errors import KieInputError
-from kieai.media import ImageInfo, VideoInfo, _isobmff, _matroska, _reader, aprobe, probe
+from kieai.media import (
+    ImageInfo,
+    VideoInfo,
+    _isobmff,
+    _matroska,
+    _reader,
+    aprobe,
+    probe,
+)
 
 from .builders import (
     UNKNOWN,
@@ -155,6 +164,14 @@ def test_read_error_is_an_input_error() -> None:
         probe(Failing(b"x" * 100))
 
 
+def test_write_only_file_object_is_refused(tmp_path: Path) -> None:
+    with (tmp_path / "out.mp4").open("wb") as handle:
+        handle.write(b"data")
+        handle.seek(0)
+        with pytest.raises(KieInputError, match=r"^out\.mp4: could not read the file"):
+            probe(handle)
+
+
 def test_closed_file_object_is_refused() -> None:
     handle = io.BytesIO(b"data")
     handle.close()
@@ -169,8 +186,17 @@ def test_missing_path() -> None:
 
 
 def test_directory_path() -> None:
-    with pytest.raises(KieInputError, match=r"^media: cannot open"):
+    with pytest.raises(KieInputError, match=r"^media: not a regular file$"):
         probe(FIXTURES)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_named_pipe_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "clip.mp4"
+    os.mkfifo(fifo)
+
+    with pytest.raises(KieInputError, match=r"^clip\.mp4: not a regular file$"):
+        probe(fifo)
 
 
 def test_message_names_a_file_object_by_its_file_name() -> None:
@@ -272,3 +298,20 @@ def test_reads_outside_the_file_are_errors(offset: int, length: int) -> None:
         source.read(offset, length)
     with pytest.raises(_reader.MediaError):
         source.read_upto(-1, 4)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [struct.error("unpack requires a buffer of 4 bytes"), IndexError("index out of range")],
+)
+def test_stray_parser_exceptions_become_input_errors_naming_the_kind(
+    error: Exception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_parser(source: object, name: str) -> VideoInfo:
+        raise error
+
+    monkeypatch.setattr("kieai.media._probe.probe_isobmff", broken_parser)
+
+    with pytest.raises(KieInputError, match=r"^input: malformed MP4 \(") as caught:
+        probe(MOOV_AT_END.read_bytes())
+    assert caught.value.__cause__ is error

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 import httpx
 import pytest
 
@@ -19,16 +22,16 @@ API_CALLS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path"), API_CALLS)
 @pytest.mark.parametrize(
     "headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "test-key"}]
 )
 async def test_api_without_the_right_key_gets_401_in_a_200(
-    client: httpx.AsyncClient, method: str, path: str, headers: dict[str, str]
+    client: httpx.AsyncClient, headers: dict[str, str]
 ) -> None:
-    response = await client.request(method, f"{API}{path}", headers=headers, json={})
-    assert response.status_code == 200
-    assert response.json() == {"code": 401, "msg": "You do not have access permissions"}
+    for method, path in API_CALLS:
+        response = await client.request(method, f"{API}{path}", headers=headers, json={})
+        assert response.status_code == 200
+        assert response.json() == {"code": 401, "msg": "You do not have access permissions"}
 
 
 async def test_upload_without_the_right_key_gets_the_upload_hosts_401(
@@ -62,12 +65,10 @@ async def test_http_status_errors_sends_401_as_the_http_status() -> None:
     assert response.json()["code"] == 401
 
 
-@pytest.mark.parametrize(
-    "host", ["https://api.kie.ai", "https://kieai.redpandaai.co", "http://anything.example:8080"]
-)
-async def test_routes_by_path_on_any_host(client: httpx.AsyncClient, host: str) -> None:
-    response = await client.get(f"{host}/api/v1/chat/credit", headers=AUTH)
-    assert response.json() == {"code": 200, "msg": "success", "data": 1000}
+async def test_routes_by_path_on_any_host(client: httpx.AsyncClient) -> None:
+    for host in ("https://api.kie.ai", "https://kieai.redpandaai.co", "http://other.example:8080"):
+        response = await client.get(f"{host}/api/v1/chat/credit", headers=AUTH)
+        assert response.json() == {"code": 200, "msg": "success", "data": 1000}
 
 
 async def test_unknown_path_is_an_http_404(client: httpx.AsyncClient) -> None:
@@ -112,3 +113,29 @@ async def test_requests_are_recorded_with_raw_headers_and_answers(
 def test_empty_api_key_is_refused() -> None:
     with pytest.raises(ValueError, match="api_key"):
         FakeKie(api_key="")
+
+
+async def test_the_app_answers_asgi_lifespan_and_refuses_websockets() -> None:
+    fake = FakeKie()
+    incoming = [{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return incoming.pop(0)
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    await fake({"type": "lifespan"}, receive, send)
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    with pytest.raises(RuntimeError, match="HTTP only"):
+        await fake({"type": "websocket"}, receive, send)
+
+
+def test_repr_counts_what_the_fake_holds() -> None:
+    fake = FakeKie()
+    fake.add_file("a/b.png", PERSON_PNG)
+    assert repr(fake) == "<FakeKie tasks=0 files=1 requests=0>"
+    assert fake.base_url == "https://fake.kie.local"
+    with pytest.raises(ValueError, match="file name"):
+        fake.add_file("dir/", PERSON_PNG)

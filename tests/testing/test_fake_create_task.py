@@ -228,5 +228,5 @@ async def test_an_oversized_image_is_refused(client: httpx.AsyncClient) -> None:
 
 async def test_a_malformed_media_url_is_a_422_not_a_crash(client: httpx.AsyncClient) -> None:
     image, _ = await media(client)
-    msg = await _problem(client, motion_body(image, "http://[bad/dance.mp4"))
-    assert msg.startswith("input.video_urls: cannot fetch http://[bad/dance.mp4")
+    msg = await _problem(client, motion_body(image, "http://[::1/dance.mp4"))
+    assert msg.startswith("input.video_urls: cannot fetch http://[::1/dance.mp4")

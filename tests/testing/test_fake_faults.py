@@ -200,3 +200,12 @@ def test_bad_faults_are_refused(kwargs: dict[str, Any], error: str) -> None:
     fake = FakeKie()
     with pytest.raises(ValueError, match=error):
         fake.inject(**kwargs)
+
+
+async def test_unknown_codes_get_a_generic_message(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    fake.inject("credit", code=418)
+    fake.inject("credit", code=499)
+    assert (await _credit(client)).json()["msg"] == "I'm a Teapot"
+    assert (await _credit(client)).json()["msg"] == "Error"

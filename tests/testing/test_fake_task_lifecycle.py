@@ -20,6 +20,7 @@ from ._support import (
     result_urls,
     state_of,
 )
+from .conftest import START_S
 
 pytestmark = pytest.mark.anyio
 
@@ -30,10 +31,12 @@ async def test_states_follow_the_schedule_on_a_manual_clock(
     image, video = await media(client)
     task_id = await create_id(client, motion_body(image, video))
     seen = [await state_of(client, task_id)]
-    for step in (0.05, 0.1, 0.15):  # the default Schedule: waiting, queuing, generating
+    schedule = Schedule()
+    for step in (schedule.waiting, schedule.queuing, schedule.generating):
         fake.advance(step)
         seen.append(await state_of(client, task_id))
     assert seen == ["waiting", "queuing", "generating", "success"]
+    assert fake.task(task_id).finishes_at == fake.clock.now() == START_S + schedule.total
 
 
 async def test_record_info_fields_before_and_after_success(

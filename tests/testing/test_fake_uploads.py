@@ -329,3 +329,29 @@ async def test_download_url_refuses_other_urls(
 ) -> None:
     response = await client.post(f"{API}/api/v1/common/download-url", headers=AUTH, json=body)
     assert response.json() == {"code": 422, "msg": msg}
+
+
+@pytest.mark.parametrize(
+    ("head", "mime", "extension"),
+    [
+        (b"\xff\xd8\xff\xe0rest", "image/jpeg", ".jpg"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp", ".webp"),
+        (b"GIF89a", "image/gif", ".gif"),
+        (b"\x00\x00\x00\x14ftypqt  ", "video/quicktime", ".mov"),
+        (b"\x00\x00\x00\x14ftypM4A ", "audio/mp4", ".m4a"),
+        (b"\x1a\x45\xdf\xa3\x42\x82\x88matroska", "video/x-matroska", ".mkv"),
+        (b"\x1a\x45\xdf\xa3\x42\x82\x84webm", "video/webm", ".webm"),
+        (b"just text", "application/octet-stream", ""),
+    ],
+)
+async def test_a_nameless_upload_gets_its_type_from_the_bytes(
+    client: httpx.AsyncClient, head: bytes, mime: str, extension: str
+) -> None:
+    response = await client.post(
+        f"{UPLOAD}/api/file-base64-upload",
+        headers=AUTH,
+        json={"base64Data": base64.b64encode(head).decode(), "uploadPath": "sniffed"},
+    )
+    data = response.json()["data"]
+    assert data["mimeType"] == mime
+    assert re.fullmatch(r"[0-9a-f]{16}" + re.escape(extension), data["fileName"])

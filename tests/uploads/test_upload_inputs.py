@@ -4,6 +4,7 @@ and the value, and not a single request sent."""
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import respx
 
 from kieai import KieClient, KieInputError
 
-from .upload_helpers import make_client, png_bytes
+from .upload_helpers import NonBlockingEmpty, NonSeekable, make_client, png_bytes
 
 pytestmark = pytest.mark.anyio
 
@@ -38,6 +39,37 @@ async def test_missing_file_is_refused_naming_the_path(
     assert message.startswith("file: ")
     assert "not found" in message
     assert str(missing) in message
+
+
+async def test_fifo_is_refused_as_not_a_regular_file(kie: respx.MockRouter, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    message = await refused(kie, lambda c: c.upload(fifo))
+    assert message == f"file: {str(fifo)!r} is not a regular file"
+
+
+async def test_path_the_os_cannot_stat_is_refused_with_its_reason(kie: respx.MockRouter) -> None:
+    too_long = "x" * 5000
+    message = await refused(kie, lambda c: c.upload(too_long))
+    assert message.startswith("file: cannot access 'xxx")
+    assert "too long" in message
+
+
+async def test_empty_pipe_is_refused(kie: respx.MockRouter) -> None:
+    message = await refused(kie, lambda c: c.upload(io.BufferedReader(NonSeekable(b""))))
+    assert message == "file: 'stream' is empty (nothing left to read)"
+
+
+async def test_empty_unbuffered_stream_is_refused(
+    kie: respx.MockRouter,
+) -> None:
+    message = await refused(kie, lambda c: c.upload(NonSeekable(b"")))  # pyright: ignore[reportArgumentType]
+    assert message == "file: 'stream' is empty"
+
+
+async def test_non_blocking_stream_is_refused(kie: respx.MockRouter) -> None:
+    message = await refused(kie, lambda c: c.upload(NonBlockingEmpty()))  # pyright: ignore[reportArgumentType]
+    assert "is a non-blocking stream" in message
 
 
 async def test_directory_is_refused(kie: respx.MockRouter, tmp_path: Path) -> None:

@@ -193,3 +193,8 @@ async def test_unknown_fields_are_kept(kie: respx.MockRouter) -> None:
     uploaded = await upload(kie, 200, upload_answer(checksum="abc"))
     assert uploaded.model_extra is not None
     assert uploaded.model_extra["checksum"] == "abc"
+
+
+async def test_uploaded_file_round_trips_through_json(kie: respx.MockRouter) -> None:
+    uploaded = await upload(kie, 200, upload_answer(fileId="file_1"))
+    assert UploadedFile.model_validate_json(uploaded.model_dump_json()) == uploaded

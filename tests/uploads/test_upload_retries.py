@@ -34,6 +34,8 @@ pytestmark = pytest.mark.anyio
 
 MIB = 1024 * 1024
 SIZE = 3 * MIB + 99
+#: Longer than one read-ahead run, so a change after the first MiB is still ahead of the reader.
+CHANGING_SIZE = 9 * MIB + 99
 
 
 def error_answer(status: int, code: int | None = None) -> httpx.Response:
@@ -90,7 +92,7 @@ async def test_file_that_grows_while_uploading_is_refused_not_retried(
     kie: respx.MockRouter, tmp_path: Path
 ) -> None:
     path = tmp_path / "recording.bin"
-    path.write_bytes(patterned(SIZE))
+    path.write_bytes(patterned(CHANGING_SIZE))
 
     def append_once(sent: int, total: int | None) -> None:
         if sent == MIB:
@@ -98,8 +100,12 @@ async def test_file_that_grows_while_uploading_is_refused_not_retried(
                 f.write(b"more")
 
     async with make_client() as client:
-        with pytest.raises(KieInputError, match=r"changed while uploading \(was 3145827 bytes"):
+        with pytest.raises(KieInputError) as caught:
             await client.upload(path, on_progress=append_once)
+    assert str(caught.value) == (
+        "file: 'recording.bin' changed while uploading "
+        f"(it was {CHANGING_SIZE} bytes when the upload started and is now longer)"
+    )
     assert kie.routes["stream"].call_count == 0
 
 
@@ -107,7 +113,7 @@ async def test_file_that_shrinks_while_uploading_is_refused_not_retried(
     kie: respx.MockRouter, tmp_path: Path
 ) -> None:
     path = tmp_path / "recording.bin"
-    path.write_bytes(patterned(SIZE))
+    path.write_bytes(patterned(CHANGING_SIZE))
 
     def truncate_once(sent: int, total: int | None) -> None:
         if sent == MIB:
@@ -115,7 +121,7 @@ async def test_file_that_shrinks_while_uploading_is_refused_not_retried(
                 f.truncate(MIB + 10)
 
     async with make_client() as client:
-        with pytest.raises(KieInputError, match=r"now 1048586\)"):
+        with pytest.raises(KieInputError, match=r"and is now shorter\)$"):
             await client.upload(path, on_progress=truncate_once)
     assert kie.routes["stream"].call_count == 0
 

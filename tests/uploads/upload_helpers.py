@@ -202,3 +202,13 @@ async def client_over(
         make_client(http_client=http_client, **kwargs) as client,
     ):
         yield client
+
+
+class NonBlockingEmpty(io.RawIOBase):
+    """A non-blocking raw stream with nothing ready: ``read`` returns None."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        return None

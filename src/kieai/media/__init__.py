@@ -12,13 +12,13 @@ from __future__ import annotations
 from functools import partial
 
 from ._info import ImageInfo, VideoInfo
-from ._probe import FileInput, probe
+from ._probe import ProbeInput, probe
 from ._sniff import FileKind, sniff
 
-__all__ = ["FileInput", "FileKind", "ImageInfo", "VideoInfo", "aprobe", "probe", "sniff"]
+__all__ = ["FileKind", "ImageInfo", "ProbeInput", "VideoInfo", "aprobe", "probe", "sniff"]
 
 
-async def aprobe(file: FileInput, *, name: str | None = None) -> ImageInfo | VideoInfo:
+async def aprobe(file: ProbeInput, *, name: str | None = None) -> ImageInfo | VideoInfo:
     """``probe`` in a worker thread, for async code: the file may sit on slow storage.
 
     Works under any anyio backend (asyncio or trio).

@@ -126,15 +126,18 @@ class _Parser:
         try:
             element_id, size, header_length = read_element_header(buf, index, pos - index)
         except EBMLError as exc:
-            if pos + MAX_HEADER_BYTES > self.source.size:
-                raise MediaError(
-                    f"truncated {self.short}: file ends inside an element header at byte {pos}"
-                ) from None
-            raise self.fail(str(exc)) from None
+            raise self.header_error(pos, exc) from None
         data = pos + header_length
         if size is not None and data + size > end:
             raise self.overrun(element_id, data + size, end)
         return element_id, size, data
+
+    def header_error(self, pos: int, exc: EBMLError) -> MediaError:
+        if pos + MAX_HEADER_BYTES > self.source.size:
+            return MediaError(
+                f"truncated {self.short}: file ends inside an element header at byte {pos}"
+            )
+        return self.fail(str(exc))
 
     def overrun(self, element_id: int, element_end: int, end: int) -> MediaError:
         name = _element_name(element_id)
@@ -321,8 +324,10 @@ class _Parser:
         element that cannot be its child begins, and that element is handled right away at
         the Segment level instead of being parsed twice.
         """
-        self.source.readahead_bytes = _SCAN_READAHEAD_BYTES
-        header = self.header
+        source = self.source
+        source.readahead_bytes = _SCAN_READAHEAD_BYTES
+        window = source.window
+        budget = self.budget
         pos = start
         cluster_end: int | None = None  # inside a Cluster: where it ends (Segment end if unknown)
         unknown_size_cluster = False
@@ -330,7 +335,19 @@ class _Parser:
         while pos < end:
             if cluster_end is not None and pos >= cluster_end:
                 cluster_end = None
-            element_id, size, data = header(pos, end if cluster_end is None else cluster_end)
+            limit = end if cluster_end is None else cluster_end
+            # self.header(), inlined: this loop runs once per block of the file.
+            budget.used += 1
+            if budget.used > budget.limit:
+                budget.tick()
+            buf, index = window(pos, MAX_HEADER_BYTES)
+            try:
+                element_id, size, header_length = read_element_header(buf, index, pos - index)
+            except EBMLError as exc:
+                raise self.header_error(pos, exc) from None
+            data = pos + header_length
+            if size is not None and data + size > limit:
+                raise self.overrun(element_id, data + size, limit)
             if cluster_end is not None and (
                 not unknown_size_cluster or element_id in _CLUSTER_CHILDREN
             ):
@@ -339,7 +356,11 @@ class _Parser:
                 if element_id == SIMPLE_BLOCK:
                     self.block(data, data + size, cluster_ticks)
                 elif element_id == TIMESTAMP:
-                    cluster_ticks = self.read_uint(data, data + size, "Cluster Timestamp")
+                    at = index + header_length
+                    if size <= 8 and at + size <= len(buf):
+                        cluster_ticks = int.from_bytes(buf[at : at + size], "big")
+                    else:
+                        cluster_ticks = self.read_uint(data, data + size, "Cluster Timestamp")
                 elif element_id == BLOCK_GROUP:
                     self.block_group(data, data + size, cluster_ticks)
                 pos = data + size

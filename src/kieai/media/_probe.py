@@ -12,9 +12,10 @@ from __future__ import annotations
 import io
 import math
 import os
+import stat
 import struct
 from collections.abc import Generator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import BinaryIO
 
 from .._errors import KieInputError
@@ -25,9 +26,10 @@ from ._matroska import probe_matroska
 from ._reader import MediaError, Source
 from ._sniff import SNIFF_BYTES, FileKind, sniff
 
-__all__ = ["MAX_DIMENSION_PX", "MAX_DURATION_S", "FileInput", "probe"]
+__all__ = ["MAX_DIMENSION_PX", "MAX_DURATION_S", "ProbeInput", "probe"]
 
-FileInput = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
+#: What ``probe`` accepts: a path, the bytes, or a seekable binary file object.
+ProbeInput = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO
 
 #: Wider or taller than this is a corrupt header, not a picture.
 MAX_DIMENSION_PX = 1 << 20
@@ -49,9 +51,20 @@ _PARSE_ERRORS = (
     ZeroDivisionError,
 )
 _DEFAULT_LABEL = "input"
+# How messages name each format (as the parsers do).
+_SHORT_NAMES = {
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "webp": "WebP",
+    "mp4": "MP4",
+    "mov": "MOV",
+    "m4a": "M4A",
+    "mkv": "MKV",
+    "webm": "WebM",
+}
 
 
-def probe(file: FileInput, *, name: str | None = None) -> ImageInfo | VideoInfo:
+def probe(file: ProbeInput, *, name: str | None = None) -> ImageInfo | VideoInfo:
     """Describe an image or video from its headers, without reading its media data.
 
     ``file`` is a path, the file's bytes, or a seekable binary file object (read from its
@@ -77,7 +90,7 @@ def _probe_source(source: Source, label: str) -> ImageInfo | VideoInfo:
             raise MediaError(
                 "not a recognised image or video (expected JPEG, PNG, WebP, MP4, MOV, MKV or WebM)"
             )
-        what = kind.label
+        what = _SHORT_NAMES.get(kind.name, kind.label)
         info = _parse(source, kind)
         _check_plausible(info, kind)
         return info
@@ -85,10 +98,10 @@ def _probe_source(source: Source, label: str) -> ImageInfo | VideoInfo:
         raise
     except MediaError as exc:
         raise KieInputError(f"{label}: {exc}") from None
+    except OSError as exc:  # before ValueError: io.UnsupportedOperation is both
+        raise KieInputError(f"{label}: could not read the file ({exc})") from exc
     except _PARSE_ERRORS as exc:
         raise KieInputError(f"{label}: malformed {what} ({type(exc).__name__}: {exc})") from exc
-    except OSError as exc:
-        raise KieInputError(f"{label}: could not read the file ({exc})") from exc
 
 
 def _parse(source: Source, kind: FileKind) -> ImageInfo | VideoInfo:
@@ -104,7 +117,7 @@ def _parse(source: Source, kind: FileKind) -> ImageInfo | VideoInfo:
 
 
 def _check_plausible(info: ImageInfo | VideoInfo, kind: FileKind) -> None:
-    short = kind.label.split()[0]
+    short = _SHORT_NAMES.get(kind.name, kind.label)
     for side, value in (("width", info.width), ("height", info.height)):
         if not 0 < value <= MAX_DIMENSION_PX:
             raise MediaError(f"malformed {short}: implausible {side} {value} px")
@@ -115,12 +128,15 @@ def _check_plausible(info: ImageInfo | VideoInfo, kind: FileKind) -> None:
 
 
 @contextmanager
-def _open(file: FileInput, name: str | None) -> Generator[tuple[Source, str], None, None]:
+def _open(file: ProbeInput, name: str | None) -> Generator[tuple[Source, str], None, None]:
     """A ``Source`` over any accepted input, and the label for messages."""
     if isinstance(file, (str, os.PathLike)):
         path = os.fspath(file)
         label = name or os.path.basename(path) or path
         try:
+            # A FIFO or device would block or never end: only regular files are opened.
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise KieInputError(f"{label}: not a regular file")
             handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed in the finally below
         except OSError as exc:
             raise KieInputError(f"{label}: cannot open ({exc.strerror or exc})") from None
@@ -158,10 +174,12 @@ def _open_fileobj(fileobj: BinaryIO, name: str | None) -> Generator[tuple[Source
         )
     try:
         start = fileobj.tell()
-        end = fileobj.seek(0, io.SEEK_END)
+        fileobj.seek(0, io.SEEK_END)
+        end = fileobj.tell()
     except (OSError, ValueError) as exc:
         raise KieInputError(f"{label}: cannot use the file object ({exc})") from None
     try:
         yield Source(size=max(0, end - start), fileobj=fileobj, base=start), label
     finally:
-        fileobj.seek(start)
+        with suppress(OSError, ValueError):  # a failed restore must not hide the real error
+            fileobj.seek(start)

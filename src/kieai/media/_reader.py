@@ -151,6 +151,8 @@ class Source:
         while got < length:
             # A text-mode or odd file object may hand back str: check, do not trust the type.
             chunk = cast(object, fileobj.read(length - got))
+            if isinstance(chunk, bytearray):
+                chunk = bytes(chunk)
             if not isinstance(chunk, bytes):
                 raise MediaError("file object did not return bytes (is it open in binary mode?)")
             if not chunk:

@@ -7,6 +7,7 @@ the fake's own file URLs, in-process and over a socket alike.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -122,7 +123,7 @@ async def _wait(scope: Scope, seconds: float) -> None:
     if read_timeout is not None and seconds > read_timeout:
         await anyio.sleep(read_timeout)
         raise ReadTimedOut
-    stopping: anyio.Event | None = scope.get(STOPPING_SCOPE_KEY)
+    stopping: asyncio.Event | None = scope.get(STOPPING_SCOPE_KEY)  # only on serve()'s loop
     if stopping is None:
         await anyio.sleep(seconds)
         return

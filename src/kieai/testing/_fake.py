@@ -274,7 +274,7 @@ class FakeKie:
     ) -> StoredFile:
         """Store a file as if uploaded to ``path`` (``"<uploadPath>/<fileName>"``) and return it;
         ``.url`` is its download URL (on ``base_url``, default the in-process host)."""
-        directory, name = posixpath.split(path.strip("/"))
+        directory, name = posixpath.split(path.lstrip("/"))
         if not name:
             raise ValueError(f"add_file needs a path ending in a file name, got {path!r}")
         return self._state.store_file(

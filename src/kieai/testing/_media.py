@@ -38,6 +38,7 @@ _EXTENSION_MIME = {
 }
 
 _MIME_EXTENSION = {
+    "audio/mp4": ".m4a",
     "image/png": ".png",
     "image/jpeg": ".jpg",
     "image/webp": ".webp",
@@ -81,7 +82,7 @@ def guess_mime(file_name: str, declared: str | None, data: bytes) -> str:
     if extension in _EXTENSION_MIME:
         return _EXTENSION_MIME[extension]
     guessed, _ = mimetypes.guess_type(file_name, strict=False)
-    if guessed:
+    if guessed and guessed != OCTET_STREAM:
         return guessed
     if declared:
         base = declared.split(";", 1)[0].strip().lower()
@@ -92,6 +93,8 @@ def guess_mime(file_name: str, declared: str | None, data: bytes) -> str:
 
 def extension_for(mime: str) -> str:
     """A file extension for a generated file name (``""`` when none fits)."""
+    if mime == OCTET_STREAM:
+        return ""
     return _MIME_EXTENSION.get(mime) or mimetypes.guess_extension(mime, strict=False) or ""
 
 

@@ -11,10 +11,12 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
+import os
+import socket
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.to_thread
@@ -45,9 +47,7 @@ _DROP_FILTER = _DropFilter()
 _logger = logging.getLogger("kieai.testing")
 
 
-def _make_server(
-    config: uvicorn.Config, stopping: Callable[[], anyio.Event | None]
-) -> uvicorn.Server:
+def _make_server(config: uvicorn.Config, stopping: asyncio.Event) -> uvicorn.Server:
     import uvicorn
 
     class _Server(uvicorn.Server):
@@ -57,12 +57,8 @@ def _make_server(
             counter = 0
             while not await self.on_tick(counter):
                 counter = (counter + 1) % 864000
-                event = stopping()
-                if event is None:
-                    await asyncio.sleep(0.1)
-                    continue
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(event.wait(), 0.1)
+                    await asyncio.wait_for(stopping.wait(), 0.1)
 
     return _Server(config)
 
@@ -78,56 +74,76 @@ class _ServerThread:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: anyio.Event | None = None
+        # Bound to the server's loop on first use (asyncio.Event binds lazily since 3.10).
+        self._stopping = asyncio.Event()
         self._error: BaseException | None = None
-        self.base_url = f"http://{host}:{port}"
+        self.base_url = ""
 
     async def _app(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope = {**scope, BASE_URL_SCOPE_KEY: self.base_url, STOPPING_SCOPE_KEY: self._stopping}
         await handle(self._state, self._source, scope, receive, send)
 
+    def _bind(self) -> socket.socket:
+        """Bind here rather than in uvicorn: a taken port becomes a clear error in the
+        caller's thread, and the real port is known before the first request."""
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            if os.name != "nt":  # a restarted `kie fake-server` may reuse its port at once
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self._host, self._port))
+        except OSError as exc:
+            sock.close()
+            raise RuntimeError(
+                f"the fake Kie server did not start: cannot listen on "
+                f"{self._host}:{self._port}: {exc}"
+            ) from exc
+        port: int = sock.getsockname()[1]
+        host = f"[{self._host}]" if family == socket.AF_INET6 else self._host
+        self.base_url = f"http://{host}:{port}"
+        return sock
+
     def start(self) -> None:
         """Start uvicorn and block until it listens (runs in a worker thread)."""
         import uvicorn
 
+        sock = self._bind()
         config = uvicorn.Config(
             self._app,
-            host=self._host,
-            port=self._port,
             lifespan="off",
             interface="asgi3",
             log_level="warning",
             log_config=None,  # leave the process's logging configuration alone
         )
         logging.getLogger("uvicorn.error").addFilter(_DROP_FILTER)
-        server = self._server = _make_server(config, lambda: self._stopping)
-        self._thread = threading.Thread(target=self._run, name="kieai-fake-server", daemon=True)
+        server = self._server = _make_server(config, self._stopping)
+        self._thread = threading.Thread(
+            target=self._run, args=(sock,), name="kieai-fake-server", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not server.started:
             if not self._thread.is_alive():
+                sock.close()
                 raise RuntimeError(f"the fake Kie server did not start: {self._error!r}")
             if time.monotonic() > deadline:
-                self.stop()
                 raise RuntimeError("the fake Kie server did not start within 10 s")
             time.sleep(0.002)
-        sockname: Any = server.servers[0].sockets[0].getsockname()
-        self.base_url = f"http://{self._host}:{sockname[1]}"
-        self._state.own_bases.add(self.base_url)
+        with self._state.lock:
+            self._state.own_bases.add(self.base_url)
 
-    def _run(self) -> None:
+    def _run(self, sock: socket.socket) -> None:
         try:
-            asyncio.run(self._main())
-        except BaseException as exc:  # SystemExit when the port is taken: report, don't die loudly
+            asyncio.run(self._main(sock))
+        except BaseException as exc:  # uvicorn may sys.exit() on startup errors: report them
             self._error = exc
 
-    async def _main(self) -> None:
+    async def _main(self, sock: socket.socket) -> None:
         self._loop = asyncio.get_running_loop()
-        self._stopping = anyio.Event()
         ticker = asyncio.ensure_future(self._tick())
         try:
             assert self._server is not None
-            await self._server.serve()
+            await self._server.serve(sockets=[sock])  # uvicorn closes it at shutdown
         finally:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -143,11 +159,11 @@ class _ServerThread:
 
     def stop(self) -> None:
         """Ask uvicorn to exit, cut injected delays short, and wait for the thread."""
-        if self._loop is not None and self._stopping is not None:
+        if self._server is not None:
+            self._server.should_exit = True  # before the wake-up, so the woken loop sees it
+        if self._loop is not None:
             with contextlib.suppress(RuntimeError):  # the loop already closed
                 self._loop.call_soon_threadsafe(self._stopping.set)
-        if self._server is not None:
-            self._server.should_exit = True
         if self._thread is not None:
             self._thread.join()
 
@@ -162,8 +178,8 @@ async def serve(
             "pip install kieai[testing]"
         )
     runner = _ServerThread(state, source, host, port)
-    await anyio.to_thread.run_sync(runner.start)
     try:
+        await anyio.to_thread.run_sync(runner.start)
         yield runner.base_url
     finally:
         with anyio.CancelScope(shield=True):

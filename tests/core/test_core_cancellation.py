@@ -1,0 +1,172 @@
+"""Cancelling a request in flight releases everything: connections (response streams closed),
+pacing slots, and no ResourceWarning; retried attempts close every response they got."""
+
+from __future__ import annotations
+
+import gc
+import warnings
+from collections.abc import Iterator
+
+import anyio
+import httpx
+import pytest
+import respx
+
+from kieai import InternalServerError
+
+from ._support import (
+    CREATE_URL,
+    INPUT,
+    MODEL,
+    RECORD_URL,
+    TASK_ID,
+    TrackedStream,
+    created,
+    kie,
+    make_client,
+    ok,
+    task_data,
+)
+
+pytestmark = [pytest.mark.anyio, pytest.mark.respx(assert_all_called=False)]
+
+
+@pytest.fixture
+def resource_warnings() -> Iterator[list[warnings.WarningMessage]]:
+    """Records every warning of the test (collecting garbage at the end) for inspection."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+async def test_cancelled_create_task_is_sent_once_and_the_client_stays_usable(
+    respx_mock: respx.MockRouter, resource_warnings: list[warnings.WarningMessage]
+) -> None:
+    calls: list[httpx.Request] = []
+
+    async def first_hangs(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) == 1:
+            await anyio.sleep(30)
+        return created()
+
+    route = respx_mock.post(CREATE_URL).mock(side_effect=first_hangs)
+    async with kie(create_task_rate=(1, 0.01), max_retries=3) as client:
+        with anyio.move_on_after(0.05) as scope:
+            await client.create_task(MODEL, INPUT)
+        assert scope.cancelled_caught
+        assert len(calls) == 1  # not resent by the retry machinery
+
+        # Neither the pacing slot nor anything else is left held by the cancelled call.
+        assert await client.create_task(MODEL, INPUT) == "task_kling-2.6_1767693973938"
+
+    assert len(calls) == 2
+    assert route.call_count == 1  # respx records only calls that got an answer
+
+
+async def test_cancelled_get_task_while_the_body_streams_closes_the_response(
+    respx_mock: respx.MockRouter, resource_warnings: list[warnings.WarningMessage]
+) -> None:
+    body = TrackedStream([b'{"code": 200, "data": {"taskId": '], stall=30)
+    respx_mock.get(RECORD_URL).mock(return_value=httpx.Response(200, stream=body))
+    async with kie() as client:
+        with anyio.move_on_after(0.05) as scope:
+            await client.get_task(TASK_ID)
+
+    assert scope.cancelled_caught
+    assert body.sent > 0
+    assert body.closed
+
+
+async def test_cancelled_create_task_while_the_body_streams_closes_the_response(
+    respx_mock: respx.MockRouter, resource_warnings: list[warnings.WarningMessage]
+) -> None:
+    body = TrackedStream([b'{"code": 200, "da'], stall=30)
+    route = respx_mock.post(CREATE_URL).mock(return_value=httpx.Response(200, stream=body))
+    async with kie() as client:
+        with anyio.move_on_after(0.05) as scope:
+            await client.create_task(MODEL, INPUT)
+
+    assert scope.cancelled_caught
+    assert body.closed
+    assert route.call_count == 1
+
+
+async def test_cancelled_get_task_during_retry_backoff_returns_promptly(
+    respx_mock: respx.MockRouter, resource_warnings: list[warnings.WarningMessage]
+) -> None:
+    body = TrackedStream([b"<html>502</html>"])
+    route = respx_mock.get(RECORD_URL).mock(return_value=httpx.Response(502, stream=body))
+    async with kie(max_retries=3, initial_retry_delay=30, max_retry_delay=30) as client:
+        started = anyio.current_time()
+        with anyio.move_on_after(0.05) as scope:
+            await client.get_task(TASK_ID)
+        elapsed = anyio.current_time() - started
+
+    assert scope.cancelled_caught
+    assert elapsed < 1.0
+    assert route.call_count == 1
+    assert body.closed
+
+
+async def test_every_response_is_closed_after_retries(
+    respx_mock: respx.MockRouter, resource_warnings: list[warnings.WarningMessage]
+) -> None:
+    bodies = [TrackedStream([b"oops"]), TrackedStream([b"oops"]), TrackedStream([b"{}"])]
+    answers = [
+        httpx.Response(500, stream=bodies[0]),
+        httpx.Response(503, stream=bodies[1]),
+        ok(task_data()),
+    ]
+    respx_mock.get(RECORD_URL).mock(side_effect=answers)
+    async with kie(max_retries=2) as client:
+        await client.get_task(TASK_ID)
+
+    assert bodies[0].closed
+    assert bodies[1].closed
+
+
+async def test_every_response_is_closed_when_retries_run_out(
+    respx_mock: respx.MockRouter, resource_warnings: list[warnings.WarningMessage]
+) -> None:
+    bodies = [TrackedStream([b"oops"]) for _ in range(3)]
+    respx_mock.get(RECORD_URL).mock(side_effect=[httpx.Response(500, stream=b) for b in bodies])
+    async with kie(max_retries=2) as client:
+        with pytest.raises(InternalServerError):
+            await client.get_task(TASK_ID)
+
+    assert all(body.closed for body in bodies)
+
+
+async def test_a_body_that_breaks_off_is_closed_and_retried(
+    respx_mock: respx.MockRouter, resource_warnings: list[warnings.WarningMessage]
+) -> None:
+    broken = TrackedStream([b'{"code": 2'], error=httpx.RemoteProtocolError("peer closed"))
+    respx_mock.get(RECORD_URL).mock(
+        side_effect=[httpx.Response(200, stream=broken), ok(task_data("queuing"))]
+    )
+    async with kie(max_retries=1) as client:
+        task = await client.get_task(TASK_ID)
+
+    assert task.state == "queuing"
+    assert broken.closed
+
+
+async def test_connections_go_back_to_a_callers_pool_after_errors(
+    respx_mock: respx.MockRouter, resource_warnings: list[warnings.WarningMessage]
+) -> None:
+    bodies = [TrackedStream([b"x"]) for _ in range(4)]
+    respx_mock.get(RECORD_URL).mock(
+        side_effect=[httpx.Response(500, stream=b) for b in bodies[:3]]
+        + [httpx.Response(200, json={"code": 200, "data": task_data()})]
+    )
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with httpx.AsyncClient(limits=limits) as http_client:
+        async with make_client(http_client=http_client, max_retries=3) as client:
+            await client.get_task(TASK_ID)
+        # The caller's client is still open and usable.
+        assert not http_client.is_closed
+
+    assert all(body.closed for body in bodies[:3])
