@@ -1,6 +1,6 @@
 """Upload throughput and memory: ``KieClient.upload`` against ``curl -F`` in the same run.
 
-    python benchmarks/upload.py [--size-mib 150] [--rounds 7] [--backend asyncio|trio]
+    python benchmarks/upload.py [--size-mib 150] [--rounds 11] [--backend asyncio|trio]
 
 Both clients send the same multipart upload of one file of random bytes to the same loopback
 sink (``upload_sink.py``, its own process, reading and discarding the body and answering Kie's
@@ -104,7 +104,7 @@ def run_curl(curl: str, base_url: str, path: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="KieClient.upload against curl -F.")
     parser.add_argument("--size-mib", type=int, default=150)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=11)
     parser.add_argument("--backend", choices=["asyncio", "trio"], default="asyncio")
     parser.add_argument("--curl", default="/usr/bin/curl")
     args = parser.parse_args()

@@ -50,10 +50,8 @@ STATUS_TABLE: list[tuple[int, type[APIStatusError]]] = [
     (502, InternalServerError),
     (503, ServiceUnavailableError),
     (504, InternalServerError),
-    (501, InternalServerError),
     (505, InternalServerError),
     (433, APIStatusError),
-    (418, APIStatusError),
 ]
 
 NGINX_502 = (

@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 import httpx
+import pydantic
 import pytest
 import respx
 from hypothesis import HealthCheck, given, settings
@@ -102,6 +103,9 @@ CONTENT_TYPES = st.sampled_from(
 )
 
 
+BACKENDS = st.sampled_from(["asyncio", "trio"])
+
+
 @pytest.fixture(scope="module")
 def client() -> Iterator[KieClient]:
     """One client for all examples (each example runs its own event loop)."""
@@ -111,63 +115,74 @@ def client() -> Iterator[KieClient]:
     anyio.run(http_client.aclose)
 
 
+@pytest.fixture(scope="module")
+def router() -> Iterator[respx.MockRouter]:
+    """One respx router for all examples; each example sets its route's answer."""
+    with respx.mock(assert_all_called=False) as mock:
+        yield mock
+
+
 def _answer(status: int, body: bytes, content_type: str) -> httpx.Response:
     headers = {"content-type": content_type} if content_type else {}
     return httpx.Response(status, content=body, headers=headers)
 
 
-@pytest.mark.parametrize("backend", ["asyncio", "trio"])
-@settings(
-    max_examples=50,
+FUZZ = settings(
+    max_examples=60,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(status=STATUSES, body=BODIES, content_type=CONTENT_TYPES)
+
+
+@FUZZ
+@given(backend=BACKENDS, status=STATUSES, body=BODIES, content_type=CONTENT_TYPES)
 def test_get_task_returns_a_task_or_raises_a_kie_error(
-    client: KieClient, backend: str, status: int, body: bytes, content_type: str
+    client: KieClient,
+    router: respx.MockRouter,
+    backend: str,
+    status: int,
+    body: bytes,
+    content_type: str,
 ) -> None:
+    router.get(RECORD_URL).mock(return_value=_answer(status, body, content_type))
+
     async def call() -> None:
-        with respx.mock(assert_all_called=False) as mock:
-            mock.get(RECORD_URL).mock(return_value=_answer(status, body, content_type))
-            try:
-                task = await client.get_task(TASK_ID)
-            except KieError:
-                return
-            assert isinstance(task, Task)
+        try:
+            task = await client.get_task(TASK_ID)
+        except KieError:
+            return
+        assert isinstance(task, Task)
 
     anyio.run(call, backend=backend)
 
 
-@pytest.mark.parametrize("backend", ["asyncio", "trio"])
-@settings(
-    max_examples=50,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(status=STATUSES, body=BODIES, content_type=CONTENT_TYPES)
+@FUZZ
+@given(backend=BACKENDS, status=STATUSES, body=BODIES, content_type=CONTENT_TYPES)
 def test_get_credits_returns_a_finite_number_or_raises_a_kie_error(
-    client: KieClient, backend: str, status: int, body: bytes, content_type: str
+    client: KieClient,
+    router: respx.MockRouter,
+    backend: str,
+    status: int,
+    body: bytes,
+    content_type: str,
 ) -> None:
+    router.get(CREDIT_URL).mock(return_value=_answer(status, body, content_type))
+
     async def call() -> None:
-        with respx.mock(assert_all_called=False) as mock:
-            mock.get(CREDIT_URL).mock(return_value=_answer(status, body, content_type))
-            try:
-                credits = await client.get_credits()
-            except KieError:
-                return
-            assert isinstance(credits, float)
-            assert math.isfinite(credits)
+        try:
+            credits = await client.get_credits()
+        except KieError:
+            return
+        assert isinstance(credits, float)
+        assert math.isfinite(credits)
 
     anyio.run(call, backend=backend)
 
 
-@settings(max_examples=60, deadline=None, database=None)
+@settings(max_examples=80, deadline=None, database=None)
 @given(data=TASK_LIKE)
 def test_task_model_accepts_or_raises_a_validation_error(data: dict[str, Any]) -> None:
-    import pydantic
-
     try:
         task = Task.model_validate(data)
     except pydantic.ValidationError:

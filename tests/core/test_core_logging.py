@@ -4,6 +4,7 @@ stderr handler."""
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 
 import httpx
@@ -20,10 +21,12 @@ from ._support import (
     INPUT,
     MODEL,
     RECORD_URL,
+    SSL_CONTEXT,
     TASK_ID,
     created,
     kie,
     kie_error,
+    make_client,
     ok,
     task_data,
 )
@@ -158,8 +161,6 @@ def test_kie_log_adds_exactly_one_stderr_handler(
     value: str,
     level: int,
 ) -> None:
-    import sys
-
     monkeypatch.setenv("KIE_LOG", value)
     kieai._logging.setup_from_env()
     kieai._logging.setup_from_env()
@@ -220,9 +221,9 @@ def test_child_logger_records_are_redacted_by_the_kie_log_handler(
 def test_registered_api_key_is_redacted_anywhere_in_a_record(
     restore_kieai_logger: logging.Logger, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ._support import make_client
-
-    make_client(http_client=httpx.AsyncClient())  # registers the key with the log filter
+    make_client(
+        http_client=httpx.AsyncClient(verify=SSL_CONTEXT)
+    )  # registers the key with the log filter
     caplog.set_level(logging.DEBUG, logger="kieai")
 
     restore_kieai_logger.debug("key=%s", API_KEY)

@@ -121,8 +121,10 @@ def traf(
     durations: list[int] | None = None,
     tfhd_default: int | None = None,
     with_sizes: bool = False,
+    decode_time: int | None = None,
 ) -> bytes:
-    """A track fragment of ``count`` samples: per-sample ``durations`` or defaults."""
+    """A track fragment of ``count`` samples: per-sample ``durations`` or defaults, starting at
+    ``decode_time`` (a tfdt box) or, without one, where the track's previous run ended."""
     tfhd_flags = 0x020000 | (0x8 if tfhd_default is not None else 0)
     tfhd_body = struct.pack(">I", track_id)
     if tfhd_default is not None:
@@ -134,10 +136,11 @@ def traf(
             entries += struct.pack(">I", durations[index])
         if with_sizes:
             entries += struct.pack(">I", 100)
+    tfdt = b"" if decode_time is None else full_box(b"tfdt", 1, 0, struct.pack(">Q", decode_time))
     return box(
         b"traf",
         full_box(b"tfhd", 0, tfhd_flags, tfhd_body),
-        full_box(b"tfdt", 1, 0, struct.pack(">Q", 0)),
+        tfdt,
         full_box(b"trun", 0, trun_flags, struct.pack(">Ii", count, 0), entries),
     )
 

@@ -46,6 +46,7 @@ SEED_FILES = [
     "mp4_moovend_160x90_10s.mp4",
     "fmp4_160x90_10s.mp4",
     "fmp4_moov_samples_160x90_4s.mp4",
+    "fmp4_every_frame_aac_160x90_4s.mp4",
     "mov_hevc_rot270_coded160x90_6s.mov",
     "mov_moov_first_noftyp.mov",
     "mkv_160x90_8s.mkv",

@@ -118,6 +118,41 @@ def test_fragment_durations_are_summed_per_track_and_the_longest_wins() -> None:
     assert video(data).duration == pytest.approx(153 / 30)
 
 
+def test_fragment_timeline_gaps_count_like_ffprobe() -> None:
+    moov = box(b"moov", mvhd(1000, 0), trak(1, width=64, height=48, timescale=100), mvex((1, 1)))
+    fragments = [moof(traf(1, count=100, decode_time=0)), moof(traf(1, count=100, decode_time=250))]
+
+    assert video(mp4(moov, *fragments)).duration == 3.5  # 0-1 s, then 2.5-3.5 s
+
+
+def test_fragments_cut_from_a_live_stream_start_their_timeline_late() -> None:
+    moov = box(b"moov", mvhd(1000, 0), trak(1, width=64, height=48, timescale=100), mvex((1, 1)))
+    hours = 100 * 3600 * 5
+    fragments = [moof(traf(1, count=300, decode_time=hours + 300 * i)) for i in range(2)]
+
+    assert video(mp4(moov, *fragments)).duration == 6.0
+
+
+def test_fragments_continue_after_samples_in_moov() -> None:
+    moov = box(
+        b"moov",
+        mvhd(1000, 1000),
+        trak(1, width=64, height=48, timescale=100, duration=100),
+        mvex((1, 1)),
+    )
+    fragments = [moof(traf(1, count=100, decode_time=100)), moof(traf(1, count=100))]
+
+    assert video(mp4(moov, *fragments)).duration == 3.0
+
+
+def test_tfdt_version_1_and_unsupported_version() -> None:
+    moov = box(b"moov", mvhd(1000, 0), trak(1, width=64, height=48, timescale=10), mvex((1, 1)))
+    bad = box(b"moof", box(b"traf", full_box(b"tfdt", 7, 0, bytes(8))))
+
+    assert video(mp4(moov, moof(traf(1, count=20, decode_time=2**40)))).duration == 2.0
+    assert "'tfdt' box has unsupported version 7" in refusal(mp4(moov, bad))
+
+
 def test_moof_before_moov_is_still_counted() -> None:
     moov = box(b"moov", mvhd(1000, 0), trak(1, width=640, height=480, timescale=10), mvex((1, 1)))
 

@@ -70,8 +70,14 @@ def test_display_size_in_pixels_is_the_displayed_size() -> None:
     assert video(matroska(info(duration=3000.0), tracks(entry))).width == 1920
 
 
-def test_display_size_in_another_unit_is_ignored() -> None:
+def test_display_aspect_ratio_scales_the_width() -> None:
     entry = track_entry(1, pixel=(1440, 1080), display=(16, 9), display_unit=3)
+
+    assert video(matroska(info(duration=3000.0), tracks(entry))).width == 1920
+
+
+def test_display_size_in_centimetres_is_ignored() -> None:
+    entry = track_entry(1, pixel=(1440, 1080), display=(16, 9), display_unit=1)
 
     assert video(matroska(info(duration=3000.0), tracks(entry))).width == 1440
 

@@ -44,10 +44,11 @@ class VideoInfo:
 
     @property
     def coded_width(self) -> int:
-        """Width before rotation (as stored in the container's track header)."""
+        """Width before rotation, as the track header gives it (the stored pixel width, unless
+        the pixels are not square: then the width they display at)."""
         return self.height if self.rotation % 180 == 90 else self.width
 
     @property
     def coded_height(self) -> int:
-        """Height before rotation (as stored in the container's track header)."""
+        """Height before rotation."""
         return self.width if self.rotation % 180 == 90 else self.height

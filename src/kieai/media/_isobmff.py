@@ -4,8 +4,9 @@ The answer lives in the ``moov`` box (``mvhd`` for the duration, the video ``tra
 for size and display matrix, ``mdia/hdlr`` to know which track is video). The walk reads box
 headers and seeks past everything else, so ``mdat`` (the media, nearly all of the file) is never
 read, wherever ``moov`` sits. Fragmented files keep their samples in ``moof`` boxes and may
-leave ``mvhd``'s duration at 0: then the duration comes from ``mvex/mehd``, or from the sample
-durations of every ``moof/traf/trun`` (with ``tfhd``/``trex`` defaults), summed per track.
+leave ``mvhd``'s duration at 0: then the duration comes from ``mvex/mehd``, or from each
+track's fragment timeline: every ``moof/traf`` starts at its ``tfdt`` (or where the previous run
+ended) and lasts the sum of its ``trun`` sample durations (with ``tfhd``/``trex`` defaults).
 """
 
 from __future__ import annotations
@@ -64,7 +65,11 @@ class _Track:
     matrix_b: int = 0
     timescale: int = 0
     media_duration: int = 0  # mdhd: samples stored in moov, in ``timescale`` units
-    fragment_duration: int = 0  # sum of trun sample durations, in ``timescale`` units
+    # The fragments' timeline, in ``timescale`` units: each traf starts at its tfdt (or where
+    # the previous run ended) and runs for the sum of its sample durations.
+    fragment_cursor: int = 0  # decode time where the next run without tfdt starts
+    fragment_start: int | None = None  # earliest run start seen
+    fragment_end: int = 0  # latest run end seen
     default_sample_duration: int = 0  # trex
     minf: tuple[int, int] | None = None  # (payload start, end), read only when tkhd has no size
 
@@ -198,6 +203,7 @@ class _Parser:
         for track in self.tracks:
             if track.default_sample_duration == 0:
                 track.default_sample_duration = self.trex_durations.get(track.track_id, 0)
+            track.fragment_cursor = track.media_duration  # fragments follow the moov samples
 
     def mvhd(self, start: int, end: int) -> None:
         data = self.versioned(start, end, (20, 32), "mvhd")
@@ -286,6 +292,7 @@ class _Parser:
     def traf(self, start: int, end: int) -> None:
         track: _Track | None = None
         default_duration = 0
+        decode_time: int | None = None  # from tfdt; else the track's cursor
         for box_type, payload, box_end in self.boxes(start, end, "traf"):
             if box_type == b"tfhd":
                 data = self.payload(payload, box_end, 8, "tfhd")
@@ -298,10 +305,18 @@ class _Parser:
                     at += 4 if flags & _TFHD_SAMPLE_DESCRIPTION_INDEX else 0
                     data = self.payload(payload, box_end, at + 4, "tfhd")
                     default_duration = struct.unpack_from(">I", data, at)[0]
+            elif box_type == b"tfdt":
+                data = self.versioned(payload, box_end, (8, 12), "tfdt")
+                decode_time = struct.unpack_from(">I" if data[0] == 0 else ">Q", data, 4)[0]
             elif box_type == b"trun":
                 duration = self.trun(payload, box_end, default_duration)
-                if track is not None:
-                    track.fragment_duration += duration
+                if track is None:
+                    continue
+                run_start = track.fragment_cursor if decode_time is None else decode_time
+                if track.fragment_start is None or run_start < track.fragment_start:
+                    track.fragment_start = run_start
+                decode_time = track.fragment_cursor = run_start + duration
+                track.fragment_end = max(track.fragment_end, decode_time)
 
     def trun(self, start: int, end: int, default_duration: int) -> int:
         """Sum of the sample durations of one track run, in the track's timescale."""
@@ -370,7 +385,7 @@ class _Parser:
                 return movie.fragment_duration / movie.timescale
             longest = max(
                 (
-                    (track.media_duration + track.fragment_duration) / track.timescale
+                    _fragmented_track_units(track) / track.timescale
                     for track in self.tracks
                     if track.timescale
                 ),
@@ -384,6 +399,15 @@ class _Parser:
             (track.media_duration / track.timescale for track in self.tracks if track.timescale),
             default=0.0,
         )
+
+
+def _fragmented_track_units(track: _Track) -> int:
+    """A fragmented track's duration: the samples in ``moov`` plus the span of its fragments'
+    timeline (from the first run's start to the last run's end, gaps included, as ffprobe
+    counts them; a stream cut from a live feed starts its timeline far from 0)."""
+    if track.fragment_start is None:
+        return track.media_duration
+    return track.media_duration + track.fragment_end - track.fragment_start
 
 
 def _rotation(matrix_a: int, matrix_b: int) -> int:

@@ -71,6 +71,7 @@ CRC32 = 0xBF
 _TRACK_TYPE_VIDEO = 1
 _TRACK_TYPE_AUDIO = 2
 _DISPLAY_UNIT_PIXELS = 0
+_DISPLAY_UNIT_ASPECT_RATIO = 3
 #: What may appear inside a Cluster; anything else ends an unknown-size Cluster.
 _CLUSTER_CHILDREN = frozenset(
     {TIMESTAMP, SIMPLE_BLOCK, BLOCK_GROUP, 0xA7, 0xAB, 0x5854, 0xAF, VOID, CRC32}
@@ -443,12 +444,12 @@ class _Parser:
             raise MediaError(f"{self.short} has no video track")
         video = next((track for track in videos if track.enabled), videos[0])
         width, height = video.pixel_width, video.pixel_height
-        if (
-            video.display_unit == _DISPLAY_UNIT_PIXELS
-            and video.display_width > 0
-            and video.display_height > 0
-        ):
-            width, height = video.display_width, video.display_height
+        if video.display_width > 0 and video.display_height > 0:
+            if video.display_unit == _DISPLAY_UNIT_PIXELS:
+                width, height = video.display_width, video.display_height
+            elif video.display_unit == _DISPLAY_UNIT_ASPECT_RATIO:
+                # What ffmpeg writes for non-square pixels; MP4's tkhd scales the width too.
+                width = round(height * video.display_width / video.display_height)
         rotation = _rotation(video.roll_degrees)
         if rotation % 180 == 90:
             width, height = height, width
