@@ -413,7 +413,7 @@ class KieClient:
         progress = Progress(on_progress, local.size)
         policy = RetryPolicy.SAFE if local.replayable else RetryPolicy.NEVER
 
-        def body() -> tuple[Any, dict[str, str]]:
+        def body() -> tuple[httpx.AsyncByteStream, dict[str, str]]:
             return multipart_body(local, upload_path=upload_path, file_name=name, progress=progress)
 
         uploaded: UploadedFile = await self._transport.send(

@@ -8,7 +8,7 @@ envelope/error mapping in :mod:`._response`, the pacing in :mod:`._pacing`.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -36,8 +36,10 @@ from ._version import __version__
 
 __all__ = ["BodyFactory", "Transport"]
 
-#: Builds a fresh request body for each attempt: (content iterator, extra headers).
-BodyFactory = Callable[[], tuple[AsyncIterator[bytes], dict[str, str]]]
+#: Builds a fresh request body for each attempt: (byte stream, extra headers). The stream is
+#: handed to httpx as is (not as ``content=``, which httpx would wrap in an async generator that
+#: a dropped connection leaves unfinished, for trio to warn about).
+BodyFactory = Callable[[], tuple[httpx.AsyncByteStream, dict[str, str]]]
 ResponseHandler = Callable[[httpx.Response], Awaitable[Any]]
 
 USER_AGENT = f"kieai-python/{__version__}"
@@ -178,19 +180,20 @@ class Transport:
         if auth:
             headers["Authorization"] = f"Bearer {self._api_key}"
             headers["Accept"] = "application/json"
-        content: AsyncIterator[bytes] | None = None
+        stream_body: httpx.AsyncByteStream | None = None
         if body is not None:
-            content, extra = body()
+            stream_body, extra = body()
             headers.update(extra)
         request = self.http_client.build_request(
             method,
             url,
             json=json,
             params=params,
-            content=content,
             headers=headers,
             timeout=timeout if timeout is not None else self._default_timeout(),
         )
+        if stream_body is not None:
+            request.stream = stream_body
         where = describe_request(request)
         logger.debug("Request: %s (attempt %d)", where, number + 1)
         started = time.perf_counter()

@@ -33,22 +33,6 @@ def no_resource_warnings() -> Generator[None, None, None]:
     assert leftovers == []
 
 
-@pytest.fixture
-def drop_cleanup_known_to_fail_on_trio(anyio_backend: str, request: pytest.FixtureRequest) -> None:
-    # httpx wraps a ``content=`` iterator in its own async generator, which httpcore abandons on
-    # a write error; trio warns when such a generator is collected unfinished. kieai's body is
-    # an iterator object, so the fix is for _transport to hand it over as ``request.stream``.
-    # strict: once that lands, these XPASS and this fixture must go.
-    if anyio_backend == "trio":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="_transport sends the body as content=; httpx wraps it in an async generator",
-            )
-        )
-
-
-@pytest.mark.usefixtures("drop_cleanup_known_to_fail_on_trio")
 async def test_dropped_upload_leaves_no_unfinished_async_generator(tmp_path: Path) -> None:
     path = tmp_path / "clip.bin"
     path.write_bytes(patterned(SIZE))
@@ -58,7 +42,6 @@ async def test_dropped_upload_leaves_no_unfinished_async_generator(tmp_path: Pat
                 await client.upload(path)
 
 
-@pytest.mark.usefixtures("drop_cleanup_known_to_fail_on_trio")
 async def test_upload_is_replayed_over_a_new_connection_after_a_drop(tmp_path: Path) -> None:
     path = tmp_path / "clip.bin"
     path.write_bytes(patterned(SIZE))
