@@ -9,13 +9,13 @@ Kie's ``422 recordInfo is null`` right after creation means "not visible yet".
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import anyio
 
 from ._constants import POLL_INTERVAL_GROWTH, RECORD_NULL_GRACE_S
 from ._errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     KieInputError,
     TaskFailedError,
@@ -28,6 +28,9 @@ from ._retry import RETRYABLE_CODES
 from .types import Task, TaskState
 
 __all__ = ["OnUpdate", "validate_wait_args", "wait_for_task"]
+
+#: Consecutive malformed recordInfo answers tolerated while waiting before giving up.
+MAX_GARBLED_POLLS = 3
 
 OnUpdate = Callable[[Task], "Awaitable[None] | None"]
 
@@ -74,7 +77,7 @@ async def wait_for_task(
     deadline = None if timeout is None else started + timeout
     interval = poll_interval
     last: Task | None = None
-    last_state: Any = None
+    garbled = 0
 
     while True:
         remaining = None if deadline is None else deadline - anyio.current_time()
@@ -96,13 +99,20 @@ async def wait_for_task(
                     raise
             except APIConnectionError as exc:
                 logger.warning("polling task %s: %s; polling on", task_id, exc)
+            except APIResponseValidationError as exc:
+                # One garbled answer (a proxy page with HTTP 200) must not abandon a paid task;
+                # a schema that stays wrong must not spin silently until the deadline either.
+                garbled += 1
+                if garbled >= MAX_GARBLED_POLLS:
+                    raise
+                logger.warning("polling task %s: %s; polling on", task_id, exc)
         if task is not None:
-            if last is None or task.state != last_state:
-                logger.info("task %s: %s", task_id, task.state)
-                last_state = task.state
-                last = task
-                await call_hook(on_update, task)
+            garbled = 0
+            changed = last is None or task.state != last.state
             last = task
+            if changed:
+                logger.info("task %s: %s", task_id, task.state)
+                await call_hook(on_update, task)
             if task.state == TaskState.SUCCESS:
                 return task
             if task.state == TaskState.FAIL:

@@ -13,6 +13,7 @@ import respx
 
 import kieai._polling
 from kieai import (
+    APIResponseValidationError,
     AuthenticationError,
     KieInputError,
     NotFoundError,
@@ -261,6 +262,33 @@ async def test_fatal_errors_end_the_wait(
             await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
 
     assert len(clock.times) == 2
+
+
+GARBLED = httpx.Response(
+    200, text="<html>upstream hiccup</html>", headers={"content-type": "text/html"}
+)
+
+
+async def test_a_garbled_answer_while_waiting_is_polled_through(
+    respx_mock: respx.MockRouter,
+) -> None:
+    clock = PollClock(ok(task_data("generating")), GARBLED, GARBLED, ok(task_data("success")))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie(max_retries=0) as client:
+        task = await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    assert task.is_success
+    assert len(clock.times) == 4
+
+
+async def test_answers_that_stay_garbled_end_the_wait(respx_mock: respx.MockRouter) -> None:
+    clock = PollClock(ok(task_data("generating")), GARBLED)
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie(max_retries=0) as client:
+        with pytest.raises(APIResponseValidationError, match="expected a JSON object"):
+            await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    assert len(clock.times) == 1 + kieai._polling.MAX_GARBLED_POLLS
 
 
 async def test_unknown_state_is_kept_as_a_string_and_polled_through(
