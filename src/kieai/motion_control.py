@@ -324,19 +324,7 @@ class MotionControl:
         )
         if not report.ok:
             raise KieInputError(report.problems)
-        urls: dict[str, str] = {}
-
-        async def resolve(label: str, prepared: _Prepared) -> None:
-            if prepared.url is not None:
-                urls[label] = prepared.url
-                return
-            assert prepared.local is not None
-            uploaded = await self._upload(prepared.local, _progress_for(on_upload_progress, label))
-            urls[label] = uploaded.url
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(resolve, "image", image_prep)
-            group.start_soon(resolve, "video", video_prep)
+        urls = await self._resolve_urls(image_prep, video_prep, on_upload_progress)
         payload = MotionControlInput(
             prompt=prompt,
             input_urls=[urls["image"]],
@@ -399,6 +387,36 @@ class MotionControl:
         result = MotionControlResult(task_id=task_id, task=task, video_urls=task.result_urls)
         result._downloader = self._client.download  # pyright: ignore[reportPrivateUsage]
         return result
+
+    async def _resolve_urls(
+        self, image: _Prepared, video: _Prepared, on_upload_progress: UploadProgress | None
+    ) -> dict[str, str]:
+        """Both inputs' URLs, uploading local files concurrently. The first upload to fail
+        cancels the other and is raised as itself (not wrapped in an ExceptionGroup)."""
+        urls: dict[str, str] = {}
+        failures: list[Exception] = []
+
+        async def resolve(label: str, prepared: _Prepared, scope: anyio.CancelScope) -> None:
+            if prepared.url is not None:
+                urls[label] = prepared.url
+                return
+            assert prepared.local is not None
+            try:
+                uploaded = await self._upload(
+                    prepared.local, _progress_for(on_upload_progress, label)
+                )
+            except Exception as exc:
+                failures.append(exc)
+                scope.cancel()
+                return
+            urls[label] = uploaded.url
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(resolve, "image", image, group.cancel_scope)
+            group.start_soon(resolve, "video", video, group.cancel_scope)
+        if failures:
+            raise failures[0]
+        return urls
 
     async def _upload(
         self, local: LocalFile, on_progress: Callable[[int, int | None], Any] | None

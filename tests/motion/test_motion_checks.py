@@ -10,13 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 import respx
 
 from kieai import (
+    AuthenticationError,
     CheckReport,
     ImageInfo,
+    InternalServerError,
     KieClient,
     KieInputError,
     MotionControlInput,
@@ -437,6 +440,47 @@ async def test_check_of_urls_reports_nothing_measured(client: KieClient) -> None
         image="https://example.com/a.png", video="https://example.com/b.mp4"
     )
     assert report.ok and report.image is None and report.video is None
+
+
+# -- failures after the checks ----------------------------------------------------------------
+
+
+async def test_a_failed_upload_raises_its_own_error_and_creates_nothing(
+    client: KieClient, kie: respx.MockRouter, person: Path
+) -> None:
+    kie.routes["upload"].mock(
+        return_value=httpx.Response(
+            200, json={"code": 401, "msg": "You do not have access permissions"}
+        )
+    )
+    with pytest.raises(AuthenticationError) as caught:  # not an ExceptionGroup
+        await client.motion_control.create(image=person, video=OK_VIDEO)
+    assert caught.value.code == 401
+    assert kie.routes["create"].call_count == 0
+
+
+async def test_one_failed_upload_cancels_the_other(
+    client: KieClient, kie: respx.MockRouter, person: Path
+) -> None:
+    started: list[str] = []
+    finished: list[str] = []
+
+    async def slow_or_broken(request: httpx.Request) -> httpx.Response:
+        kind = "video" if b"video/mp4" in request.content else "image"
+        started.append(kind)
+        if kind == "image":
+            return httpx.Response(500, text="<html>boom</html>")
+        await anyio.sleep(5)
+        finished.append(kind)
+        return httpx.Response(200, json={"code": 200, "data": {"downloadUrl": "https://t/v.mp4"}})
+
+    kie.routes["upload"].mock(side_effect=slow_or_broken)
+    with anyio.fail_after(3):
+        with pytest.raises(InternalServerError):
+            await client.motion_control.create(image=person, video=OK_VIDEO)
+    assert sorted(started) == ["image", "image", "image", "video"]  # image retried twice
+    assert finished == []
+    assert kie.routes["create"].call_count == 0
 
 
 # -- the request model -----------------------------------------------------------------------
