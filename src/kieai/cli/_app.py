@@ -50,6 +50,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals would include the API key
     context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="markdown",  # paragraphs reflow; docstrings stay wrapped at 100 columns
 )
 
 # -- shared options --------------------------------------------------------------------------
@@ -102,7 +103,7 @@ OutputOpt = Annotated[
     typer.Option(
         "--output",
         "-o",
-        help="Where to save the video: a file or a directory (default: ./<task id>.mp4).",
+        help="Where to save the video: a file or a directory (default: ./TASK_ID.mp4).",
         show_default=False,
     ),
 ]
