@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import random
 import struct
 import time
@@ -60,9 +61,10 @@ SEED_FILES = [
     "img_320x240_lossless.webp",
     "img_320x240_alpha.webp",
 ]
-MUTATION_CASES = 5000
+#: 5,000 in the normal run; KIEAI_FUZZ_CASES=100000 (and KIEAI_FUZZ_SEED) for a long run.
+MUTATION_CASES = int(os.environ.get("KIEAI_FUZZ_CASES", "5000"))
 MAX_CASE_SECONDS = 0.5
-RANDOM_SEED = 20261125
+RANDOM_SEED = int(os.environ.get("KIEAI_FUZZ_SEED", "20261125"))
 INTERESTING_8 = (0x00, 0x01, 0x08, 0x10, 0x40, 0x7F, 0x80, 0x81, 0xFE, 0xFF)
 INTERESTING_32 = (0, 1, 4, 7, 8, 16, 0x7F, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFF0, 0xFFFFFFFF)
 
