@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -154,6 +155,7 @@ class KieClient:
                 "(keys are at https://kie.ai/api-key)"
             )
         key = key.strip()
+        _check_key_characters(key)
         register_secret(key)
         problems: list[str] = []
         self.base_url = _check_base_url(
@@ -197,8 +199,9 @@ class KieClient:
         self._transport = Transport(
             api_key=key,
             http_client=http_client,
-            # A caller's client keeps its own timeout unless one was passed explicitly.
-            timeout=resolved_timeout if (timeout is not None or self._owns_http_client) else None,
+            timeout=resolved_timeout
+            if (timeout is not None or _has_default_timeout(http_client))
+            else None,
             max_retries=max_retries,
             initial_retry_delay=float(initial_retry_delay),
             max_retry_delay=float(max_retry_delay),
@@ -222,10 +225,12 @@ class KieClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the HTTP client if this instance created it (a caller's client stays open)."""
+        """Close the HTTP client if this instance created it (a caller's client stays open).
+        Any later call on this client raises :class:`KieError`."""
         if self._closed:
             return
         self._closed = True
+        self._transport.closed = True
         if self._owns_http_client:
             await self._transport.http_client.aclose()
 
@@ -243,7 +248,11 @@ class KieClient:
     # -- jobs API ----------------------------------------------------------------------------
 
     async def create_task(
-        self, model: str, input: dict[str, Any], *, callback_url: str | None = None
+        self,
+        model: str,
+        input: Mapping[str, Any] | pydantic.BaseModel,
+        *,
+        callback_url: str | None = None,
     ) -> str:
         """``POST /api/v1/jobs/createTask``; returns the task id.
 
@@ -253,8 +262,12 @@ class KieClient:
         problems: list[str] = []
         if not isinstance(model, str) or not model.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
             problems.append(f"model: must be a non-empty string, got {model!r}")
-        if not isinstance(input, dict):  # pyright: ignore[reportUnnecessaryIsInstance]
-            problems.append(f"input: must be a dict, got {type(input).__name__}")
+        if isinstance(input, pydantic.BaseModel):
+            input = input.model_dump(mode="json", exclude_none=True)
+        elif not isinstance(input, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
+            problems.append(
+                f"input: must be a mapping or a pydantic model, got {type(input).__name__}"
+            )
         if callback_url is not None and not is_url(callback_url):
             problems.append(f"callback_url: must be an http(s) URL, got {callback_url!r}")
         if problems:
@@ -262,7 +275,7 @@ class KieClient:
         payload: dict[str, Any] = {"model": model}
         if callback_url is not None:
             payload["callBackUrl"] = callback_url
-        payload["input"] = input
+        payload["input"] = dict(input)
 
         async def handle(response: httpx.Response) -> str:
             try:
@@ -457,6 +470,25 @@ class KieClient:
         API key is never sent to the download host.
         """
         return await _download(self._transport, url, dest, on_progress=on_progress)
+
+
+def _check_key_characters(key: str) -> None:
+    """A key must travel in an HTTP header: printable ASCII without spaces. Checked here so a
+    pasted smart quote fails at construction, with a message that does not echo the key."""
+    for position, char in enumerate(key):
+        if not ("!" <= char <= "~"):
+            what = "whitespace" if char.isspace() else "a non-ASCII or control character"
+            raise KieError(
+                f"api_key: contains {what} at position {position} (of {len(key)}); an API key "
+                "is printable ASCII without spaces (copy it again from https://kie.ai/api-key)"
+            )
+
+
+def _has_default_timeout(http_client: httpx.AsyncClient) -> bool:
+    """True for a client we created, or a caller's client left at httpx's own 5 s default:
+    then kieai's default (60 s, connect 10 s) applies, since 5 s would turn slow createTask
+    answers into TaskCreationUncertainError. A caller's deliberate timeout is kept."""
+    return http_client.timeout == httpx.Timeout(5.0)
 
 
 def _check_file_name(name: str) -> None:

@@ -20,6 +20,8 @@ from ._constants import LOG_ENV
 __all__ = ["logger", "register_secret", "setup_from_env"]
 
 logger = logging.getLogger("kieai")
+# A library stays silent unless the application (or KIE_LOG) configures logging.
+logger.addHandler(logging.NullHandler())
 
 _REDACTED = "[REDACTED]"
 _BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\",}]+")

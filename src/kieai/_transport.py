@@ -20,6 +20,7 @@ from ._errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    KieError,
     TaskCreationUncertainError,
     describe_request,
 )
@@ -78,6 +79,8 @@ class Transport:
         self.max_retries = max_retries
         self.initial_retry_delay = initial_retry_delay
         self.max_retry_delay = max_retry_delay
+        #: Set by ``KieClient.aclose()``: later calls fail with a clear KieError.
+        self.closed = False
         #: How retries wait; tests swap it to record delays without sleeping.
         self.sleep: Callable[[float], Awaitable[None]] = anyio.sleep
 
@@ -126,6 +129,8 @@ class Transport:
         ``handle`` runs inside the attempt, so a status error it raises is retried by the same
         rules as a transport error; with ``stream=True`` it may read the body incrementally.
         """
+        if self.closed:
+            raise KieError("this KieClient is closed (after aclose() or its async with block)")
         retries = self.max_retries if max_retries is None else max_retries
         retrying = AsyncRetrying(
             stop=stop_after_attempt(retries + 1),

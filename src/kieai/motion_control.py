@@ -57,8 +57,11 @@ DURATION_TOLERANCE_S = 0.1
 
 Orientation = Literal["image", "video"]
 Mode = Literal["720p", "1080p"]
+#: What callers may pass as ``mode``: the resolutions, or Kie's older names for them.
+ModeInput = Literal["720p", "1080p", "std", "pro"]
 MODE_ALIASES = {"std": "720p", "pro": "1080p"}
 IMAGE_FORMATS = ("jpeg", "png", "webp")
+EXPECTED = {"image": "a JPEG, PNG or WebP image", "video": "an MP4, MOV or MKV video"}
 VIDEO_CONTAINERS = ("mp4", "mov", "mkv")
 
 #: What ``image=``/``video=`` accept: a local file (path, bytes, binary file), an http(s) URL
@@ -113,10 +116,12 @@ def _mib(size: int) -> str:
 
 
 def check_params(
-    prompt: str | None, character_orientation: str, mode: str
+    prompt: str | None, character_orientation: str, mode: str, callback_url: str | None = None
 ) -> tuple[list[str], str]:
     """Problems with the non-file parameters, and the canonical mode."""
     problems: list[str] = []
+    if callback_url is not None and not is_url(callback_url):
+        problems.append(f"callback_url: must be an http(s) URL, got {callback_url!r}")
     if prompt is not None:
         if not isinstance(prompt, str):  # pyright: ignore[reportUnnecessaryIsInstance]
             problems.append(f"prompt: must be a string, got {type(prompt).__name__}")
@@ -134,15 +139,44 @@ def check_params(
     return problems, str(canonical)
 
 
+_FORMAT_NAMES = {
+    "jpeg": "JPEG",
+    "png": "PNG",
+    "webp": "WebP",
+    "mp4": "MP4",
+    "mov": "MOV",
+    "mkv": "MKV",
+    "webm": "WebM",
+}
+#: Letters whose spoken name starts with a vowel sound: "an MP4", "an MKV", but "a PNG".
+_VOWEL_SOUND_LETTERS = frozenset("AEFHILMNORSX")
+
+
+def _with_article(name: str) -> str:
+    return f"{'an' if name[:1] in _VOWEL_SOUND_LETTERS else 'a'} {name}"
+
+
 def _describe(info: ImageInfo | VideoInfo) -> str:
     if isinstance(info, ImageInfo):
-        return f"a {info.format.upper()} image"
-    return f"a {info.container.upper() if info.container != 'webm' else 'WebM'} video"
+        return _with_article(_FORMAT_NAMES.get(info.format, info.format.upper())) + " image"
+    return _with_article(_FORMAT_NAMES.get(info.container, info.container.upper())) + " video"
+
+
+def _measured(
+    value: float, bound: float, *, above: bool, digits: tuple[int, ...] = (1, 2, 3)
+) -> str:
+    """``value`` with the fewest decimals that still show it is past ``bound`` (30.14 s is
+    "30.14", not "30.1", against a 30 s limit with 0.1 s of tolerance)."""
+    for places in digits:
+        shown = round(value, places)
+        if (shown > bound) if above else (shown < bound):
+            return f"{value:.{places}f}"
+    return f"{value:.{digits[-1]}f}"
 
 
 def judge_image(info: ImageInfo | VideoInfo) -> list[str]:
     if not isinstance(info, ImageInfo):
-        return [f"image: is {_describe(info)}; expected a JPEG, PNG or WebP image"]
+        return [f"image: is {_describe(info)}; expected {EXPECTED['image']}"]
     problems: list[str] = []
     w, h = info.width, info.height
     if min(w, h) <= MIN_IMAGE_SIDE_EXCLUSIVE_PX:
@@ -152,27 +186,32 @@ def judge_image(info: ImageInfo | VideoInfo) -> list[str]:
         )
     aspect = w / h
     if not MIN_IMAGE_ASPECT <= aspect <= MAX_IMAGE_ASPECT:
+        low = aspect < MIN_IMAGE_ASPECT
+        bound = MIN_IMAGE_ASPECT if low else MAX_IMAGE_ASPECT
+        shown = _measured(aspect, bound, above=not low, digits=(2, 3, 4))
         problems.append(
-            f"image: aspect ratio {aspect:.2f} ({w}x{h}) is outside 2:5 to 5:2 (0.40 to 2.50)"
+            f"image: aspect ratio {shown} ({w}x{h}) is outside 2:5 to 5:2 (0.40 to 2.50)"
         )
     return problems
 
 
 def judge_video(info: ImageInfo | VideoInfo, character_orientation: str) -> list[str]:
     if not isinstance(info, VideoInfo):
-        return [f"video: is {_describe(info)}; expected an MP4, MOV or MKV video"]
+        return [f"video: is {_describe(info)}; expected {EXPECTED['video']}"]
     if info.container == "webm":
         return ["video: WebM is not accepted by Kie; use MP4, MOV (QuickTime) or MKV (Matroska)"]
     problems: list[str] = []
     duration = info.duration
     limit = MAX_VIDEO_DURATION_S.get(character_orientation, MAX_VIDEO_DURATION_S["video"])
     if duration < MIN_VIDEO_DURATION_S - DURATION_TOLERANCE_S:
+        shown = _measured(duration, MIN_VIDEO_DURATION_S - DURATION_TOLERANCE_S, above=False)
         problems.append(
-            f"video: duration {duration:.1f} s is below the {MIN_VIDEO_DURATION_S:g} s minimum"
+            f"video: duration {shown} s is below the {MIN_VIDEO_DURATION_S:g} s minimum"
         )
     elif duration > limit + DURATION_TOLERANCE_S:
+        shown = _measured(duration, limit + DURATION_TOLERANCE_S, above=True)
         problems.append(
-            f"video: duration {duration:.1f} s exceeds {limit:g} s "
+            f"video: duration {shown} s exceeds {limit:g} s "
             f'(character_orientation="{character_orientation}")'
         )
     if min(info.width, info.height) < MIN_VIDEO_SIDE_PX:
@@ -239,7 +278,11 @@ def _prepare_one(
     try:
         info = probe(source)
     except KieInputError as exc:
-        problems.extend(f"{label}: {p}" for p in exc.problems)
+        expected = EXPECTED[label]
+        problems.extend(
+            f"{label}: {p}; expected {expected}" if "not a supported" in p else f"{label}: {p}"
+            for p in exc.problems
+        )
         return prepared, problems
     prepared.info = info
     problems.extend(judge_image(info) if label == "image" else judge_video(info, orientation))
@@ -247,9 +290,15 @@ def _prepare_one(
 
 
 def _check_all(
-    image: object, video: object, prompt: str | None, orientation: str, mode: str, check_media: bool
+    image: object,
+    video: object,
+    prompt: str | None,
+    orientation: str,
+    mode: str,
+    check_media: bool,
+    callback_url: str | None = None,
 ) -> tuple[CheckReport, _Prepared, _Prepared, str]:
-    problems, canonical_mode = check_params(prompt, orientation, mode)
+    problems, canonical_mode = check_params(prompt, orientation, mode, callback_url)
     image_prep, image_problems = _prepare_one(image, "image", orientation, check_media)
     video_prep, video_problems = _prepare_one(video, "video", orientation, check_media)
     problems = image_problems + video_problems + problems
@@ -291,9 +340,9 @@ class MotionControl:
         *,
         image: MediaInput,
         video: MediaInput,
-        character_orientation: str = "video",
+        character_orientation: Orientation = "video",
         prompt: str | None = None,
-        mode: str = "720p",
+        mode: ModeInput = "720p",
     ) -> CheckReport:
         """Run every local check (no network) and report all problems found."""
         report, *_ = await anyio.to_thread.run_sync(
@@ -307,8 +356,8 @@ class MotionControl:
         image: MediaInput,
         video: MediaInput,
         prompt: str | None = None,
-        character_orientation: str = "video",
-        mode: str = "720p",
+        character_orientation: Orientation = "video",
+        mode: ModeInput = "720p",
         callback_url: str | None = None,
         on_upload_progress: UploadProgress | None = None,
         on_created: OnCreated | None = None,
@@ -320,7 +369,14 @@ class MotionControl:
         before anything else can fail.
         """
         report, image_prep, video_prep, canonical_mode = await anyio.to_thread.run_sync(
-            _check_all, image, video, prompt, character_orientation, mode, check_media
+            _check_all,
+            image,
+            video,
+            prompt,
+            character_orientation,
+            mode,
+            check_media,
+            callback_url,
         )
         if not report.ok:
             raise KieInputError(report.problems)
@@ -329,8 +385,8 @@ class MotionControl:
             prompt=prompt,
             input_urls=[urls["image"]],
             video_urls=[urls["video"]],
-            character_orientation=character_orientation,  # type: ignore[arg-type]  # checked above
-            mode=canonical_mode,  # type: ignore[arg-type]  # checked above
+            character_orientation=character_orientation,
+            mode=canonical_mode,  # type: ignore[arg-type]  # checked above: "720p" or "1080p"
         )
         task_id = await self._client.create_task(
             MODEL, payload.model_dump(exclude_none=True), callback_url=callback_url
@@ -344,8 +400,8 @@ class MotionControl:
         image: MediaInput,
         video: MediaInput,
         prompt: str | None = None,
-        character_orientation: str = "video",
-        mode: str = "720p",
+        character_orientation: Orientation = "video",
+        mode: ModeInput = "720p",
         callback_url: str | None = None,
         timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
         poll_interval: float = DEFAULT_POLL_INTERVAL_S,

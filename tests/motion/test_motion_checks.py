@@ -26,6 +26,7 @@ from kieai import (
     UploadedFile,
     VideoInfo,
 )
+from kieai.motion_control import ModeInput, Orientation, judge_image, judge_video
 
 from ._media import fixture, png_bytes, write_png
 
@@ -175,7 +176,7 @@ async def test_unknown_orientation_is_refused(
 
 @pytest.mark.parametrize(("given", "sent"), [("std", "720p"), ("pro", "1080p"), ("1080p", "1080p")])
 async def test_mode_aliases_are_sent_as_resolutions(
-    client: KieClient, kie: respx.MockRouter, person: Path, given: str, sent: str
+    client: KieClient, kie: respx.MockRouter, person: Path, given: ModeInput, sent: str
 ) -> None:
     await client.motion_control.create(
         image=person, video=OK_VIDEO, mode=given, character_orientation="image"
@@ -214,7 +215,7 @@ async def test_gif_image_is_refused_by_its_bytes(
 
 async def test_video_given_as_image_is_refused(client: KieClient, kie: respx.MockRouter) -> None:
     problems = await problems_of(client, kie, image=OK_VIDEO, video=OK_VIDEO)
-    assert problems == ["image: is a MP4 video; expected a JPEG, PNG or WebP image"]
+    assert problems == ["image: is an MP4 video; expected a JPEG, PNG or WebP image"]
 
 
 async def test_image_of_10_mib_is_accepted_and_one_byte_more_is_refused(
@@ -341,7 +342,7 @@ async def test_video_over_100_mib_is_refused_even_without_media_checks(
     ],
 )
 async def test_video_duration_limits_follow_orientation(
-    client: KieClient, person: Path, name: str, orientation: str, problem: str | None
+    client: KieClient, person: Path, name: str, orientation: Orientation, problem: str | None
 ) -> None:
     report = await client.motion_control.check(
         image=person, video=fixture(name), character_orientation=orientation
@@ -440,6 +441,32 @@ async def test_check_of_urls_reports_nothing_measured(client: KieClient) -> None
         image="https://example.com/a.png", video="https://example.com/b.mp4"
     )
     assert report.ok and report.image is None and report.video is None
+
+
+async def test_a_bad_callback_url_is_refused_before_any_upload(
+    client: KieClient, kie: respx.MockRouter, person: Path
+) -> None:
+    problems = await problems_of(
+        client, kie, image=person, video=OK_VIDEO, callback_url="ftp://example.com/hook"
+    )
+    assert problems == ["callback_url: must be an http(s) URL, got 'ftp://example.com/hook'"]
+
+
+@pytest.mark.parametrize(
+    ("duration", "shown"), [(41.2, "41.2"), (30.14, "30.14"), (30.101, "30.101")]
+)
+def test_durations_just_past_the_limit_are_shown_precisely(duration: float, shown: str) -> None:
+    info = VideoInfo(container="mp4", duration=duration, width=720, height=720)
+    assert judge_video(info, "video") == [
+        f'video: duration {shown} s exceeds 30 s (character_orientation="video")'
+    ]
+
+
+def test_aspect_ratio_just_outside_the_range_is_shown_precisely() -> None:
+    info = ImageInfo(format="png", width=400, height=1001)
+    assert judge_image(info) == [
+        "image: aspect ratio 0.3996 (400x1001) is outside 2:5 to 5:2 (0.40 to 2.50)"
+    ]
 
 
 # -- failures after the checks ----------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import shlex
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -301,8 +301,9 @@ def generate(
                     image=image,
                     video=video,
                     prompt=prompt,
-                    character_orientation=orientation,
-                    mode=mode,
+                    # The CLI passes any string through; the library's checks report it.
+                    character_orientation=cast(Any, orientation),
+                    mode=cast(Any, mode),
                     callback_url=callback_url,
                     timeout=_wait_timeout(timeout),
                     poll_interval=poll_interval,
@@ -507,9 +508,9 @@ def check(
             return await client.motion_control.check(
                 image=image,
                 video=video,
-                character_orientation=orientation,
+                character_orientation=cast(Any, orientation),
                 prompt=prompt,
-                mode=mode,
+                mode=cast(Any, mode),
             )
 
     report = execute(out, work)
