@@ -424,7 +424,8 @@ class KieClient:
         )
         _check_file_name(name)
         progress = Progress(on_progress, local.size)
-        policy = RetryPolicy.SAFE if local.replayable else RetryPolicy.NEVER
+        # A non-seekable stream cannot be replayed: retry only if not one byte of it was read.
+        policy = RetryPolicy.SAFE if local.replayable else RetryPolicy.UNSENT
 
         def body() -> tuple[httpx.AsyncByteStream, dict[str, str]]:
             return multipart_body(local, upload_path=upload_path, file_name=name, progress=progress)

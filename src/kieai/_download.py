@@ -75,7 +75,9 @@ async def download(
             text = response.text if response.content else ""
             raise error_for_status(response, snippet(text), code=None, message=None)
         length = response.headers.get("content-length")
-        total = int(length) if length and length.isdigit() else None
+        # With a Content-Encoding the length counts compressed bytes, not what lands on disk.
+        encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
+        total = int(length) if length and length.isdigit() and not encoded else None
         if progress is None:
             progress = Progress(on_progress, total)
         sent = 0

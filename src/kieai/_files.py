@@ -76,12 +76,15 @@ class LocalFile:
         return self.kind.mime if self.kind is not None else "application/octet-stream"
 
     def identity(self) -> tuple[str, ...] | None:
-        """What makes two inputs "the same content" for upload reuse (None: cannot tell)."""
+        """What makes two inputs "the same content" for upload reuse (None: cannot tell): the
+        resolved path, size and mtime of a file; else a sha256 of the bytes or of a seekable
+        stream. Hashing is blocking work: call it in a worker thread."""
         if self.path is not None:
             return ("path", str(self.path), str(self.size), str(self.mtime_ns))
         if self.data is not None:
             return ("sha256", hashlib.sha256(self.data).hexdigest())
-        return None
+        digest = self.stream_digest()
+        return None if digest is None else ("sha256", digest)
 
     def read_head(self) -> bytes:
         return self._read_at(0, _SNIFF_BYTES)

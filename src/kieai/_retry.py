@@ -44,8 +44,11 @@ _NEVER_SENT = (
 
 class RetryPolicy(enum.Enum):
     SAFE = "safe"
+    """Any transient failure: the request can be repeated as is."""
     CREATE = "create"
-    NEVER = "never"
+    """Only when nothing was created: connection never opened, or 429/455."""
+    UNSENT = "unsent"
+    """Only when the connection never opened: a body that cannot be replayed is still unread."""
 
 
 def request_never_sent(exc: BaseException) -> bool:
@@ -55,8 +58,8 @@ def request_never_sent(exc: BaseException) -> bool:
 
 
 def should_retry(exc: BaseException, policy: RetryPolicy) -> bool:
-    if policy is RetryPolicy.NEVER:
-        return False
+    if policy is RetryPolicy.UNSENT:
+        return isinstance(exc, APIConnectionError) and request_never_sent(exc)
     if isinstance(exc, APIStatusError):
         codes = RETRYABLE_CODES if policy is RetryPolicy.SAFE else CREATE_RETRYABLE_CODES
         return exc.effective_code in codes

@@ -198,7 +198,15 @@ class Transport:
             timeout=timeout if timeout is not None else self._default_timeout(),
         )
         if stream_body is not None:
-            request.stream = stream_body
+            # Rebuilt with ``stream=`` rather than assigned: a request built without content
+            # caches an empty body, which transports that read ``request.content`` would send.
+            request = httpx.Request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                stream=stream_body,
+                extensions=request.extensions,
+            )
         where = describe_request(request)
         logger.debug("Request: %s (attempt %d)", where, number + 1)
         started = time.perf_counter()

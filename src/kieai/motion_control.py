@@ -491,12 +491,9 @@ class MotionControl:
 
         if not client.reuse_uploads:
             return await upload()
-        key = local.identity()
+        key = await anyio.to_thread.run_sync(local.identity)
         if key is None:
-            digest = await anyio.to_thread.run_sync(local.stream_digest)
-            if digest is None:
-                return await upload()
-            key = ("sha256", digest)
+            return await upload()
         uploaded, reused = await client._upload_cache.get_or_upload(key, upload)  # pyright: ignore[reportPrivateUsage]
         if reused and on_progress is not None and local.size is not None:
             await call_hook(on_progress, local.size, local.size)

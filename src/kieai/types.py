@@ -15,7 +15,7 @@ import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import (
     AliasChoices,
@@ -26,9 +26,12 @@ from pydantic import (
     PlainSerializer,
     PrivateAttr,
     WrapValidator,
+    computed_field,
     model_validator,
 )
 from pydantic_core import PydanticUseDefault
+
+from ._errors import KieError
 
 __all__ = [
     "UPLOAD_RETENTION",
@@ -208,11 +211,11 @@ class UploadedFile(_Model):
         if not isinstance(data, dict):
             return data
         out: dict[str, Any] = dict(data)  # pyright: ignore[reportUnknownArgumentType]
-        if not out.get("url"):
-            for key in ("downloadUrl", "fileUrl"):
-                if out.get(key):
-                    out["url"] = out[key]
-                    break
+        # Kie's downloadUrl is the URL models accept; fileUrl/url are older spellings.
+        for key in ("downloadUrl", "fileUrl", "url"):
+            if out.get(key):
+                out["url"] = out[key]
+                break
         for key in ("uploadedAt", "uploadTime", "uploaded_at", "expiresAt", "expires_at"):
             if out.get(key) in ("", 0):
                 out.pop(key)
@@ -236,7 +239,14 @@ class UploadedFile(_Model):
         return self.expires_at - (now or datetime.now(timezone.utc))
 
 
-Downloader = Callable[[str, "str | os.PathLike[str]"], Awaitable[Path]]
+class Downloader(Protocol):
+    def __call__(
+        self,
+        url: str,
+        dest: str | os.PathLike[str],
+        *,
+        on_progress: Callable[[int, int | None], Awaitable[None] | None] | None = None,
+    ) -> Awaitable[Path]: ...
 
 
 class MotionControlResult(_Model):
@@ -247,15 +257,31 @@ class MotionControlResult(_Model):
     video_urls: list[str]
     _downloader: Downloader | None = PrivateAttr(default=None)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_computed(cls, data: Any) -> Any:
+        """``model_dump()`` includes ``video_url``; validating that dump again must not keep it
+        as an extra field."""
+        if isinstance(data, dict) and "video_url" in data:
+            return {k: v for k, v in data.items() if k != "video_url"}  # pyright: ignore[reportUnknownVariableType]
+        return data  # pyright: ignore[reportUnknownVariableType]
+
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's documented pattern
     @property
     def video_url(self) -> str:
         """The first (for motion control: the only) result video URL."""
         return self.video_urls[0]
 
-    async def download(self, dest: str | os.PathLike[str] = ".") -> Path:
-        """Download the video; the same as ``client.download(result.video_url, dest)``."""
+    async def download(
+        self,
+        dest: str | os.PathLike[str] = ".",
+        *,
+        on_progress: Callable[[int, int | None], Awaitable[None] | None] | None = None,
+    ) -> Path:
+        """Download the video; the same as ``client.download(result.video_url, dest, ...)``."""
         if self._downloader is None:
-            raise RuntimeError(
-                "this MotionControlResult is not bound to a client; use client.download(result.video_url, dest)"
+            raise KieError(
+                "this MotionControlResult is not bound to a client (it was built or loaded "
+                "outside generate()); use client.download(result.video_url, dest)"
             )
-        return await self._downloader(self.video_url, dest)
+        return await self._downloader(self.video_url, dest, on_progress=on_progress)

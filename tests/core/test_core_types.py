@@ -293,12 +293,3 @@ def test_motion_control_result_video_url_is_the_first() -> None:
     result = MotionControlResult(task_id=TASK_ID, task=task, video_urls=task.result_urls)
 
     assert result.video_url == URLS[0]
-
-
-@pytest.mark.anyio
-async def test_unbound_motion_control_result_cannot_download() -> None:
-    task = _task(state="success")
-    result = MotionControlResult(task_id=TASK_ID, task=task, video_urls=task.result_urls)
-
-    with pytest.raises(RuntimeError, match=r"client\.download"):
-        await result.download("out.mp4")

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import anyio
 import httpx
 
 from kieai._assets import asset_bytes
@@ -111,9 +112,11 @@ class Webhook:
     """A tiny ASGI receiver for callbacks. Thread-safe, since ``serve()`` delivers from the
     server's thread."""
 
-    def __init__(self, status: int = 200, *, fail: bool = False) -> None:
+    def __init__(self, status: int = 200, *, fail: bool = False, delay: float = 0.0) -> None:
         self.status = status
         self.fail = fail
+        self.delay = delay
+        """Seconds the receiver takes before it answers."""
         self._lock = threading.Lock()
         self._received: list[tuple[str, dict[str, str], bytes]] = []
 
@@ -140,6 +143,8 @@ class Webhook:
             self._received.append((scope["path"], headers, b"".join(chunks)))
         if self.fail:
             raise RuntimeError("the webhook handler crashed")
+        if self.delay:
+            await anyio.sleep(self.delay)
         await send({"type": "http.response.start", "status": self.status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 

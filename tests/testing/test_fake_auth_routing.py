@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from kieai.testing import FakeKie
+from kieai.testing import FakeKie, ManualClock
 
-from ._support import API, AUTH, PERSON_PNG, UPLOAD, upload, upload_url
+from ._support import API, AUTH, PERSON_PNG, UPLOAD, create, motion_body, upload, upload_url
 
 pytestmark = pytest.mark.anyio
 
@@ -68,7 +68,7 @@ async def test_http_status_errors_sends_401_as_the_http_status() -> None:
 async def test_routes_by_path_on_any_host(client: httpx.AsyncClient) -> None:
     for host in ("https://api.kie.ai", "https://kieai.redpandaai.co", "http://other.example:8080"):
         response = await client.get(f"{host}/api/v1/chat/credit", headers=AUTH)
-        assert response.json() == {"code": 200, "msg": "success", "data": 1000}
+        assert response.json() == {"code": 200, "msg": "success", "data": 100_000}
 
 
 async def test_unknown_path_is_an_http_404(client: httpx.AsyncClient) -> None:
@@ -139,3 +139,93 @@ def test_repr_counts_what_the_fake_holds() -> None:
     assert fake.base_url == "https://fake.kie.local"
     with pytest.raises(ValueError, match="file name"):
         fake.add_file("dir/", PERSON_PNG)
+
+
+async def test_message_key_message_spells_every_json_answer_that_way() -> None:
+    fake = FakeKie(clock=ManualClock(), message_key="message", create_rate_limit=(1, 10.0))
+    async with fake.http_client() as client:
+        image = await upload_url(client, "p.png", PERSON_PNG)
+        fake.inject("credit", status=503)
+        answers = [
+            await client.get(f"{API}/api/v1/chat/credit", headers=AUTH),  # the fault
+            await client.get(f"{API}/api/v1/chat/credit", headers=AUTH),
+            await client.get(f"{API}/api/v1/chat/credit"),  # 401
+            await client.get(f"{API}/api/v2/nothing", headers=AUTH),  # 404
+            await client.get(f"{UPLOAD}/api/file-stream-upload", headers=AUTH),  # 405
+            await upload(client, "p.png", PERSON_PNG, upload_path="/bad"),  # upload 400
+            await create(client, motion_body(image, image)),  # 422
+            await create(client, {}),  # rate limited: 429
+            await client.get(f"{API}/api/v1/jobs/recordInfo", params={"taskId": "x"}, headers=AUTH),
+        ]
+    messages = [r.json()["message"] for r in answers]
+    assert all("msg" not in r.json() for r in answers)
+    assert messages[:5] == [
+        "Service Unavailable",
+        "success",
+        "You do not have access permissions",
+        "Not Found",
+        "Method Not Allowed",
+    ]
+    assert messages[5].startswith("Invalid parameter: uploadPath")
+    assert messages[6].startswith("input.video_urls: expected a video")
+    assert messages[7:] == ["Rate limit exceeded. Please try again later.", "recordInfo is null"]
+    uploaded = fake.requests[0].response_json()
+    assert (uploaded["success"], uploaded["message"]) == (True, "File uploaded successfully")
+    assert "msg" not in uploaded
+
+
+async def test_request_bodies_can_be_left_out_of_the_record() -> None:
+    fake = FakeKie(keep_request_bodies=False)
+    async with fake.http_client() as client:
+        url = await upload_url(client, "p.png", PERSON_PNG)
+        assert (await client.get(url)).content == PERSON_PNG
+    sent, fetched = fake.requests
+    assert (sent.route, sent.status, sent.body, sent.response_body) == (
+        "stream-upload",
+        200,
+        b"",
+        b"",
+    )
+    assert sent.headers["authorization"] == "Bearer test-key"  # metadata stays
+    assert (fetched.route, fetched.status, fetched.response_body) == ("files", 200, b"")
+
+
+async def test_the_request_history_can_be_bounded() -> None:
+    fake = FakeKie(max_recorded_requests=2)
+    async with fake.http_client() as client:
+        for task_id in ("a", "b", "c"):
+            await client.get(
+                f"{API}/api/v1/jobs/recordInfo", params={"taskId": task_id}, headers=AUTH
+            )
+    assert [r.query["taskId"] for r in fake.requests] == ["b", "c"]
+    with pytest.raises(ValueError, match="max_recorded_requests"):
+        FakeKie(max_recorded_requests=0)
+
+
+async def test_a_drop_through_a_plain_asgi_transport_is_a_remote_protocol_error() -> None:
+    fake = FakeKie()
+    fake.inject("credit", drop=True)
+    transport = httpx.ASGITransport(app=fake)
+    async with httpx.AsyncClient(transport=transport, base_url=API) as client:
+        with pytest.raises(httpx.RemoteProtocolError, match=r"injected drop=True fault"):
+            await client.get("/api/v1/chat/credit", headers=AUTH)
+        assert (await client.get("/api/v1/chat/credit", headers=AUTH)).status_code == 200
+
+
+async def test_kie_fake_server_keeps_a_bounded_history_without_bodies() -> None:
+    pytest.importorskip("typer")
+    from kieai.cli._fake import FAKE_SERVER_HISTORY, fake_server_fake
+
+    fake = fake_server_fake(api_key="dev-key", hmac_key=None)
+    async with fake.http_client() as client:
+        for n in range(FAKE_SERVER_HISTORY + 5):
+            fake.advance(0.1)  # stays under Kie's 10 recordInfo per second
+            await client.get(
+                f"{API}/api/v1/jobs/recordInfo",
+                params={"taskId": str(n)},
+                headers={"Authorization": "Bearer dev-key"},
+            )
+    kept = fake.requests
+    assert len(kept) == FAKE_SERVER_HISTORY
+    assert kept[0].query == {"taskId": "5"}
+    assert {r.response_body for r in kept} == {b""}

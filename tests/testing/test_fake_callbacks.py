@@ -10,9 +10,11 @@ import json
 import time
 from collections.abc import AsyncIterator
 
+import anyio
 import httpx
 import pytest
 
+from kieai import verify_callback
 from kieai.testing import FakeKie, ManualClock
 
 from ._support import API, AUTH, Webhook, create_id, media, motion_body, record
@@ -50,7 +52,9 @@ async def test_success_callback_has_kies_body(
     payload = json.loads(body)
     assert payload["code"] == 200
     assert payload["msg"] == "Playground task completed successfully."
-    assert payload["data"] == snapshot["data"]
+    # Kie's success callback example: recordInfo's data, but failCode/failMsg are null
+    assert snapshot["data"]["failCode"] == snapshot["data"]["failMsg"] == ""
+    assert payload["data"] == {**snapshot["data"], "failCode": None, "failMsg": None}
     (delivery,) = fake.callbacks
     assert (delivery.task_id, delivery.url, delivery.status_code, delivery.error) == (
         task_id,
@@ -73,6 +77,8 @@ async def test_failure_callback_is_code_501(
     payload = json.loads(webhook.received[0][2])
     assert (payload["code"], payload["msg"]) == (501, "Playground task failed.")
     assert (payload["data"]["state"], payload["data"]["failCode"]) == ("fail", "500")
+    assert payload["data"]["failMsg"] == "Internal server error"
+    assert payload["data"]["resultJson"] is None  # Kie's failure callback example
 
 
 async def test_signature_is_base64_hmac_sha256_of_task_id_and_timestamp(
@@ -183,3 +189,101 @@ async def test_a_malformed_callback_url_is_recorded_as_not_sent(
     assert delivery.status_code is None
     assert delivery.error is not None
     assert delivery.error.startswith("not sent: http://[::1/cb is not a loopback host")
+
+
+async def _credit(client: httpx.AsyncClient) -> httpx.Response:
+    return await client.get(f"{API}/api/v1/chat/credit", headers=AUTH)
+
+
+async def test_a_cancelled_request_keeps_the_callback_it_was_delivering() -> None:
+    slow = Webhook(delay=10.0)
+    async with slow.client() as receiver:
+        fake = FakeKie(clock=ManualClock(), callback_http_client=receiver)
+        async with fake.http_client() as client:
+            image, video = await media(client)
+            task_id = await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+            fake.advance(1)
+            with anyio.move_on_after(0.05) as scope:
+                await _credit(client)  # delivers the due callback first, and is cancelled
+            assert scope.cancelled_caught
+            (interrupted,) = fake.callbacks  # the attempt is on record ...
+            assert (interrupted.task_id, interrupted.status_code) == (task_id, None)
+            assert interrupted.error is not None and interrupted.error.startswith("interrupted")
+            slow.delay = 0.0
+            (delivered,) = await fake.deliver_callbacks()  # ... and the callback is not lost
+            assert (delivered.task_id, delivered.status_code, delivered.error) == (
+                task_id,
+                200,
+                None,
+            )
+            assert await fake.deliver_callbacks() == []
+    assert fake.callbacks == [interrupted, delivered]
+    assert len(slow.received) == 2  # the receiver saw the interrupted attempt too
+
+
+async def test_a_receiver_that_hangs_is_cut_off_at_the_callback_timeout() -> None:
+    hanging = Webhook(delay=30.0)
+    async with hanging.client() as receiver:
+        fake = FakeKie(clock=ManualClock(), callback_http_client=receiver, callback_timeout=0.1)
+        async with fake.http_client() as client:
+            image, video = await media(client)
+            await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+            fake.advance(1)
+            start = time.monotonic()
+            assert (await _credit(client)).json()["code"] == 200
+            assert time.monotonic() - start < 2.0  # the poll waited 0.1 s, not 30
+            (delivery,) = fake.callbacks
+            assert delivery.status_code is None
+            assert delivery.error == "timed out: no answer within 0.1 s (callback_timeout)"
+            assert await fake.deliver_callbacks() == []  # no retries, as on Kie
+
+
+async def test_one_round_delivers_its_callbacks_concurrently() -> None:
+    slow = Webhook(delay=0.3)
+    async with slow.client() as receiver:
+        fake = FakeKie(clock=ManualClock(), callback_http_client=receiver)
+        async with fake.http_client() as client:
+            image, video = await media(client)
+            ids = [
+                await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+                for _ in range(3)
+            ]
+            fake.advance(1)
+            start = time.monotonic()
+            deliveries = await fake.deliver_callbacks()
+            elapsed = time.monotonic() - start
+    assert [d.task_id for d in deliveries] == ids  # recorded in the order the tasks finished
+    assert [d.status_code for d in deliveries] == [200] * 3
+    assert 0.3 <= elapsed < 0.85  # one receiver's latency, not three
+
+
+async def test_callbacks_can_carry_the_id_as_on_kies_webhook_verification_page(
+    webhook: Webhook,
+) -> None:
+    async with webhook.client() as receiver:
+        fake = FakeKie(
+            clock=ManualClock(),
+            hmac_key="s3cret",
+            callback_http_client=receiver,
+            callback_task_id="data.task_id",
+        )
+        async with fake.http_client() as client:
+            image, video = await media(client)
+            task_id = await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+            fake.advance(1)
+            await fake.deliver_callbacks()
+    _, headers, body = webhook.received[0]
+    payload = json.loads(body)
+    assert payload["taskId"] == payload["data"]["task_id"] == task_id
+    assert "taskId" not in payload["data"]
+    task = verify_callback(body, headers, hmac_key="s3cret")
+    assert (task.task_id, task.state) == (task_id, "success")
+
+
+def test_callback_and_envelope_spellings_are_checked() -> None:
+    with pytest.raises(ValueError, match="callback_task_id must be"):
+        FakeKie(callback_task_id="taskId")  # pyright: ignore[reportArgumentType]
+    with pytest.raises(ValueError, match="message_key must be"):
+        FakeKie(message_key="error")  # pyright: ignore[reportArgumentType]
+    with pytest.raises(ValueError, match="callback_timeout must be > 0"):
+        FakeKie(callback_timeout=0)

@@ -11,6 +11,7 @@ import pytest
 
 from kieai.testing import FakeKie, ManualClock
 
+from .conftest import START_S
 from ._support import (
     API,
     AUTH,
@@ -35,13 +36,18 @@ async def test_create_answers_a_kie_shaped_task_id(client: httpx.AsyncClient) ->
     assert response.status_code == 200
     assert payload["code"] == 200
     assert payload["msg"] == "success"
-    assert re.fullmatch(r"task_kling-2\.6_\d{14,}", payload["data"]["taskId"])
+    # Kie's example: task_kling-2.6_1767693973938, the creation time in epoch milliseconds
+    assert payload["data"]["taskId"] == f"task_kling-2.6_{round(START_S * 1000)}"
+    assert re.fullmatch(r"task_kling-2\.6_\d{13}", payload["data"]["taskId"])
 
 
-async def test_task_ids_are_unique_on_a_frozen_clock(client: httpx.AsyncClient) -> None:
+async def test_task_ids_on_a_frozen_clock_take_the_next_free_millisecond(
+    client: httpx.AsyncClient,
+) -> None:
     image, video = await media(client)
-    ids = {await create_id(client, motion_body(image, video)) for _ in range(5)}
-    assert len(ids) == 5
+    ids = [await create_id(client, motion_body(image, video)) for _ in range(3)]
+    start_ms = round(START_S * 1000)
+    assert ids == [f"task_kling-2.6_{start_ms + n}" for n in range(3)]
 
 
 async def test_param_is_the_whole_request_as_a_json_string(client: httpx.AsyncClient) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kieai.testing import FakeKie, ManualClock
+from kieai.testing import DEFAULT_CREDITS, FakeKie, ManualClock
 
 from ._support import API, AUTH, create, create_id, media, motion_body, record
 from .conftest import START_S
@@ -18,7 +18,9 @@ EXTERNAL = motion_body("https://cdn.example/p.png", "https://cdn.example/d.mp4")
 
 
 def _lenient(**kwargs: Any) -> FakeKie:
-    """A fake on a manual clock that takes any media URL (billed at the default 5 s)."""
+    """A fake on a manual clock that takes any media URL (billed at the default 5 s), with a
+    round balance of 1000 unless told otherwise."""
+    kwargs.setdefault("credits", 1000.0)
     return FakeKie(clock=ManualClock(start=START_S), allow_external_urls=True, **kwargs)
 
 
@@ -30,7 +32,7 @@ async def _balance(client: httpx.AsyncClient) -> float:
 
 
 async def test_credit_reports_the_balance(fake: FakeKie, client: httpx.AsyncClient) -> None:
-    assert await _balance(client) == 1000
+    assert await _balance(client) == DEFAULT_CREDITS == 100_000
     fake.credits = 812.5
     assert await _balance(client) == 812.5
     assert fake.credits == 812.5
@@ -91,22 +93,24 @@ async def test_refunds_can_be_switched_off() -> None:
     assert not fake.task(task_id).refunded
 
 
-async def test_the_21st_create_in_10_seconds_is_429(
+async def test_the_21st_create_in_10_seconds_is_an_http_429(
     fake: FakeKie, client: httpx.AsyncClient
 ) -> None:
     image, video = await media(client)
     for _ in range(20):
         assert (await create(client, motion_body(image, video))).json()["code"] == 200
     refused = await create(client, motion_body(image, video))
-    assert refused.status_code == 200
+    # Kie's Getting Started: excess requests are "rejected with HTTP 429", whatever the
+    # error transport of other answers (http_status_errors is off here).
+    assert refused.status_code == 429
     assert refused.json() == {"code": 429, "msg": "Rate limit exceeded. Please try again later."}
-    assert "retry-after" not in refused.headers
+    assert refused.headers["retry-after"] == "10"
     assert len(fake.tasks) == 20
     fake.advance(10)
     assert (await create(client, motion_body(image, video))).json()["code"] == 200
 
 
-async def test_rate_limit_in_http_status_mode_sends_retry_after() -> None:
+async def test_rate_limit_retry_after_counts_down_to_the_free_slot() -> None:
     fake = _lenient(http_status_errors=True, create_rate_limit=(2, 10.0))
     async with fake.http_client() as client:
         await create_id(client, EXTERNAL)
@@ -126,14 +130,25 @@ async def test_create_rate_limit_can_be_switched_off() -> None:
     assert len(fake.tasks) == 30
 
 
-async def test_record_info_limit_is_off_by_default_and_configurable(
-    client: httpx.AsyncClient,
+async def test_record_info_limit_is_kies_10_per_second_by_default(
+    fake: FakeKie, client: httpx.AsyncClient
 ) -> None:
-    for _ in range(15):
-        assert (await record(client, "task_x"))["msg"] == "recordInfo is null"
-    fake = FakeKie(clock=ManualClock(), record_rate_limit=(10, 1.0))
-    async with fake.http_client() as limited:
-        answers = [(await record(limited, "task_x"))["code"] for _ in range(11)]
-        fake.advance(1)
-        answers.append((await record(limited, "task_x"))["code"])
-    assert answers == [422] * 10 + [429, 422]
+    answers = [await client_record(client) for _ in range(11)]
+    assert [r.json()["code"] for r in answers] == [422] * 10 + [429]
+    assert (answers[-1].status_code, answers[-1].headers["retry-after"]) == (429, "1")
+    fake.advance(1)
+    assert (await client_record(client)).json()["msg"] == "recordInfo is null"
+
+
+async def test_record_info_limit_is_configurable_and_can_be_switched_off() -> None:
+    for limit, expected in (((2, 1.0), [422, 422, 429]), (None, [422] * 15)):
+        fake = FakeKie(clock=ManualClock(), record_rate_limit=limit)
+        async with fake.http_client() as client:
+            answers = [(await record(client, "task_x"))["code"] for _ in range(len(expected))]
+        assert answers == expected
+
+
+async def client_record(client: httpx.AsyncClient) -> httpx.Response:
+    return await client.get(
+        f"{API}/api/v1/jobs/recordInfo", headers=AUTH, params={"taskId": "task_x"}
+    )

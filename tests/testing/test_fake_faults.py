@@ -72,16 +72,27 @@ async def test_html_fault_serves_an_nginx_page(fake: FakeKie, client: httpx.Asyn
     assert "504 Gateway Timeout" in (await create(client, {})).text
 
 
-async def test_retry_after_alone_is_a_429(fake: FakeKie, client: httpx.AsyncClient) -> None:
+async def test_retry_after_alone_is_an_http_429_in_both_error_modes(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
     fake.inject("createTask", retry_after=3)
     response = await create(client, {})
-    assert response.headers["retry-after"] == "3"
-    assert (response.status_code, response.json()["code"]) == (200, 429)
+    assert (response.status_code, response.headers["retry-after"]) == (429, "3")
+    assert response.json() == {"code": 429, "msg": "Rate limit exceeded. Please try again later."}
     status_mode = FakeKie(http_status_errors=True)
     status_mode.inject("createTask", retry_after=1.5)
     async with status_mode.http_client() as other:
         response = await create(other, {})
     assert (response.status_code, response.headers["retry-after"]) == (429, "1.5")
+
+
+async def test_a_code_429_with_retry_after_stays_inside_an_http_200(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    fake.inject("createTask", code=429, retry_after=2)
+    response = await create(client, {})
+    assert (response.status_code, response.json()["code"]) == (200, 429)
+    assert response.headers["retry-after"] == "2"
 
 
 async def test_retry_after_joins_a_status(fake: FakeKie, client: httpx.AsyncClient) -> None:
@@ -209,3 +220,42 @@ async def test_unknown_codes_get_a_generic_message(
     fake.inject("credit", code=499)
     assert (await _credit(client)).json()["msg"] == "I'm a Teapot"
     assert (await _credit(client)).json()["msg"] == "Error"
+
+
+async def test_an_open_ended_delay_combines_with_faults_added_later(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    slow = fake.inject("*", delay=0.05, times=None)
+    broken = fake.inject("credit", status=503)
+    start = time.monotonic()
+    answers = [(await _credit(client)).status_code for _ in range(2)]
+    assert time.monotonic() - start >= 0.1  # both answers were late
+    assert answers == [503, 200]  # the 503 was not hidden by the older delay
+    assert (broken.hits, broken.remaining, slow.hits) == (1, 0, 2)
+    assert fake.faults == [slow]
+
+
+async def test_delays_add_up_and_a_delay_joins_a_drop(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    fake.inject("credit", delay=0.1)
+    fake.inject("credit", drop=True, delay=0.1)
+    start = time.monotonic()
+    with pytest.raises(httpx.RemoteProtocolError):
+        await _credit(client)
+    assert time.monotonic() - start >= 0.2
+    assert fake.faults == []
+
+
+async def test_shaping_faults_still_take_the_oldest_first_one_per_request(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    fake.inject("*", delay=0.01, times=None)
+    fake.inject("credit", code=455)
+    fake.inject("credit", status=500)
+    answers = [await _credit(client) for _ in range(3)]
+    assert [(r.status_code, r.json()["code"]) for r in answers] == [
+        (200, 455),
+        (500, 500),
+        (200, 200),
+    ]

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from kieai._errors import KieInputError
-from kieai.testing import FakeKie, ManualClock, _media
+from kieai.testing import DEFAULT_CREDITS, FakeKie, ManualClock, _media
 
 from ._support import create, media, motion_body
 
@@ -102,7 +102,7 @@ async def test_the_probed_duration_prices_the_task(
 ) -> None:
     _stub_probe(monkeypatch, image=_image(480, 720), video=_video(12.0))
     assert (await _answer(client, mode="1080p"))["code"] == 200
-    assert fake.credits == 1000 - 12 * 18.0
+    assert fake.credits == DEFAULT_CREDITS - 12 * 18.0
 
 
 async def test_without_a_prober_the_default_duration_prices_the_task(
@@ -112,7 +112,7 @@ async def test_without_a_prober_the_default_duration_prices_the_task(
     fake = FakeKie(clock=ManualClock(), default_video_seconds=7.0)
     async with fake.http_client() as other:
         assert (await _answer(other))["code"] == 200
-    assert fake.credits == 1000 - 7 * 11.0
+    assert fake.credits == DEFAULT_CREDITS - 7 * 11.0
 
 
 def _real_probe_available() -> bool:
@@ -127,4 +127,4 @@ async def test_the_real_probe_prices_the_bundled_four_second_clip(
     fake: FakeKie, client: httpx.AsyncClient
 ) -> None:
     assert (await _answer(client))["code"] == 200
-    assert fake.credits == pytest.approx(1000 - 4 * 11.0, abs=0.5)
+    assert fake.credits == pytest.approx(DEFAULT_CREDITS - 4 * 11.0, abs=0.5)

@@ -175,3 +175,28 @@ async def test_missing_uvicorn_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(RuntimeError, match=r"pip install kieai\[testing\]"):
         async with FakeKie().serve():
             pass
+
+
+async def test_a_callback_client_instance_is_refused_by_serve_at_once() -> None:
+    async with httpx.AsyncClient() as instance:
+        fake = FakeKie(callback_http_client=instance)
+        with pytest.raises(TypeError, match="pass a zero-argument factory for serve"):
+            fake.serve()
+
+
+async def test_over_a_socket_no_request_waits_for_a_slow_receiver() -> None:
+    slow = Webhook(delay=0.5)
+    fake = FakeKie(clock=ManualClock(), callback_http_client=slow.client)
+    async with fake.serve() as base, socket_client() as client:
+        image, video = await media(client, base=base)
+        await create_id(
+            client, motion_body(image, video, callback_url="https://my-app.example/cb"), base=base
+        )
+        fake.advance(1)
+        await _eventually(lambda: bool(slow.received))  # the callback is on its way ...
+        start = time.monotonic()
+        response = await client.get(f"{base}/api/v1/chat/credit", headers=AUTH)
+        assert time.monotonic() - start < 0.3  # ... and the poll did not wait for it
+        assert response.json()["code"] == 200
+        await _eventually(lambda: bool(fake.callbacks))
+    assert fake.callbacks[0].status_code == 200

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import httpx
 import pytest
 
+from kieai import KieClient
 from kieai.testing import FAIL_MARKER, FakeKie, ManualClock, Outcome, Schedule, TaskRequest
 
 from ._support import (
     API,
     AUTH,
+    DANCE_MP4,
+    PERSON_PNG,
     RESULT_MP4,
     create_id,
     media,
@@ -242,8 +246,29 @@ async def test_reset_forgets_everything_but_settings(
         [],
         [],
     )
-    assert fake.credits == 1000.0
+    assert fake.credits == 100_000.0
     image, video = await media(client)
     task_id = await create_id(client, motion_body(image, video))
     fake.advance(1)
     assert await state_of(client, task_id) == "success"
+
+
+async def test_custom_result_urls_backed_by_the_fake_download_through_its_client(
+    tmp_path: Path,
+) -> None:
+    fake = FakeKie(schedule=Schedule(0, 0, 0))
+    fake.add_remote_file("https://cdn.example/renders/custom.mp4", RESULT_MP4)
+    stored = fake.add_file("renders/own.mp4", RESULT_MP4[::-1], mime_type="video/mp4")
+    fake.queue_outcomes(
+        Outcome.success(result_urls=["https://cdn.example/renders/custom.mp4"]),
+        Outcome.success(result_urls=[stored.url]),
+    )
+    async with fake.http_client() as http, KieClient(api_key="test-key", http_client=http) as kie:
+        remote = await kie.motion_control.generate(image=PERSON_PNG, video=DANCE_MP4)
+        own = await kie.motion_control.generate(image=PERSON_PNG, video=DANCE_MP4)
+        assert remote.video_url == "https://cdn.example/renders/custom.mp4"
+        assert (await remote.download(tmp_path / "remote.mp4")).read_bytes() == RESULT_MP4
+        assert (await own.download(tmp_path / "own.mp4")).read_bytes() == RESULT_MP4[::-1]
+        link = await kie.get_download_url(remote.video_url)  # Kie generated it, for this task
+        assert link.startswith("https://cdn.example/renders/custom.mp4?expires=")
+        assert (await http.get(link)).content == RESULT_MP4

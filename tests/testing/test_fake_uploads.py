@@ -10,7 +10,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from kieai.testing import FakeKie
+from kieai.testing import RESULT_TTL_S, UPLOAD_TTL_S, FakeKie, ManualClock
 
 from ._support import (
     API,
@@ -18,9 +18,11 @@ from ._support import (
     DANCE_MP4,
     PERSON_PNG,
     UPLOAD,
+    create,
     create_id,
     media,
     motion_body,
+    state_of,
     upload,
 )
 
@@ -355,3 +357,84 @@ async def test_a_nameless_upload_gets_its_type_from_the_bytes(
     data = response.json()["data"]
     assert data["mimeType"] == mime
     assert re.fullmatch(r"[0-9a-f]{16}" + re.escape(extension), data["fileName"])
+
+
+async def test_remote_files_are_served_by_their_full_url(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    fake.add_remote_file("https://cdn.example/media/dance.mp4", DANCE_MP4)
+    fake.add_remote_file("https://cdn.example:443/files/p.png?v=2#top", PERSON_PNG)
+    response = await client.get("https://cdn.example/media/dance.mp4")  # no key needed
+    assert (response.status_code, response.headers["content-type"]) == (200, "video/mp4")
+    assert response.content == DANCE_MP4
+    head = await client.head("https://cdn.example/media/dance.mp4")
+    assert (head.headers["content-length"], head.content) == (str(len(DANCE_MP4)), b"")
+    # matched before path routing: /files/... on another host is the remote file
+    assert (await client.get("https://cdn.example/files/p.png?v=2")).content == PERSON_PNG
+    assert (await client.get("https://cdn.example/files/p.png")).status_code == 404
+    assert (await client.get("https://cdn.example/media/other.mp4")).status_code == 404
+    assert [r.route for r in fake.requests[:3]] == ["remote", "remote", "remote"]
+    fake.inject("remote", status=503)
+    assert (await client.get("https://cdn.example/media/dance.mp4")).status_code == 503
+
+
+async def test_uploads_expire_after_three_days_like_kies(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    image, video = await media(client)
+    fake.advance(UPLOAD_TTL_S - 1)
+    assert (await client.get(image)).status_code == 200
+    assert await create_id(client, motion_body(image, video))
+    fake.advance(1)
+    assert (await client.get(image)).status_code == 404
+    assert fake.uploads == {}
+    refused = (await create(client, motion_body(image, video))).json()
+    assert refused["code"] == 422
+    assert refused["msg"] == (
+        f"input.input_urls: {image} has expired (uploaded files are deleted after upload_ttl, "
+        f"3 days on Kie): upload it again; input.video_urls: {video} has expired (uploaded "
+        "files are deleted after upload_ttl, 3 days on Kie): upload it again"
+    )
+    copy = await client.post(
+        f"{UPLOAD}/api/file-url-upload", headers=AUTH, json={"fileUrl": image, "uploadPath": "a"}
+    )
+    assert copy.json()["msg"] == f"File download failed: {image} has expired (404)"
+    link = await client.post(f"{API}/api/v1/common/download-url", headers=AUTH, json={"url": image})
+    assert link.json() == {"code": 422, "msg": f"url: {image} has expired"}
+
+
+async def test_results_expire_24_hours_after_the_task_ended(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    image, video = await media(client)
+    task_id = await create_id(client, motion_body(image, video))
+    fake.advance(1)
+    result = f"https://fake.kie.local/results/{task_id}.mp4"
+    link = (
+        await client.post(f"{API}/api/v1/common/download-url", headers=AUTH, json={"url": result})
+    ).json()["data"]
+    fake.advance(RESULT_TTL_S - 1)  # the task ended 0.3 s after creation
+    assert (await client.get(result)).status_code == 200
+    fake.advance(1)
+    assert (await client.get(result)).status_code == 404
+    assert (await client.get(link)).status_code == 403  # the 20-minute link expired long ago
+    assert (await state_of(client, task_id)) == "success"  # the record outlives the file
+
+
+async def test_file_lifetimes_are_configurable_and_can_be_switched_off() -> None:
+    fake = FakeKie(clock=ManualClock(), upload_ttl=None, result_ttl=60.0)
+    async with fake.http_client() as client:
+        image, video = await media(client)
+        task_id = await create_id(client, motion_body(image, video))
+        fake.advance(60.0)
+        assert (
+            await client.get(f"https://fake.kie.local/results/{task_id}.mp4")
+        ).status_code == 200
+        fake.advance(365 * 24 * 3600.0)
+        assert (await client.get(image)).status_code == 200
+        assert (
+            await client.get(f"https://fake.kie.local/results/{task_id}.mp4")
+        ).status_code == 404
+    assert fake.uploads[image.split("/files/", 1)[1]].expires_at is None
+    with pytest.raises(ValueError, match="upload_ttl must be > 0"):
+        FakeKie(upload_ttl=0)

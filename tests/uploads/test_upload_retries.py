@@ -1,5 +1,5 @@
 """Which uploads are retried: a replayable body (path, bytes, seekable file) on a transient
-failure; never a non-seekable stream, never a 4xx, never a file that changed under us."""
+failure; a non-seekable stream only when the connection never opened; never a 4xx, never a file that changed under us."""
 
 from __future__ import annotations
 
@@ -86,6 +86,30 @@ async def test_non_seekable_stream_is_sent_once_on_503(kie: respx.MockRouter) ->
         with pytest.raises(ServiceUnavailableError):
             await client.upload(io.BufferedReader(NonSeekable(png_bytes())))
     assert kie.routes["stream"].call_count == 1
+
+
+class RefusedOnceTransport(httpx.AsyncBaseTransport):
+    """Refuses the first connection the way httpcore does: before a byte of the body is read."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+        self.bodies: list[bytes] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.attempts += 1
+        if self.attempts == 1:
+            raise httpx.ConnectError("connection refused", request=request)
+        self.bodies.append(await request.aread())
+        return ok_response()
+
+
+async def test_non_seekable_stream_is_retried_when_the_connection_never_opened() -> None:
+    content = png_bytes()
+    transport = RefusedOnceTransport()
+    async with client_over(transport) as client:
+        await client.upload(io.BufferedReader(NonSeekable(content)))
+    assert transport.attempts == 2
+    assert transport.bodies[0].count(content) == 1
 
 
 async def test_file_that_grows_while_uploading_is_refused_not_retried(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -18,7 +19,10 @@ from ._output import Output
 from ._progress import FlowProgress
 from ._runtime import UsageProblem, fail
 
-__all__ = ["DEMO_API_KEY", "run_demo", "serve_fake"]
+if TYPE_CHECKING:
+    from ..testing import FakeKie
+
+__all__ = ["DEMO_API_KEY", "FAKE_SERVER_HISTORY", "fake_server_fake", "run_demo", "serve_fake"]
 
 DEMO_API_KEY = "demo-key"
 DEMO_PROMPT = "The character dances."
@@ -26,6 +30,9 @@ DEMO_PROMPT = "The character dances."
 DEMO_POLL_INTERVAL_S = 0.05
 DEMO_MAX_POLL_INTERVAL_S = 0.2
 DEMO_TIMEOUT_S = 60.0
+#: ``kie fake-server`` remembers this many requests, metadata only: a long development
+#: session against it must not grow without limit (uploads stay until ``upload_ttl``).
+FAKE_SERVER_HISTORY = 1000
 
 
 async def run_demo(
@@ -63,11 +70,22 @@ async def run_demo(
     return result, saved
 
 
-def serve_fake(out: Output, *, port: int, api_key: str, hmac_key: str | None) -> None:
-    """Run ``FakeKie.serve()`` on 127.0.0.1:``port`` until Ctrl-C (which is a normal stop)."""
+def fake_server_fake(*, api_key: str, hmac_key: str | None) -> FakeKie:
+    """The fake ``kie fake-server`` runs: Kie's defaults, with a bounded request history
+    that keeps no bodies."""
     from ..testing import FakeKie
 
-    fake = FakeKie(api_key=api_key, hmac_key=hmac_key)
+    return FakeKie(
+        api_key=api_key,
+        hmac_key=hmac_key,
+        keep_request_bodies=False,
+        max_recorded_requests=FAKE_SERVER_HISTORY,
+    )
+
+
+def serve_fake(out: Output, *, port: int, api_key: str, hmac_key: str | None) -> None:
+    """Run ``FakeKie.serve()`` on 127.0.0.1:``port`` until Ctrl-C (which is a normal stop)."""
+    fake = fake_server_fake(api_key=api_key, hmac_key=hmac_key)
 
     async def work() -> None:
         try:

@@ -10,16 +10,26 @@ from __future__ import annotations
 
 from ._callbacks import CallbackClient
 from ._clock import Clock, ManualClock, SystemClock
-from ._fake import DEFAULT_CREDITS_PER_SECOND, FAIL_MARKER, FakeKie
+from ._fake import (
+    DEFAULT_CREDITS,
+    DEFAULT_CREDITS_PER_SECOND,
+    FAIL_MARKER,
+    RESULT_TTL_S,
+    UPLOAD_TTL_S,
+    FakeKie,
+)
 from ._faults import Fault
 from ._records import CallbackDelivery, RecordedRequest, StoredFile
 from ._state import FAKE_BASE_URL, OutcomeHook
 from ._tasks import Outcome, Schedule, TaskRecord, TaskRequest
 
 __all__ = [
+    "DEFAULT_CREDITS",
     "DEFAULT_CREDITS_PER_SECOND",
     "FAIL_MARKER",
     "FAKE_BASE_URL",
+    "RESULT_TTL_S",
+    "UPLOAD_TTL_S",
     "CallbackClient",
     "CallbackDelivery",
     "Clock",

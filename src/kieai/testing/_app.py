@@ -2,7 +2,8 @@
 request recording and in-request callback delivery.
 
 Routing ignores the host on purpose: one app answers for ``api.kie.ai``, the upload host and
-the fake's own file URLs, in-process and over a socket alike.
+the fake's own file URLs, in-process and over a socket alike. The one exception comes first:
+a URL registered with ``fake.add_remote_file`` is served by its full URL.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from dataclasses import dataclass
 import anyio
 
 from . import _api, _files
-from ._callbacks import CallbackClient, deliver_callbacks
-from ._envelopes import kie_error
+from ._callbacks import CallbackClient, deliver_due
 from ._faults import UPLOAD_ROUTES, Fault
 from ._http import (
     READ_TIMEOUT,
@@ -30,14 +30,16 @@ from ._http import (
     send_dropped,
     send_response,
 )
-from ._records import CallbackDelivery, RecordedRequest
+from ._records import RecordedRequest
 from ._state import FAKE_BASE_URL, FakeState
 
-__all__ = ["BASE_URL_SCOPE_KEY", "STOPPING_SCOPE_KEY", "deliver_due", "handle"]
+__all__ = ["BACKGROUND_CALLBACKS_SCOPE_KEY", "BASE_URL_SCOPE_KEY", "STOPPING_SCOPE_KEY", "handle"]
 
-#: Set by ``serve()`` on each scope: the loopback base URL, and an event set at shutdown.
+#: Set by ``serve()`` on each scope: the loopback base URL, an event set at shutdown, and a
+#: flag saying callbacks go out from the server thread (so no request waits for them).
 BASE_URL_SCOPE_KEY = "kieai.fake.base_url"
 STOPPING_SCOPE_KEY = "kieai.fake.stopping"
+BACKGROUND_CALLBACKS_SCOPE_KEY = "kieai.fake.background_callbacks"
 
 Handler = Callable[[FakeState, Request], Response]
 
@@ -68,9 +70,13 @@ _EXACT: dict[str, Route] = {
 _READ = frozenset({"GET", "HEAD"})
 _FILES = Route("files", _READ, _files.serve_file, False)
 _RESULTS = Route("results", _READ, _files.serve_result, False)
+_REMOTE = Route("remote", _READ, _files.serve_remote, False)
 
 
-def match(path: str) -> Route | None:
+def match(state: FakeState, request: Request) -> Route | None:
+    if state.remote_file(request.url) is not None:  # "the internet", by full URL
+        return _REMOTE
+    path = request.path
     if path in _EXACT:
         return _EXACT[path]
     if path.startswith("/files/"):
@@ -87,32 +93,20 @@ def _authorized(state: FakeState, request: Request) -> bool:
 
 def dispatch(state: FakeState, route: Route | None, request: Request) -> Response:
     """Kie's answer to ``request``, as if nothing were broken."""
+    key = state.settings.message_key
     if route is None:
-        return json_response({"code": 404, "msg": "Not Found"}, status=404)
+        return json_response({"code": 404, key: "Not Found"}, status=404)
     upload = route.name in UPLOAD_ROUTES
     if request.method not in route.methods:
-        body = {"code": 405, "msg": "Method Not Allowed"}
+        body = {"code": 405, key: "Method Not Allowed"}
         return json_response({"success": False, **body} if upload else body, status=405)
     if route.auth and not _authorized(state, request):
         if upload:
             msg = "Authentication failed: Invalid API Key"
         else:
             msg = "You do not have access permissions"
-        return kie_error(
-            401, msg, http_status_errors=state.settings.http_status_errors, upload=upload
-        )
+        return state.error(401, msg, upload=upload)
     return route.handler(state, request)
-
-
-async def deliver_due(state: FakeState, source: CallbackClient | None) -> list[CallbackDelivery]:
-    """Deliver the callbacks of tasks that finished by now, and record them."""
-    due = state.claim_callbacks()
-    if not due:
-        return []
-    deliveries = await deliver_callbacks(due, source=source, hmac_key=state.settings.hmac_key)
-    with state.lock:
-        state.callbacks.extend(deliveries)
-    return deliveries
 
 
 async def _wait(scope: Scope, seconds: float) -> None:
@@ -143,43 +137,45 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 def _answer(
     state: FakeState, route: Route | None, request: Request
-) -> tuple[Fault | None, Response | None]:
-    """The fault shaping this request (if any) and the answer to send; None only for a
-    dropped request that was not processed."""
-    fault = state.faults.take(route.name if route else None)
+) -> tuple[list[Fault], Response | None]:
+    """The faults shaping this request (a delay-only one and a shaping one, each optional)
+    and the answer to send; None only for a dropped request that was not processed."""
+    faults = state.faults.take(route.name if route else None)
+    shaping = next((f for f in faults if not f.delay_only), None)
     response: Response | None = None
-    if fault is None or fault.runs_handler:
+    if shaping is None or shaping.runs_handler:
         response = dispatch(state, route, request)
-    if fault is not None and fault.has_answer:
-        response = fault.answer(
-            route.name if route else "", http_status_errors=state.settings.http_status_errors
+    if shaping is not None and shaping.has_answer:
+        response = shaping.answer(
+            route.name if route else "", message_key=state.settings.message_key
         )
-    return fault, response
+    return faults, response
 
 
 def _record(
     state: FakeState,
     route: Route | None,
     request: Request,
-    fault: Fault | None,
+    faults: list[Fault],
     response: Response | None,
 ) -> None:
-    answered = response if fault is None or not fault.drop else None
-    with state.lock:
-        state.requests.append(
-            RecordedRequest(
-                method=request.method,
-                path=request.path,
-                host=request.host,
-                query=request.query,
-                headers=request.headers,
-                body=request.body,
-                route=route.name if route else None,
-                status=answered.status if answered else None,
-                response_body=answered.body if answered else b"",
-                fault=fault is not None,
-            )
+    dropped = any(f.drop for f in faults)
+    answered = None if dropped else response
+    keep = state.settings.keep_request_bodies
+    state.record_request(
+        RecordedRequest(
+            method=request.method,
+            path=request.path,
+            host=request.host,
+            query=request.query,
+            headers=request.headers,
+            body=request.body if keep else b"",
+            route=route.name if route else None,
+            status=answered.status if answered else None,
+            response_body=answered.body if answered and keep else b"",
+            fault=bool(faults),
         )
+    )
 
 
 async def handle(
@@ -192,14 +188,16 @@ async def handle(
     if scope["type"] != "http":
         raise RuntimeError(f"FakeKie speaks HTTP only, not {scope['type']!r}")
     request = await read_request(scope, receive, scope.get(BASE_URL_SCOPE_KEY) or FAKE_BASE_URL)
-    route = match(request.path)
-    await deliver_due(state, source)
-    fault, response = _answer(state, route, request)
+    route = match(state, request)
+    if not scope.get(BACKGROUND_CALLBACKS_SCOPE_KEY):
+        await deliver_due(state, source)
+    faults, response = _answer(state, route, request)
     # Recorded before any delay, so a test that timed out still sees its request.
-    _record(state, route, request, fault, response)
-    if fault is not None and fault.delay:
-        await _wait(scope, fault.delay)
-    if fault is not None and fault.drop:
+    _record(state, route, request, faults, response)
+    delay = sum(f.delay for f in faults)
+    if delay:
+        await _wait(scope, delay)
+    if any(f.drop for f in faults):
         await send_dropped(send)
     assert response is not None  # only a dropped, unprocessed request has no answer
     await send_response(send, response, head_only=request.method == "HEAD")

@@ -4,6 +4,11 @@ Kie documents one best-effort POST per task, no retries, and (on older pages) a 
 with a webhook HMAC key set, two headers sign ``f"{taskId}.{timestamp}"``. The fake does the
 same and records every attempt. Without a configured client it only reaches loopback hosts,
 so a test that passes ``https://my-app.example/cb`` never touches the network by accident.
+
+A round of deliveries runs its POSTs concurrently, each cut off at ``callback_timeout`` (also
+for in-process receivers, which ``httpx.ASGITransport`` would let hang forever). If the round
+is cancelled (in-process, the request that was delivering it was), the attempts still in
+flight are recorded as interrupted and their callbacks queued again: nothing is lost.
 """
 
 from __future__ import annotations
@@ -16,21 +21,28 @@ import ssl
 import time
 from collections.abc import AsyncGenerator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from typing import TypeAlias
 
+import anyio
 import httpx
 
 from ._records import CallbackDelivery
+from ._state import FakeState, Settings
 from ._tasks import TaskRecord
 
-__all__ = ["CallbackClient", "deliver_callbacks", "sign"]
+__all__ = ["CALLBACK_TIMEOUT_S", "CallbackClient", "deliver", "deliver_due", "sign"]
 
 CALLBACK_TIMEOUT_S = 15.0
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+INTERRUPTED = (
+    "interrupted: the request delivering it was cancelled before the receiver answered; "
+    "the callback is queued again"
+)
 
-#: An ``httpx.AsyncClient`` (used as is, never closed by the fake) or a zero-argument factory
-#: (called per delivery round and closed after it: the safe choice for ``serve()``, whose
-#: deliveries run on the server's own thread and event loop).
+#: An ``httpx.AsyncClient`` (used as is, never closed by the fake; in-process only) or a
+#: zero-argument factory (called per delivery round and closed after it: required for
+#: ``serve()``, whose deliveries run on the server's own thread and event loop).
 CallbackClient: TypeAlias = "httpx.AsyncClient | Callable[[], httpx.AsyncClient]"
 
 
@@ -40,15 +52,37 @@ def sign(hmac_key: str, task_id: str, timestamp: int) -> str:
     return base64.b64encode(digest).decode()
 
 
-def _request_for(task: TaskRecord, hmac_key: str | None) -> tuple[dict[str, str], bytes]:
-    body = json.dumps(task.callback_body(), separators=(",", ":"), ensure_ascii=False).encode()
+@dataclass
+class _Outgoing:
+    """One callback about to be sent, and what became of it."""
+
+    task: TaskRecord
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    delivery: CallbackDelivery | None = None
+
+    def done(self, status: int | None, error: str | None) -> None:
+        self.delivery = CallbackDelivery(
+            task_id=self.task.task_id,
+            url=self.url,
+            headers=self.headers,
+            body=self.body,
+            status_code=status,
+            error=error,
+        )
+
+
+def _outgoing(task: TaskRecord, settings: Settings) -> _Outgoing:
+    payload = task.callback_body(task_id_at=settings.callback_task_id)
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     headers = {"content-type": "application/json"}
-    if hmac_key is not None:
+    if settings.hmac_key is not None:
         # Real wall-clock seconds: the receiver compares them with its own clock.
         timestamp = int(time.time())
         headers["x-webhook-timestamp"] = str(timestamp)
-        headers["x-webhook-signature"] = sign(hmac_key, task.task_id, timestamp)
-    return headers, body
+        headers["x-webhook-signature"] = sign(settings.hmac_key, task.task_id, timestamp)
+    return _Outgoing(task, task.callback_url or "", headers, body)
 
 
 _ssl_context: ssl.SSLContext | None = None
@@ -63,11 +97,11 @@ def _shared_ssl_context() -> ssl.SSLContext:
 
 
 @asynccontextmanager
-async def _open(source: CallbackClient | None) -> AsyncGenerator[httpx.AsyncClient, None]:
+async def _open(
+    source: CallbackClient | None, timeout: float
+) -> AsyncGenerator[httpx.AsyncClient, None]:
     if source is None:
-        async with httpx.AsyncClient(
-            timeout=CALLBACK_TIMEOUT_S, verify=_shared_ssl_context()
-        ) as client:
+        async with httpx.AsyncClient(timeout=timeout, verify=_shared_ssl_context()) as client:
             yield client
     elif isinstance(source, httpx.AsyncClient):
         yield source
@@ -76,14 +110,19 @@ async def _open(source: CallbackClient | None) -> AsyncGenerator[httpx.AsyncClie
             yield client
 
 
-async def _post(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str], body: bytes
-) -> tuple[int | None, str | None]:
-    try:
-        response = await client.post(url, content=body, headers=headers, timeout=CALLBACK_TIMEOUT_S)
-    except Exception as exc:  # best effort, like Kie: a broken receiver must not break the fake
-        return None, f"{type(exc).__name__}: {exc}"
-    return response.status_code, None
+async def _post(client: httpx.AsyncClient, item: _Outgoing, timeout: float) -> None:
+    # httpx's timeout covers sockets; move_on_after also cuts an in-process (ASGI) receiver.
+    with anyio.move_on_after(timeout) as scope:
+        try:
+            response = await client.post(
+                item.url, content=item.body, headers=item.headers, timeout=timeout
+            )
+        except Exception as exc:  # best effort, like Kie: a broken receiver must not break the fake
+            item.done(None, f"{type(exc).__name__}: {exc}")
+        else:
+            item.done(response.status_code, None)
+    if scope.cancelled_caught:
+        item.done(None, f"timed out: no answer within {timeout:g} s (callback_timeout)")
 
 
 def _host(url: str) -> str:
@@ -93,37 +132,50 @@ def _host(url: str) -> str:
         return url
 
 
-async def deliver_callbacks(
-    tasks: list[TaskRecord], *, source: CallbackClient | None, hmac_key: str | None
+async def deliver(
+    state: FakeState, source: CallbackClient | None, due: list[TaskRecord]
 ) -> list[CallbackDelivery]:
-    """POST each finished task's callback once, in order; return what happened."""
-    deliveries: list[CallbackDelivery] = []
-    async with AsyncExitStack() as stack:
-        client: httpx.AsyncClient | None = None
-        for task in tasks:
-            url = task.callback_url or ""
-            headers, body = _request_for(task, hmac_key)
-            host = _host(url)
-            if source is None and host not in _LOOPBACK_HOSTS:
-                status, error = (
-                    None,
-                    (
-                        f"not sent: {host} is not a loopback host; pass callback_http_client= "
-                        "to deliver elsewhere"
-                    ),
-                )
-            else:
-                if client is None:  # opened lazily: most rounds have nothing to send
-                    client = await stack.enter_async_context(_open(source))
-                status, error = await _post(client, url, headers, body)
-            deliveries.append(
-                CallbackDelivery(
-                    task_id=task.task_id,
-                    url=url,
-                    headers=headers,
-                    body=body,
-                    status_code=status,
-                    error=error,
-                )
+    """POST each claimed callback once, concurrently; record and return every attempt."""
+    settings = state.settings
+    timeout = settings.callback_timeout
+    items = [_outgoing(task, settings) for task in due]
+    sendable: list[_Outgoing] = []
+    for item in items:
+        host = _host(item.url)
+        if source is None and host not in _LOOPBACK_HOSTS:
+            item.done(
+                None,
+                f"not sent: {host} is not a loopback host; pass callback_http_client= "
+                "to deliver elsewhere",
             )
-    return deliveries
+        else:
+            sendable.append(item)
+    try:
+        if sendable:  # the client is opened only when something goes out
+            async with AsyncExitStack() as stack:
+                try:
+                    client = await stack.enter_async_context(_open(source, timeout))
+                except Exception as exc:
+                    for item in sendable:
+                        item.done(None, f"not sent: callback_http_client failed: {exc!r}")
+                else:
+                    async with anyio.create_task_group() as group:
+                        for item in sendable:
+                            group.start_soon(_post, client, item, timeout)
+    except BaseException:  # cancelled (or interrupted): keep what was not delivered
+        interrupted = [item for item in items if item.delivery is None]
+        for item in interrupted:
+            item.done(None, INTERRUPTED)
+        state.requeue_callbacks([item.task for item in interrupted])
+        raise
+    finally:
+        state.record_callbacks([item.delivery for item in items if item.delivery is not None])
+    return [item.delivery for item in items if item.delivery is not None]
+
+
+async def deliver_due(state: FakeState, source: CallbackClient | None) -> list[CallbackDelivery]:
+    """Deliver the callbacks of tasks that finished by now, and record them."""
+    due = state.claim_callbacks()
+    if not due:
+        return []
+    return await deliver(state, source, due)

@@ -3,16 +3,29 @@ upload host, and the HTTP status each travels with.
 
 Kie mostly puts the real outcome in the JSON ``code`` of an HTTP 200; some deployments (and
 proxies) answer with the matching HTTP status. ``http_status_errors`` picks between the two.
+Kie's pages spell the message key both ``msg`` and ``message``; ``message_key`` picks one.
 """
 
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Literal
 
 from ._http import Response, json_response
 
-__all__ = ["default_message", "error_envelope", "html_page", "kie_error", "kie_ok", "upload_ok"]
+__all__ = [
+    "MessageKey",
+    "default_message",
+    "error_envelope",
+    "html_page",
+    "kie_error",
+    "kie_ok",
+    "upload_ok",
+]
+
+#: The envelope's message key: ``msg`` (Kie's OpenAPI schemas, the live API as integrators
+#: report it) or ``message`` (the prose examples on several of Kie's pages).
+MessageKey = Literal["msg", "message"]
 
 _MESSAGES = {
     400: "Bad Request",
@@ -43,11 +56,13 @@ def default_message(code: int) -> str:
         return "Error"
 
 
-def error_envelope(code: int, msg: str, *, upload: bool) -> dict[str, Any]:
+def error_envelope(
+    code: int, msg: str, *, upload: bool, message_key: MessageKey = "msg"
+) -> dict[str, Any]:
     """Kie's error body; the upload host adds ``"success": false``."""
     if upload:
-        return {"success": False, "code": code, "msg": msg}
-    return {"code": code, "msg": msg}
+        return {"success": False, "code": code, message_key: msg}
+    return {"code": code, message_key: msg}
 
 
 def kie_error(
@@ -55,28 +70,34 @@ def kie_error(
     msg: str | None = None,
     *,
     http_status_errors: bool,
+    message_key: MessageKey = "msg",
     upload: bool = False,
     data: bool = False,
     headers: list[tuple[str, str]] | None = None,
+    status: int | None = None,
 ) -> Response:
     """An error answer: JSON ``code`` in an HTTP 200, or also as the HTTP status.
 
-    ``data=True`` adds ``"data": null``, as in Kie's ``recordInfo is null`` answer.
+    ``data=True`` adds ``"data": null``, as in Kie's ``recordInfo is null`` answer; ``status``
+    forces the HTTP status whatever ``http_status_errors`` says.
     """
-    payload = error_envelope(code, msg or default_message(code), upload=upload)
+    payload = error_envelope(
+        code, msg or default_message(code), upload=upload, message_key=message_key
+    )
     if data:
         payload["data"] = None
-    status = code if http_status_errors and 400 <= code <= 599 else 200
+    if status is None:
+        status = code if http_status_errors and 400 <= code <= 599 else 200
     return json_response(payload, status=status, headers=headers)
 
 
-def kie_ok(data: Any) -> Response:
-    return json_response({"code": 200, "msg": "success", "data": data})
+def kie_ok(data: Any, *, message_key: MessageKey = "msg") -> Response:
+    return json_response({"code": 200, message_key: "success", "data": data})
 
 
-def upload_ok(data: Any) -> Response:
+def upload_ok(data: Any, *, message_key: MessageKey = "msg") -> Response:
     return json_response(
-        {"success": True, "code": 200, "msg": "File uploaded successfully", "data": data}
+        {"success": True, "code": 200, message_key: "File uploaded successfully", "data": data}
     )
 
 

@@ -14,26 +14,41 @@ import httpx
 
 from .._assets import asset_bytes
 from .._constants import DEFAULT_TIMEOUT
-from ._app import deliver_due, handle
-from ._callbacks import CallbackClient
+from ._app import handle
+from ._callbacks import CALLBACK_TIMEOUT_S, CallbackClient, deliver_due
 from ._clock import Clock, SystemClock
+from ._envelopes import MessageKey
 from ._faults import Fault
 from ._http import Receive, Scope, Send
 from ._media import guess_mime
 from ._records import CallbackDelivery, RecordedRequest, StoredFile
 from ._serve import serve
 from ._state import FAKE_BASE_URL, FakeState, OutcomeHook, Settings
-from ._tasks import Outcome, Schedule, TaskRecord
+from ._tasks import CallbackTaskId, Outcome, Schedule, TaskRecord
 from ._transport import FakeTransport
 from ._validation import MOTION_CONTROL_MODEL
 
-__all__ = ["DEFAULT_CREDITS_PER_SECOND", "FAIL_MARKER", "FakeKie"]
+__all__ = [
+    "DEFAULT_CREDITS",
+    "DEFAULT_CREDITS_PER_SECOND",
+    "FAIL_MARKER",
+    "RESULT_TTL_S",
+    "UPLOAD_TTL_S",
+    "FakeKie",
+]
 
 #: Unverified third-party figures (Kie's pricing page was not available): credits per second
 #: of reference video.
 DEFAULT_CREDITS_PER_SECOND: Mapping[str, float] = {"720p": 11.0, "1080p": 18.0}
 #: A prompt containing this makes the task fail (``failCode "500"``).
 FAIL_MARKER = "[kie-fake:fail]"
+#: The starting balance: enough for about 1,800 default 5 s tasks at 720p.
+DEFAULT_CREDITS = 100_000.0
+#: Kie's upload pages: uploaded files are deleted after 3 days.
+UPLOAD_TTL_S = 3 * 24 * 3600.0
+#: Kie's task-detail page: generated URLs "typically expire after 24 hours" (the shortest of
+#: the lifetimes Kie documents; Getting Started says 14 days).
+RESULT_TTL_S = 24 * 3600.0
 
 
 class FakeKie:
@@ -48,22 +63,37 @@ class FakeKie:
             and link expiry read it.
         schedule: Seconds a task spends in waiting, queuing and generating (default 0.3 s).
         models: Model ids createTask accepts; only motion control's input is validated.
-        credits: The starting balance.
+        credits: The starting balance (100,000).
         credits_per_second: Price per second of reference video by ``mode``.
         default_video_seconds: Billed duration when the video cannot be probed.
         refund_failed: Give a failed task's credits back when it fails.
-        http_status_errors: Send errors with the matching HTTP status instead of HTTP 200.
+        http_status_errors: Send errors with the matching HTTP status instead of HTTP 200
+            (rate-limit refusals are HTTP 429 either way, as Kie documents).
         strict_input: Refuse unknown ``input`` keys.
         allow_external_urls: Accept media URLs the fake cannot fetch.
         check_media: Check media kinds, sizes and (with ``kieai.media``) Kie's limits.
-        record_visible_after: Seconds a new task answers ``recordInfo is null``.
+        record_visible_after: Seconds a new task answers ``recordInfo is null`` (0: none).
         create_rate_limit: ``(count, seconds)`` for createTask; None turns it off.
-        record_rate_limit: ``(count, seconds)`` for recordInfo; None (default) is off.
+        record_rate_limit: ``(count, seconds)`` for recordInfo (Kie: 10 per second); None
+            turns it off.
         hmac_key: Sign callbacks with Kie's webhook HMAC scheme.
-        callback_http_client: An ``httpx.AsyncClient`` or a factory of them for callbacks;
-            without one only loopback URLs are called.
+        callback_http_client: An ``httpx.AsyncClient`` (in-process only) or a zero-argument
+            factory of them (required for ``serve()``) for callbacks; without one only loopback
+            URLs are called.
+        callback_timeout: Seconds a callback receiver has to answer (Kie: 15).
+        callback_task_id: Where callbacks carry the task id: ``"data.taskId"`` (Kie's Market
+            callback examples) or ``"data.task_id"`` plus a top-level ``taskId`` (Kie's
+            webhook-verification page).
+        message_key: The envelope's message key on every JSON answer: ``"msg"`` or
+            ``"message"`` (Kie's pages use both).
         outcome: A hook deciding how each new task ends.
         fail_marker: A prompt containing it fails the task; None turns it off.
+        upload_ttl: Seconds an uploaded file lives (Kie: 3 days); None: forever.
+        result_ttl: Seconds a result video lives after its task ended (Kie: 24 hours);
+            None: forever.
+        keep_request_bodies: Keep request and answer bodies in ``fake.requests``; False keeps
+            the metadata only (bodies ``b""``).
+        max_recorded_requests: Keep only this many of the newest requests; None: all.
     """
 
     def __init__(
@@ -73,7 +103,7 @@ class FakeKie:
         clock: Clock | None = None,
         schedule: Schedule | None = None,
         models: Iterable[str] = (MOTION_CONTROL_MODEL,),
-        credits: float = 1000.0,
+        credits: float = DEFAULT_CREDITS,
         credits_per_second: Mapping[str, float] | None = None,
         default_video_seconds: float = 5.0,
         refund_failed: bool = True,
@@ -83,14 +113,32 @@ class FakeKie:
         check_media: bool = True,
         record_visible_after: float = 0.0,
         create_rate_limit: tuple[int, float] | None = (20, 10.0),
-        record_rate_limit: tuple[int, float] | None = None,
+        record_rate_limit: tuple[int, float] | None = (10, 1.0),
         hmac_key: str | None = None,
         callback_http_client: CallbackClient | None = None,
+        callback_timeout: float = CALLBACK_TIMEOUT_S,
+        callback_task_id: CallbackTaskId = "data.taskId",
+        message_key: MessageKey = "msg",
         outcome: OutcomeHook | None = None,
         fail_marker: str | None = FAIL_MARKER,
+        upload_ttl: float | None = UPLOAD_TTL_S,
+        result_ttl: float | None = RESULT_TTL_S,
+        keep_request_bodies: bool = True,
+        max_recorded_requests: int | None = None,
     ) -> None:
         if not api_key:
             raise ValueError("api_key must not be empty")
+        _check_choice("message_key", message_key, ("msg", "message"))
+        _check_choice("callback_task_id", callback_task_id, ("data.taskId", "data.task_id"))
+        if not callback_timeout > 0:
+            raise ValueError(f"callback_timeout must be > 0 seconds, got {callback_timeout!r}")
+        for name, ttl in (("upload_ttl", upload_ttl), ("result_ttl", result_ttl)):
+            if ttl is not None and not ttl > 0:
+                raise ValueError(f"{name} must be > 0 seconds or None, got {ttl!r}")
+        if max_recorded_requests is not None and max_recorded_requests < 1:
+            raise ValueError(
+                f"max_recorded_requests must be >= 1 or None, got {max_recorded_requests!r}"
+            )
         settings = Settings(
             api_key=api_key,
             models=frozenset(models),
@@ -109,6 +157,13 @@ class FakeKie:
             fail_marker=fail_marker,
             create_rate_limit=create_rate_limit,
             record_rate_limit=record_rate_limit,
+            message_key=message_key,
+            callback_task_id=callback_task_id,
+            callback_timeout=callback_timeout,
+            keep_request_bodies=keep_request_bodies,
+            max_recorded_requests=max_recorded_requests,
+            upload_ttl=upload_ttl,
+            result_ttl=result_ttl,
         )
         self._clock = clock or SystemClock()
         self._state = FakeState(settings, self._clock, credits, asset_bytes("result.mp4"))
@@ -130,7 +185,11 @@ class FakeKie:
     def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> AbstractAsyncContextManager[str]:
         """Serve the fake on a real loopback socket; yields its base URL, e.g.
         ``http://127.0.0.1:54321`` (pass it as both ``base_url`` and ``upload_base_url``).
-        Works under asyncio and trio; needs ``pip install kieai[testing]``."""
+        Works under asyncio and trio; needs ``pip install kieai[testing]``.
+
+        Raises ``TypeError`` at once when ``callback_http_client`` is an ``httpx.AsyncClient``
+        instance: the server delivers callbacks on its own thread and loop, so it needs a
+        zero-argument factory."""
         return serve(self._state, self._callback_client, host=host, port=port)
 
     # -- inspection -----------------------------------------------------------------------
@@ -146,7 +205,8 @@ class FakeKie:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request that reached the fake, oldest first (a copy)."""
+        """Every request that reached the fake, oldest first (a copy); only the newest
+        ``max_recorded_requests`` when that is set."""
         with self._state.lock:
             return list(self._state.requests)
 
@@ -163,8 +223,10 @@ class FakeKie:
 
     @property
     def uploads(self) -> dict[str, StoredFile]:
-        """Stored files by ``filePath`` (``<uploadPath>/<fileName>``)."""
+        """Stored files by ``filePath`` (``<uploadPath>/<fileName>``); files past
+        ``upload_ttl`` are deleted, as on Kie."""
         with self._state.lock:
+            self._state.purge_expired_files()
             return dict(self._state.files)
 
     @property
@@ -218,9 +280,12 @@ class FakeKie:
         url-upload, files, results; ``upload`` for the three uploads, ``*`` for all.
         ``status`` sets the HTTP status, ``code`` the JSON code (HTTP 200 unless ``status``),
         ``html`` an nginx error page (502 unless ``status``), ``retry_after`` a Retry-After
-        header (alone: a 429 answer), ``body`` a raw body (dict/list as JSON), ``delay``
+        header (alone: an HTTP 429 answer), ``body`` a raw body (dict/list as JSON), ``delay``
         seconds before answering, ``drop`` a broken connection. ``processed`` says whether the
         request still takes effect; default: yes for ``drop``/``delay`` alone, no otherwise.
+
+        A request takes at most one delay-only fault and one other fault, the oldest of each
+        that matches; both apply (delays add up).
         """
         fault = Fault(
             route=route,
@@ -286,16 +351,18 @@ class FakeKie:
         )
 
     def add_remote_file(self, url: str, data: bytes, *, mime_type: str | None = None) -> None:
-        """Pretend ``url`` is on the internet: URL uploads can fetch it and tasks may use it."""
+        """Pretend ``url`` is on the internet: URL uploads can fetch it, tasks may use it, and
+        ``fake.http_client()`` serves it (``GET``/``HEAD`` by its full URL, no key)."""
         name = posixpath.basename(httpx.URL(url).path)
-        with self._state.lock:
-            self._state.remote_files[url] = (data, mime_type or guess_mime(name, None, data))
+        self._state.add_remote_file(url, data, mime_type or guess_mime(name, None, data))
 
     async def deliver_callbacks(self) -> list[CallbackDelivery]:
         """Deliver the callbacks of tasks finished by now and return these deliveries.
 
         In-process, callbacks also go out whenever a request reaches the fake; under
         ``serve()`` the server thread sends them within a few milliseconds on its own.
+        Cancelled midway, the undelivered callbacks are recorded as interrupted and queued
+        again.
         """
         return await deliver_due(self._state, self._callback_client)
 
@@ -308,3 +375,9 @@ class FakeKie:
         with self._state.lock:
             counts = (len(self._state.tasks), len(self._state.files), len(self._state.requests))
         return f"<FakeKie tasks={counts[0]} files={counts[1]} requests={counts[2]}>"
+
+
+def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        options = " or ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be {options}, got {value!r}")

@@ -5,6 +5,11 @@ Faults act before authentication and validation, like a proxy would. Whether the
 still reaches Kie's logic (``processed``) is per fault: by default a dropped or delayed request
 *is* processed (a task gets created although the client never hears about it), while an
 error answer means it was not.
+
+A request takes at most one fault of each kind, the oldest matching one: a *delay-only*
+fault (``delay`` and nothing else) and a *shaping* fault (an answer, a drop, or both with a
+delay of its own). Both apply together, delays adding up, so an open-ended
+``inject("*", delay=0.01, times=None)`` slows everything without hiding a 503 added later.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._envelopes import default_message, error_envelope, html_page
+from ._envelopes import MessageKey, default_message, error_envelope, html_page
 from ._http import Response
 
 __all__ = ["ROUTES", "ROUTE_GROUPS", "UPLOAD_ROUTES", "Fault", "FaultBook"]
@@ -30,6 +35,7 @@ ROUTES = (
     "url-upload",
     "files",
     "results",
+    "remote",
 )
 UPLOAD_ROUTES = frozenset({"stream-upload", "base64-upload", "url-upload"})
 ROUTE_GROUPS: dict[str, frozenset[str]] = {"upload": UPLOAD_ROUTES, "*": frozenset(ROUTES)}
@@ -97,10 +103,15 @@ class Fault:
             return self.processed
         return not self.has_answer
 
+    @property
+    def delay_only(self) -> bool:
+        """True for a fault that only slows the answer down (it combines with a shaping one)."""
+        return not (self.has_answer or self.drop)
+
     def matches(self, route: str | None) -> bool:
         return route is not None and route in self._routes
 
-    def answer(self, route: str, *, http_status_errors: bool) -> Response:
+    def answer(self, route: str, *, message_key: MessageKey = "msg") -> Response:
         """The replacement answer (only for faults that :attr:`has_answer`)."""
         headers: list[tuple[str, str]] = []
         if self.retry_after is not None:
@@ -110,14 +121,16 @@ class Fault:
             return Response(status, html_page(status), [("content-type", "text/html"), *headers])
         if self.body is not None:
             return self._raw_answer(headers)
-        if self.status is None and self.code is None:  # retry_after alone: a rate-limit answer
-            status = 429 if http_status_errors else 200
-            code = 429
+        if self.status is None and self.code is None:  # retry_after alone: Kie's HTTP 429
+            status = code = 429
         else:
             status = self.status if self.status is not None else 200
             code = self.code if self.code is not None else status
         payload = error_envelope(
-            code, self.msg or default_message(code), upload=route in UPLOAD_ROUTES
+            code,
+            self.msg or default_message(code),
+            upload=route in UPLOAD_ROUTES,
+            message_key=message_key,
         )
         body = json.dumps(payload, separators=(",", ":")).encode()
         return Response(
@@ -136,7 +149,8 @@ class Fault:
 
 
 class FaultBook:
-    """The injected faults, oldest first; each request consumes at most one."""
+    """The injected faults, oldest first. Each request consumes at most one delay-only fault
+    and one shaping fault (see the module's docstring)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -147,18 +161,23 @@ class FaultBook:
             self._faults.append(fault)
         return fault
 
-    def take(self, route: str | None) -> Fault | None:
-        """The first live fault for ``route``, counted as used."""
+    def take(self, route: str | None) -> list[Fault]:
+        """The oldest live delay-only fault and the oldest live shaping fault for ``route``
+        (either may be missing), counted as used."""
+        taken: list[Fault] = []
         with self._lock:
-            for fault in self._faults:
-                if fault.matches(route):
-                    fault.hits += 1
-                    if fault.remaining is not None:
-                        fault.remaining -= 1
-                        if fault.remaining == 0:
-                            self._faults.remove(fault)
-                    return fault
-        return None
+            for kind in (False, True):
+                for fault in self._faults:
+                    if fault.delay_only == kind and fault.matches(route):
+                        taken.append(fault)
+                        break
+            for fault in taken:
+                fault.hits += 1
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+        return taken
 
     def pending(self) -> list[Fault]:
         with self._lock:

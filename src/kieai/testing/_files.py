@@ -14,20 +14,26 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from ._envelopes import kie_error, upload_ok
 from ._http import Request, Response
 from ._media import extension_for, guess_mime
 from ._multipart import MultipartError, boundary_of, parse_multipart
 from ._records import StoredFile
 from ._state import FakeState
 
-__all__ = ["base64_upload", "serve_file", "serve_result", "stream_upload", "url_upload"]
+__all__ = [
+    "base64_upload",
+    "serve_file",
+    "serve_remote",
+    "serve_result",
+    "stream_upload",
+    "url_upload",
+]
 
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?:;[^,]*)?;base64,", re.IGNORECASE)
 
 
 def _error(state: FakeState, code: int, msg: str) -> Response:
-    return kie_error(code, msg, http_status_errors=state.settings.http_status_errors, upload=True)
+    return state.error(code, msg, upload=True)
 
 
 def _path_problem(upload_path: object) -> str | None:
@@ -68,7 +74,7 @@ def _store(
         file_name = state.new_name() + extension
     mime = guess_mime(file_name, declared_mime, data)
     stored = state.store_file(upload_path, file_name, data, mime, request.base_url)
-    return upload_ok(_upload_data(stored))
+    return state.upload_ok(_upload_data(stored))
 
 
 def _upload_data(stored: StoredFile) -> dict[str, Any]:
@@ -158,6 +164,8 @@ def url_upload(state: FakeState, request: Request) -> Response:
     if problem:
         return _error(state, 400, problem)
     resolved = state.resolve(file_url)
+    if resolved is not None and resolved.expired:
+        return _error(state, 500, f"File download failed: {file_url} has expired (404)")
     if resolved is None:
         return _error(
             state,
@@ -191,25 +199,43 @@ def _link_refused(state: FakeState, request: Request) -> Response | None:
 
 
 def serve_file(state: FakeState, request: Request) -> Response:
-    """``GET /files/<uploadPath>/<fileName>``: the stored bytes (no auth, like a CDN)."""
+    """``GET /files/<uploadPath>/<fileName>``: the stored bytes (no auth, like a CDN); a 404
+    once the file is past ``upload_ttl``."""
     refused = _link_refused(state, request)
     if refused is not None:
         return refused
-    with state.lock:
-        stored = state.files.get(request.path[len("/files/") :])
+    stored = state.stored_file(request.path[len("/files/") :])
     if stored is None:
         return _not_found()
     return Response(200, stored.data, [("content-type", stored.mime_type)])
 
 
 def serve_result(state: FakeState, request: Request) -> Response:
-    """``GET /results/<taskId>.mp4``: the result video of a successful task."""
+    """``GET /results/<taskId>.mp4``: the result video of a successful task, until
+    ``result_ttl`` after it finished."""
     refused = _link_refused(state, request)
     if refused is not None:
         return refused
     task_id = request.path[len("/results/") :].removesuffix(".mp4")
     with state.lock:
         task = state.tasks.get(task_id)
-    if task is None or task.state != "success" or not request.path.endswith(".mp4"):
+    if (
+        task is None
+        or task.state != "success"
+        or not request.path.endswith(".mp4")
+        or state.result_expired(task, state.clock.now())
+    ):
         return _not_found()
     return Response(200, state.result_video, [("content-type", "video/mp4")])
+
+
+def serve_remote(state: FakeState, request: Request) -> Response:
+    """``GET <url>`` of a file registered with ``fake.add_remote_file``: "the internet"."""
+    refused = _link_refused(state, request)
+    if refused is not None:
+        return refused
+    found = state.remote_file(request.url)
+    if found is None:
+        return _not_found()
+    data, mime_type = found
+    return Response(200, data, [("content-type", mime_type)])

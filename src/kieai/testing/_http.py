@@ -9,11 +9,12 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, cast
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 import httpx
 
 __all__ = [
+    "DROPPED_MESSAGE",
     "READ_TIMEOUT",
     "ConnectionDropped",
     "ReadTimedOut",
@@ -32,13 +33,23 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
+DROPPED_MESSAGE = (
+    "Server disconnected without sending a response "
+    "(FakeKie dropped the connection: an injected drop=True fault)"
+)
 
-class ConnectionDropped(Exception):
+
+class ConnectionDropped(httpx.RemoteProtocolError):
     """Raised by the app after starting an answer, so the server aborts the connection.
 
     uvicorn closes the socket (the client sees a broken response); the in-process transport
-    turns it into ``httpx.RemoteProtocolError``.
+    raises it as a plain ``httpx.RemoteProtocolError`` bound to the request. Used as a bare
+    ASGI app (``httpx.ASGITransport(app=fake)``), it reaches the caller as itself: still an
+    ``httpx.RemoteProtocolError``, so code that handles broken connections handles it.
     """
+
+    def __init__(self, message: str = DROPPED_MESSAGE) -> None:
+        super().__init__(message)
 
 
 @dataclass
@@ -50,6 +61,8 @@ class Request:
     body: bytes
     base_url: str
     """Where the fake's own file and result URLs point for this request."""
+    url: str = ""
+    """The full URL asked for (scheme, ``Host``, path and query)."""
 
     @property
     def host(self) -> str:
@@ -98,14 +111,28 @@ async def read_request(scope: Scope, receive: Receive, base_url: str) -> Request
             break
     raw_headers: list[tuple[bytes, bytes]] = list(scope.get("headers", []))
     query_string: bytes = scope.get("query_string", b"")
+    headers = httpx.Headers(raw_headers)
     return Request(
         method=str(scope["method"]).upper(),
         path=str(scope["path"]),
         query=dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)),
-        headers=httpx.Headers(raw_headers),
+        headers=headers,
         body=b"".join(chunks),
         base_url=base_url,
+        url=_full_url(scope, headers, query_string),
     )
+
+
+def _full_url(scope: Scope, headers: httpx.Headers, query_string: bytes) -> str:
+    scheme = str(scope.get("scheme", "http"))
+    host = headers.get("host")
+    if not host:
+        server = scope.get("server")
+        host = f"{server[0]}:{server[1]}" if server else "localhost"
+    raw_path = scope.get("raw_path")
+    path = raw_path.decode("latin-1") if raw_path else quote(str(scope["path"]))
+    query = f"?{query_string.decode('latin-1')}" if query_string else ""
+    return f"{scheme}://{host}{path}{query}"
 
 
 async def send_response(send: Send, response: Response, *, head_only: bool = False) -> None:
@@ -124,7 +151,7 @@ async def send_dropped(send: Send) -> None:
             "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
         }
     )
-    raise ConnectionDropped("connection dropped by an injected fault")
+    raise ConnectionDropped()
 
 
 #: The client's read timeout for the request being handled in-process (set by the fake's

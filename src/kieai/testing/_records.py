@@ -23,6 +23,9 @@ class RecordedRequest:
     ``"files"``, ... or None for an unknown path); ``status`` is the HTTP status answered, None
     when the connection was dropped on purpose; ``fault`` tells whether an injected fault
     shaped the answer.
+
+    With ``FakeKie(keep_request_bodies=False)`` only the metadata is kept: ``body`` and
+    ``response_body`` are ``b""``.
     """
 
     method: str
@@ -58,10 +61,16 @@ class StoredFile:
     """Epoch seconds on the fake's clock."""
     url: str
     """The ``downloadUrl`` handed out when it was stored."""
+    expires_at: float | None = None
+    """Epoch seconds on the fake's clock when it is deleted (``upload_ttl``); None: never."""
 
     @property
     def size(self) -> int:
         return len(self.data)
+
+    def expired(self, now: float) -> bool:
+        """Whether the file is gone at clock time ``now``."""
+        return self.expires_at is not None and now >= self.expires_at
 
 
 @dataclass(frozen=True)
@@ -69,8 +78,9 @@ class CallbackDelivery:
     """One callback POST the fake made (or tried to make) when a task finished.
 
     ``status_code`` is the receiver's HTTP status; ``error`` says why there was none (a
-    connection error, the 15 s timeout, an exception from the receiving app, or a host the
-    default client refuses to reach).
+    connection error, the callback timeout, an exception from the receiving app, a host the
+    default client refuses to reach, or an attempt interrupted because the request delivering
+    it was cancelled: that callback is queued again and its next attempt is recorded too).
     """
 
     task_id: str

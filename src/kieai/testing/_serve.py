@@ -2,7 +2,8 @@
 
 uvicorn runs on its own thread with its own asyncio loop, so the caller may use asyncio or
 trio, and a blocking call in the test cannot stall the server. The thread also runs a ticker
-that delivers due callbacks promptly, since no request may come to trigger them.
+that delivers due callbacks promptly, each round in its own task: no request waits for a
+callback (as on Kie), and a slow receiver holds up nothing but its own delivery.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from typing import TYPE_CHECKING
 
 import anyio
 import anyio.to_thread
+import httpx
 
-from ._app import BASE_URL_SCOPE_KEY, STOPPING_SCOPE_KEY, deliver_due, handle
-from ._callbacks import CallbackClient
+from ._app import BACKGROUND_CALLBACKS_SCOPE_KEY, BASE_URL_SCOPE_KEY, STOPPING_SCOPE_KEY, handle
+from ._callbacks import CallbackClient, deliver
 from ._http import ConnectionDropped, Receive, Scope, Send
 from ._state import FakeState
+from ._tasks import TaskRecord
 
 if TYPE_CHECKING:
     import uvicorn
@@ -80,7 +83,12 @@ class _ServerThread:
         self.base_url = ""
 
     async def _app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope = {**scope, BASE_URL_SCOPE_KEY: self.base_url, STOPPING_SCOPE_KEY: self._stopping}
+        scope = {
+            **scope,
+            BASE_URL_SCOPE_KEY: self.base_url,
+            STOPPING_SCOPE_KEY: self._stopping,
+            BACKGROUND_CALLBACKS_SCOPE_KEY: True,
+        }
         await handle(self._state, self._source, scope, receive, send)
 
     def _bind(self) -> socket.socket:
@@ -150,12 +158,27 @@ class _ServerThread:
                 await ticker
 
     async def _tick(self) -> None:
-        while True:
-            try:
-                await deliver_due(self._state, self._source)
-            except Exception:  # keep ticking: one bad round must not end all deliveries
-                _logger.exception("FakeKie: delivering callbacks failed")
-            await asyncio.sleep(CALLBACK_TICK_S)
+        rounds: set[asyncio.Future[object]] = set()
+        try:
+            while True:
+                due = self._state.claim_callbacks()
+                if due:
+                    delivery = asyncio.ensure_future(self._deliver(due))
+                    rounds.add(delivery)
+                    delivery.add_done_callback(rounds.discard)
+                await asyncio.sleep(CALLBACK_TICK_S)
+        finally:  # shutdown: rounds in flight are interrupted (recorded, queued again)
+            for delivery in rounds:
+                delivery.cancel()
+            if rounds:
+                await asyncio.gather(*rounds, return_exceptions=True)
+
+    async def _deliver(self, due: list[TaskRecord]) -> object:
+        try:
+            await deliver(self._state, self._source, due)
+        except Exception:  # keep ticking: one bad round must not end all deliveries
+            _logger.exception("FakeKie: delivering callbacks failed")
+        return None
 
     def stop(self) -> None:
         """Ask uvicorn to exit, cut injected delays short, and wait for the thread."""
@@ -168,8 +191,23 @@ class _ServerThread:
             self._thread.join()
 
 
+def serve(
+    state: FakeState, source: CallbackClient | None, *, host: str, port: int
+) -> contextlib.AbstractAsyncContextManager[str]:
+    """The server as an async context manager. Refuses, at once, what cannot work on the
+    server's own loop: a callback client instance opened on the caller's."""
+    if isinstance(source, httpx.AsyncClient):
+        raise TypeError(
+            "FakeKie.serve() cannot use the httpx.AsyncClient given as callback_http_client: "
+            "serve() delivers callbacks from its own thread and event loop, where a client "
+            "made for yours does not work; pass a zero-argument factory for serve(), e.g. "
+            "callback_http_client=lambda: httpx.AsyncClient(transport=...)"
+        )
+    return _serve(state, source, host=host, port=port)
+
+
 @contextlib.asynccontextmanager
-async def serve(
+async def _serve(
     state: FakeState, source: CallbackClient | None, *, host: str, port: int
 ) -> AsyncGenerator[str, None]:
     if importlib.util.find_spec("uvicorn") is None:

@@ -14,7 +14,11 @@ from typing import Any, Literal, cast
 
 from ._clock import Clock
 
-__all__ = ["Outcome", "Schedule", "TaskRecord", "TaskRequest"]
+__all__ = ["CallbackTaskId", "Outcome", "Schedule", "TaskRecord", "TaskRequest"]
+
+#: Where a callback carries the task id: ``data.taskId`` (Kie's Market callback examples) or
+#: ``data.task_id`` plus a top-level ``taskId`` (Kie's webhook-verification page).
+CallbackTaskId = Literal["data.taskId", "data.task_id"]
 
 WAITING = "waiting"
 QUEUING = "queuing"
@@ -206,9 +210,24 @@ class TaskRecord:
             "completeTime": _epoch_ms(updated_at) if finished else None,
         }
 
-    def callback_body(self) -> dict[str, Any]:
-        """What Kie POSTs to ``callBackUrl`` once the task finished."""
+    def callback_body(self, *, task_id_at: CallbackTaskId = "data.taskId") -> dict[str, Any]:
+        """What Kie POSTs to ``callBackUrl`` once the task finished.
+
+        ``data`` is :meth:`record_info` in the shape of Kie's motion-control callback examples:
+        ``failCode``/``failMsg`` are ``null`` on success and ``resultJson`` is ``null`` on
+        failure (``recordInfo`` sends ``""`` there). ``task_id_at="data.task_id"`` moves the
+        id to ``data.task_id`` and adds a top-level ``taskId``, as on Kie's webhook-verification
+        page.
+        """
         data = self.record_info()
         if data["state"] == SUCCESS:
-            return {"code": 200, "msg": CALLBACK_SUCCESS_MSG, "data": data}
-        return {"code": CALLBACK_FAIL_CODE, "msg": CALLBACK_FAIL_MSG, "data": data}
+            data["failCode"] = None
+            data["failMsg"] = None
+            envelope: dict[str, Any] = {"code": 200, "msg": CALLBACK_SUCCESS_MSG}
+        else:
+            data["resultJson"] = None
+            envelope = {"code": CALLBACK_FAIL_CODE, "msg": CALLBACK_FAIL_MSG}
+        if task_id_at == "data.task_id":
+            data = {"task_id": data.pop("taskId"), **data}
+            return {"taskId": self.task_id, **envelope, "data": data}
+        return {**envelope, "data": data}
