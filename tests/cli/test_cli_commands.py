@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import sys
@@ -284,3 +286,23 @@ def test_main_without_the_cli_extra_says_what_to_install(
 
     assert main(["credits"]) == 2
     assert "pip install 'kieai[cli]'" in capsys.readouterr().err
+
+
+def test_json_output_stays_valid_with_a_short_api_key() -> None:
+    with (
+        contextlib.redirect_stdout(io.StringIO()) as out,
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
+        code = main(
+            [
+                "credits",
+                "--json",
+                "--api-key",
+                "x",
+                "--base-url",
+                "http://127.0.0.1:1",
+            ]
+        )
+    assert code == 3
+    document = json.loads(out.getvalue())
+    assert document["error"]["exit_code"] == 3

@@ -212,20 +212,21 @@ async def test_a_drop_through_a_plain_asgi_transport_is_a_remote_protocol_error(
         assert (await client.get("/api/v1/chat/credit", headers=AUTH)).status_code == 200
 
 
-async def test_kie_fake_server_keeps_a_bounded_history_without_bodies() -> None:
+async def test_kie_fake_server_keeps_a_bounded_history_without_bodies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     pytest.importorskip("typer")
-    from kieai.cli._fake import FAKE_SERVER_HISTORY, fake_server_fake
+    from kieai.cli import _fake
 
-    fake = fake_server_fake(api_key="dev-key", hmac_key=None)
+    assert _fake.FAKE_SERVER_HISTORY == 1000
+    monkeypatch.setattr(_fake, "FAKE_SERVER_HISTORY", 3)
+    fake = _fake.fake_server_fake(api_key="dev-key", hmac_key=None)
     async with fake.http_client() as client:
-        for n in range(FAKE_SERVER_HISTORY + 5):
-            fake.advance(0.1)  # stays under Kie's 10 recordInfo per second
+        for task_id in "abcde":
             await client.get(
                 f"{API}/api/v1/jobs/recordInfo",
-                params={"taskId": str(n)},
+                params={"taskId": task_id},
                 headers={"Authorization": "Bearer dev-key"},
             )
-    kept = fake.requests
-    assert len(kept) == FAKE_SERVER_HISTORY
-    assert kept[0].query == {"taskId": "5"}
-    assert {r.response_body for r in kept} == {b""}
+    assert [r.query["taskId"] for r in fake.requests] == ["c", "d", "e"]
+    assert {(r.body, r.response_body) for r in fake.requests} == {(b"", b"")}

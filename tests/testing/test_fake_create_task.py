@@ -11,7 +11,6 @@ import pytest
 
 from kieai.testing import FakeKie, ManualClock
 
-from .conftest import START_S
 from ._support import (
     API,
     AUTH,
@@ -25,6 +24,7 @@ from ._support import (
     record,
     upload_url,
 )
+from .conftest import START_S
 
 pytestmark = pytest.mark.anyio
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Console
 from rich.text import Text
@@ -43,7 +43,9 @@ class Output:
 
     def add_secret(self, secret: str | None) -> None:
         """Never print ``secret`` (the API key), whatever message carries it."""
-        if secret and secret.strip():
+        # Like the library's log redaction: a key of 1-3 characters is no secret (a test
+        # value), and replacing it everywhere would garble ordinary words.
+        if secret and len(secret.strip()) >= 4:
             self._secrets.append(secret.strip())
 
     def scrub(self, text: str) -> str:
@@ -68,9 +70,22 @@ class Output:
     # -- stdout ------------------------------------------------------------------------------
 
     def emit_json(self, data: Mapping[str, Any], *, scrub: bool = True) -> None:
-        text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-        sys.stdout.write((self.scrub(text) if scrub else text) + "\n")
+        # Scrub the values, not the serialised text: a short key replaced inside the JSON
+        # syntax itself ("exit_code") would print an invalid document.
+        clean = self._scrub_value(dict(data)) if scrub else data
+        text = json.dumps(clean, indent=2, ensure_ascii=False, default=str)
+        sys.stdout.write(text + "\n")
         sys.stdout.flush()
+
+    def _scrub_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, Mapping):
+            items = cast("Mapping[object, object]", value).items()
+            return {str(k): self._scrub_value(v) for k, v in items}
+        if isinstance(value, (list, tuple)):
+            return [self._scrub_value(v) for v in cast("Sequence[object]", value)]
+        return value
 
     def fields(self, rows: Sequence[tuple[str, object]]) -> None:
         """Aligned ``key: value`` lines on stdout (rows whose value is None are skipped)."""
