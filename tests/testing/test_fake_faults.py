@@ -225,11 +225,11 @@ async def test_unknown_codes_get_a_generic_message(
 async def test_an_open_ended_delay_combines_with_faults_added_later(
     fake: FakeKie, client: httpx.AsyncClient
 ) -> None:
-    slow = fake.inject("*", delay=0.05, times=None)
+    slow = fake.inject("*", delay=0.03, times=None)
     broken = fake.inject("credit", status=503)
     start = time.monotonic()
     answers = [(await _credit(client)).status_code for _ in range(2)]
-    assert time.monotonic() - start >= 0.1  # both answers were late
+    assert time.monotonic() - start >= 0.06  # both answers were late
     assert answers == [503, 200]  # the 503 was not hidden by the older delay
     assert (broken.hits, broken.remaining, slow.hits) == (1, 0, 2)
     assert fake.faults == [slow]
@@ -238,12 +238,12 @@ async def test_an_open_ended_delay_combines_with_faults_added_later(
 async def test_delays_add_up_and_a_delay_joins_a_drop(
     fake: FakeKie, client: httpx.AsyncClient
 ) -> None:
-    fake.inject("credit", delay=0.1)
-    fake.inject("credit", drop=True, delay=0.1)
+    fake.inject("credit", delay=0.05)
+    fake.inject("credit", drop=True, delay=0.05)
     start = time.monotonic()
     with pytest.raises(httpx.RemoteProtocolError):
         await _credit(client)
-    assert time.monotonic() - start >= 0.2
+    assert time.monotonic() - start >= 0.1
     assert fake.faults == []
 
 

@@ -178,14 +178,14 @@ async def test_missing_uvicorn_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
 
 
 async def test_a_callback_client_instance_is_refused_by_serve_at_once() -> None:
-    async with httpx.AsyncClient() as instance:
+    async with Webhook().client() as instance:
         fake = FakeKie(callback_http_client=instance)
         with pytest.raises(TypeError, match="pass a zero-argument factory for serve"):
             fake.serve()
 
 
 async def test_over_a_socket_no_request_waits_for_a_slow_receiver() -> None:
-    slow = Webhook(delay=0.5)
+    slow = Webhook(delay=0.3)
     fake = FakeKie(clock=ManualClock(), callback_http_client=slow.client)
     async with fake.serve() as base, socket_client() as client:
         image, video = await media(client, base=base)
@@ -196,7 +196,7 @@ async def test_over_a_socket_no_request_waits_for_a_slow_receiver() -> None:
         await _eventually(lambda: bool(slow.received))  # the callback is on its way ...
         start = time.monotonic()
         response = await client.get(f"{base}/api/v1/chat/credit", headers=AUTH)
-        assert time.monotonic() - start < 0.3  # ... and the poll did not wait for it
+        assert time.monotonic() - start < 0.2  # ... and the poll did not wait for it
         assert response.json()["code"] == 200
         await _eventually(lambda: bool(fake.callbacks))
     assert fake.callbacks[0].status_code == 200

@@ -1,7 +1,7 @@
 """``kieai.testing``: a faithful, in-memory Kie AI for testing code that uses Kie.
 
 ``FakeKie`` emulates the API host and the upload host (auth, validation, uploads, task
-progress, credits, rate limits, callbacks) and can inject faults. Use it in-process through
+progress, credits, rate limits, file lifetimes, callbacks) and can inject faults. Use it in-process through
 ``fake.http_client()`` or over a loopback socket with ``async with fake.serve()``.
 See ``docs/testing.md``.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ._callbacks import CallbackClient
 from ._clock import Clock, ManualClock, SystemClock
+from ._envelopes import MessageKey
 from ._fake import (
     DEFAULT_CREDITS,
     DEFAULT_CREDITS_PER_SECOND,
@@ -21,7 +22,7 @@ from ._fake import (
 from ._faults import Fault
 from ._records import CallbackDelivery, RecordedRequest, StoredFile
 from ._state import FAKE_BASE_URL, OutcomeHook
-from ._tasks import Outcome, Schedule, TaskRecord, TaskRequest
+from ._tasks import CallbackTaskId, Outcome, Schedule, TaskRecord, TaskRequest
 
 __all__ = [
     "DEFAULT_CREDITS",
@@ -32,10 +33,12 @@ __all__ = [
     "UPLOAD_TTL_S",
     "CallbackClient",
     "CallbackDelivery",
+    "CallbackTaskId",
     "Clock",
     "FakeKie",
     "Fault",
     "ManualClock",
+    "MessageKey",
     "Outcome",
     "OutcomeHook",
     "RecordedRequest",

@@ -72,7 +72,9 @@ class FakeKie:
         strict_input: Refuse unknown ``input`` keys.
         allow_external_urls: Accept media URLs the fake cannot fetch.
         check_media: Check media kinds, sizes and (with ``kieai.media``) Kie's limits.
-        record_visible_after: Seconds a new task answers ``recordInfo is null`` (0: none).
+        record_visible_after: Seconds a new task answers ``recordInfo is null``, as Kie does
+            briefly after creation. Off (0) by default so a test may ``get_task`` at once; set
+            e.g. 0.1 to test code that polls a task it just created.
         create_rate_limit: ``(count, seconds)`` for createTask; None turns it off.
         record_rate_limit: ``(count, seconds)`` for recordInfo (Kie: 10 per second); None
             turns it off.
@@ -173,11 +175,17 @@ class FakeKie:
     # -- ASGI and clients -----------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI app. ``http_client()`` and ``serve()`` are the supported ways to reach it:
+        under a bare ``httpx.ASGITransport(app=fake)`` a ``drop=True`` fault raises
+        ``httpx.RemoteProtocolError`` (not bound to a request) and delays never time out."""
         await handle(self._state, self._callback_client, scope, receive, send)
 
     def http_client(self, *, timeout: httpx.Timeout | float = DEFAULT_TIMEOUT) -> httpx.AsyncClient:
         """An ``httpx.AsyncClient`` wired to this fake in-process, for any host. Close it
-        (``async with`` or ``aclose()``) when done; the fake itself holds nothing open."""
+        (``async with`` or ``aclose()``) when done; the fake itself holds nothing open.
+
+        Its transport turns ``drop=True`` faults into ``httpx.RemoteProtocolError`` and delays
+        longer than the request's read timeout into ``httpx.ReadTimeout``, as a socket would."""
         return httpx.AsyncClient(
             transport=FakeTransport(app=self), base_url="https://api.kie.ai", timeout=timeout
         )
@@ -277,7 +285,8 @@ class FakeKie:
         """Make the next ``times`` answers of ``route`` misbehave (None: until cleared).
 
         Routes: createTask, recordInfo, credit, download-url, stream-upload, base64-upload,
-        url-upload, files, results; ``upload`` for the three uploads, ``*`` for all.
+        url-upload, files, results, remote (``add_remote_file`` URLs); ``upload`` for the three
+        uploads, ``*`` for all.
         ``status`` sets the HTTP status, ``code`` the JSON code (HTTP 200 unless ``status``),
         ``html`` an nginx error page (502 unless ``status``), ``retry_after`` a Retry-After
         header (alone: an HTTP 429 answer), ``body`` a raw body (dict/list as JSON), ``delay``

@@ -158,27 +158,33 @@ class _ServerThread:
                 await ticker
 
     async def _tick(self) -> None:
-        rounds: set[asyncio.Future[object]] = set()
+        rounds: dict[asyncio.Future[bool], list[TaskRecord]] = {}
         try:
             while True:
                 due = self._state.claim_callbacks()
                 if due:
                     delivery = asyncio.ensure_future(self._deliver(due))
-                    rounds.add(delivery)
-                    delivery.add_done_callback(rounds.discard)
+                    rounds[delivery] = due
+                    delivery.add_done_callback(lambda done: rounds.pop(done, None))
                 await asyncio.sleep(CALLBACK_TICK_S)
         finally:  # shutdown: rounds in flight are interrupted (recorded, queued again)
-            for delivery in rounds:
+            pending = dict(rounds)
+            for delivery in pending:
                 delivery.cancel()
-            if rounds:
-                await asyncio.gather(*rounds, return_exceptions=True)
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+            for delivery, due in pending.items():
+                if delivery.cancelled():  # cancelled before it began: nothing was sent
+                    self._state.requeue_callbacks(due)
 
-    async def _deliver(self, due: list[TaskRecord]) -> object:
+    async def _deliver(self, due: list[TaskRecord]) -> bool:
         try:
             await deliver(self._state, self._source, due)
+        except asyncio.CancelledError:
+            return False  # deliver() recorded and re-queued what was in flight
         except Exception:  # keep ticking: one bad round must not end all deliveries
             _logger.exception("FakeKie: delivering callbacks failed")
-        return None
+        return True
 
     def stop(self) -> None:
         """Ask uvicorn to exit, cut injected delays short, and wait for the thread."""

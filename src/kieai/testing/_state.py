@@ -277,6 +277,8 @@ class FakeState:
     def remote_file(self, url: str) -> tuple[bytes, str] | None:
         """A registered remote file at ``url``; a temporary link (``?...token=``) to one
         finds it too."""
+        if not self.remote_files:  # the common case: nothing registered, no URL to parse
+            return None
         key = normalize_url(url)
         if key is None:
             return None
