@@ -274,7 +274,7 @@ def test_main_returns_the_exit_code(
     runtime = Runtime(http_client_factory=fake.http_client)
 
     assert main(["credits", "--json"], runtime=runtime) == 0
-    assert json.loads(capsys.readouterr().out) == {"credits": 1000}
+    assert json.loads(capsys.readouterr().out) == {"credits": 100000}
     assert main(["status"], runtime=runtime) == 2
 
 

@@ -75,7 +75,7 @@ def test_fake_server_serves_until_interrupted(tmp_path: Path) -> None:
             ) as client:
                 return await client.get_credits()
 
-        assert anyio.run(balance) == 1000
+        assert anyio.run(balance) == 100_000
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=20)

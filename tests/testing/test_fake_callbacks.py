@@ -287,3 +287,20 @@ def test_callback_and_envelope_spellings_are_checked() -> None:
         FakeKie(message_key="error")  # pyright: ignore[reportArgumentType]
     with pytest.raises(ValueError, match="callback_timeout must be > 0"):
         FakeKie(callback_timeout=0)
+
+
+async def test_a_failing_callback_client_factory_is_recorded_per_callback() -> None:
+    def broken() -> httpx.AsyncClient:
+        raise RuntimeError("no client today")
+
+    fake = FakeKie(clock=ManualClock(), callback_http_client=broken)
+    async with fake.http_client() as client:
+        image, video = await media(client)
+        await create_id(client, motion_body(image, video, callback_url=CALLBACK))
+        fake.advance(1)
+        assert (await _credit(client)).json()["code"] == 200  # the request is not broken
+    (delivery,) = fake.callbacks
+    assert delivery.status_code is None
+    assert delivery.error == (
+        "not sent: callback_http_client failed: RuntimeError('no client today')"
+    )

@@ -184,19 +184,22 @@ async def test_a_callback_client_instance_is_refused_by_serve_at_once() -> None:
             fake.serve()
 
 
-async def test_over_a_socket_no_request_waits_for_a_slow_receiver() -> None:
-    slow = Webhook(delay=0.3)
+async def test_no_request_waits_for_a_slow_receiver_and_shutdown_keeps_its_callback() -> None:
+    slow = Webhook(delay=30.0)
     fake = FakeKie(clock=ManualClock(), callback_http_client=slow.client)
     async with fake.serve() as base, socket_client() as client:
         image, video = await media(client, base=base)
-        await create_id(
+        task_id = await create_id(
             client, motion_body(image, video, callback_url="https://my-app.example/cb"), base=base
         )
         fake.advance(1)
         await _eventually(lambda: bool(slow.received))  # the callback is on its way ...
         start = time.monotonic()
         response = await client.get(f"{base}/api/v1/chat/credit", headers=AUTH)
-        assert time.monotonic() - start < 0.2  # ... and the poll did not wait for it
+        assert time.monotonic() - start < 0.2  # ... and the poll does not wait for it
         assert response.json()["code"] == 200
-        await _eventually(lambda: bool(fake.callbacks))
-    assert fake.callbacks[0].status_code == 200
+    (interrupted,) = fake.callbacks  # shutdown cut the 30 s receiver short ...
+    assert interrupted.error is not None and interrupted.error.startswith("interrupted")
+    slow.delay = 0.0
+    (delivered,) = await fake.deliver_callbacks()  # ... and the callback is still due
+    assert (delivered.task_id, delivered.status_code) == (task_id, 200)

@@ -10,7 +10,7 @@ from datetime import datetime
 import httpx
 import pytest
 
-from kieai.testing import RESULT_TTL_S, UPLOAD_TTL_S, FakeKie, ManualClock
+from kieai.testing import RESULT_TTL_S, UPLOAD_TTL_S, FakeKie, ManualClock, Outcome
 
 from ._support import (
     API,
@@ -438,3 +438,25 @@ async def test_file_lifetimes_are_configurable_and_can_be_switched_off() -> None
     assert fake.uploads[image.split("/files/", 1)[1]].expires_at is None
     with pytest.raises(ValueError, match="upload_ttl must be > 0"):
         FakeKie(upload_ttl=0)
+
+
+async def test_download_links_to_remote_results_expire_too(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    fake.add_remote_file("https://cdn.example/out.mp4", DANCE_MP4)
+    fake.queue_outcomes(Outcome.success(result_urls=["https://cdn.example/out.mp4"]))
+    image, video = await media(client)
+    await create_id(client, motion_body(image, video))
+    fake.advance(1)
+    link = (
+        await client.post(
+            f"{API}/api/v1/common/download-url",
+            headers=AUTH,
+            json={"url": "https://cdn.example/out.mp4"},
+        )
+    ).json()["data"]
+    assert (await client.get(link)).content == DANCE_MP4
+    fake.advance(20 * 60)
+    assert (await client.get(link)).status_code == 403
+    with pytest.raises(ValueError, match="add_remote_file needs an http"):
+        fake.add_remote_file("http://[::1/x", DANCE_MP4)

@@ -362,7 +362,10 @@ class FakeKie:
     def add_remote_file(self, url: str, data: bytes, *, mime_type: str | None = None) -> None:
         """Pretend ``url`` is on the internet: URL uploads can fetch it, tasks may use it, and
         ``fake.http_client()`` serves it (``GET``/``HEAD`` by its full URL, no key)."""
-        name = posixpath.basename(httpx.URL(url).path)
+        try:
+            name = posixpath.basename(httpx.URL(url).path)
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"add_remote_file needs an http(s) URL, got {url!r}: {exc}") from None
         self._state.add_remote_file(url, data, mime_type or guess_mime(name, None, data))
 
     async def deliver_callbacks(self) -> list[CallbackDelivery]:
