@@ -17,7 +17,7 @@ from .._constants import API_KEY_ENV, BASE_URL_ENV, UPLOAD_BASE_URL_ENV
 from ..types import MotionControlResult
 from ._output import Output
 from ._progress import FlowProgress
-from ._runtime import UsageProblem, fail
+from ._runtime import INTERRUPTED, UsageProblem, fail
 
 if TYPE_CHECKING:
     from ..testing import FakeKie
@@ -97,7 +97,7 @@ def serve_fake(out: Output, *, port: int, api_key: str, hmac_key: str | None) ->
 
     try:
         anyio.run(work)
-    except KeyboardInterrupt:
+    except INTERRUPTED:
         out.note("fake Kie stopped")
     except UsageProblem as exc:
         fail(out, exc)

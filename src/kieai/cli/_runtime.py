@@ -20,6 +20,7 @@ Exit codes (documented in docs/cli.md):
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -234,6 +235,11 @@ def interrupted(out: Output, task_id: str | None, resume: str | None) -> NoRetur
     raise typer.Exit(EXIT_INTERRUPTED)
 
 
+#: What Ctrl-C looks like when it leaves ``anyio.run``: KeyboardInterrupt, or on Python 3.10's
+#: asyncio the main task's CancelledError (3.11+ turns that back into KeyboardInterrupt).
+INTERRUPTED: tuple[type[BaseException], ...] = (KeyboardInterrupt, asyncio.CancelledError)
+
+
 def execute(
     out: Output,
     work: Callable[[], Awaitable[T]],
@@ -247,7 +253,7 @@ def execute(
     """
     try:
         return anyio.run(work)
-    except KeyboardInterrupt:
+    except INTERRUPTED:
         task_id, command = resume() if resume is not None else (None, None)
         interrupted(out, task_id, command)
     except (KieError, UsageProblem, OSError) as exc:
