@@ -46,6 +46,7 @@ from ._errors import (
 )
 from ._files import (
     FileInput,
+    LocalFile,
     is_url,
     multipart_body,
     name_from_url,
@@ -419,6 +420,20 @@ class KieClient:
         """
         upload_path = validate_upload_path(upload_path)
         local = await anyio.to_thread.run_sync(open_local, file)
+        return await self._upload_local(
+            local, upload_path=upload_path, file_name=file_name, on_progress=on_progress
+        )
+
+    async def _upload_local(
+        self,
+        local: LocalFile,
+        *,
+        upload_path: str = DEFAULT_UPLOAD_PATH,
+        file_name: str | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> UploadedFile:
+        """Upload an input :func:`open_local` already validated and sniffed (motion control
+        calls this with the files it just checked, instead of opening them again)."""
         name = (
             file_name if file_name is not None else unique_file_name(local.display_name, local.kind)
         )

@@ -12,13 +12,14 @@ import os
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import anyio
 import httpx
 
 from ._constants import STREAM_CHUNK_BYTES
 from ._errors import KieInputError
+from ._files import name_from_url
 from ._hooks import Progress, ProgressCallback
 from ._response import error_for_status, snippet
 from ._retry import RetryPolicy
@@ -32,8 +33,8 @@ _FALLBACK_NAME = "kie-download"
 
 
 def _name_from_url(url: str) -> str:
-    name = unquote(urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1])
-    name = "".join(ch for ch in name if ch not in '\\/:*?"<>|\0').strip(". ")
+    """The URL's last path segment, made safe as a file name on any platform."""
+    name = "".join(ch for ch in name_from_url(url) if ch not in '\\/:*?"<>|\0').strip(". ")
     return name or _FALLBACK_NAME
 
 

@@ -480,14 +480,7 @@ class MotionControl:
         client = self._client
 
         async def upload() -> UploadedFile:
-            source: Any = (
-                local.path
-                if local.path is not None
-                else local.data
-                if local.data is not None
-                else local.stream
-            )
-            return await client.upload(source, on_progress=on_progress)
+            return await client._upload_local(local, on_progress=on_progress)  # pyright: ignore[reportPrivateUsage]
 
         if not client.reuse_uploads:
             return await upload()
