@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +54,7 @@ from ._files import (
     unique_file_name,
     validate_upload_path,
 )
-from ._hooks import Progress, ProgressCallback
+from ._hooks import Progress, ProgressCallback, call_hook
 from ._logging import logger, register_secret
 from ._pacing import RateLimiter
 from ._polling import OnUpdate, wait_for_task
@@ -260,6 +260,18 @@ class KieClient:
         Never sent twice unless the first attempt provably created nothing (connection never
         opened; 429; 455). A lost answer raises :class:`TaskCreationUncertainError`.
         """
+        return await self._create_task(model, input, callback_url=callback_url)
+
+    async def _create_task(
+        self,
+        model: str,
+        input: Mapping[str, Any] | pydantic.BaseModel,
+        *,
+        callback_url: str | None = None,
+        on_created: Callable[[str], Awaitable[None] | None] | None = None,
+    ) -> str:
+        """:meth:`create_task`, handing the id to ``on_created`` as soon as Kie returned it
+        (the generation pipeline's entry point: the hook runs before anything else can fail)."""
         problems: list[str] = []
         if not isinstance(model, str) or not model.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
             problems.append(f"model: must be a non-empty string, got {model!r}")
@@ -312,6 +324,7 @@ class KieClient:
             pacer=self._create_pacer,
         )
         logger.info("created task %s (%s)", task_id, model)
+        await call_hook(on_created, task_id)
         return task_id
 
     async def get_task(self, task_id: str) -> Task:

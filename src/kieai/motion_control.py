@@ -388,11 +388,12 @@ class MotionControl:
             character_orientation=character_orientation,
             mode=canonical_mode,  # type: ignore[arg-type]  # checked above: "720p" or "1080p"
         )
-        task_id = await self._client.create_task(
-            MODEL, payload.model_dump(exclude_none=True), callback_url=callback_url
+        return await self._client._create_task(  # pyright: ignore[reportPrivateUsage]
+            MODEL,
+            payload.model_dump(exclude_none=True),
+            callback_url=callback_url,
+            on_created=on_created,
         )
-        await call_hook(on_created, task_id)
-        return task_id
 
     async def generate(
         self,
