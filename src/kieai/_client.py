@@ -469,6 +469,26 @@ class KieClient:
         logger.info("uploaded %s (%s bytes) -> %s", local.display_name, local.size, uploaded.url)
         return uploaded
 
+    async def _upload_reused(
+        self, local: LocalFile, *, on_progress: ProgressCallback | None = None
+    ) -> UploadedFile:
+        """Upload ``local`` once per content for this client (see ``reuse_uploads``): a later
+        or concurrent request for the same content gets the same :class:`UploadedFile` while it
+        stays valid for more than an hour. A reused file reports ``(size, size)`` progress."""
+
+        async def upload() -> UploadedFile:
+            return await self._upload_local(local, on_progress=on_progress)
+
+        if not self.reuse_uploads:
+            return await upload()
+        key = await anyio.to_thread.run_sync(local.identity)
+        if key is None:
+            return await upload()
+        uploaded, reused = await self._upload_cache.get_or_upload(key, upload)
+        if reused and on_progress is not None and local.size is not None:
+            await call_hook(on_progress, local.size, local.size)
+        return uploaded
+
     async def upload_from_url(
         self, url: str, *, upload_path: str = DEFAULT_UPLOAD_PATH, file_name: str | None = None
     ) -> UploadedFile:

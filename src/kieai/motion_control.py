@@ -25,7 +25,6 @@ from ._constants import (
 )
 from ._errors import APIResponseValidationError, KieInputError
 from ._files import FileInput, LocalFile, is_url, open_local
-from ._hooks import call_hook
 from ._polling import OnUpdate, validate_wait_args
 from .media import ImageInfo, VideoInfo, probe
 from .types import MotionControlResult, UploadedFile
@@ -459,8 +458,8 @@ class MotionControl:
                 return
             assert prepared.local is not None
             try:
-                uploaded = await self._upload(
-                    prepared.local, _progress_for(on_upload_progress, label)
+                uploaded = await self._client._upload_reused(  # pyright: ignore[reportPrivateUsage]
+                    prepared.local, on_progress=_progress_for(on_upload_progress, label)
                 )
             except Exception as exc:
                 failures.append(exc)
@@ -474,21 +473,3 @@ class MotionControl:
         if failures:
             raise failures[0]
         return urls
-
-    async def _upload(
-        self, local: LocalFile, on_progress: Callable[[int, int | None], Any] | None
-    ) -> UploadedFile:
-        client = self._client
-
-        async def upload() -> UploadedFile:
-            return await client._upload_local(local, on_progress=on_progress)  # pyright: ignore[reportPrivateUsage]
-
-        if not client.reuse_uploads:
-            return await upload()
-        key = await anyio.to_thread.run_sync(local.identity)
-        if key is None:
-            return await upload()
-        uploaded, reused = await client._upload_cache.get_or_upload(key, upload)  # pyright: ignore[reportPrivateUsage]
-        if reused and on_progress is not None and local.size is not None:
-            await call_hook(on_progress, local.size, local.size)
-        return uploaded
