@@ -1,4 +1,5 @@
-"""kieai: the typed async client for Kie AI's video models (Kling 2.6 Motion Control).
+"""kieai: the typed async client for Kie AI's video models (Kling motion control,
+image-to-video and text-to-video).
 
 >>> async with KieClient() as client:                        # doctest: +SKIP
 ...     result = await client.motion_control.generate(image="person.png", video="dance.mp4")
@@ -31,10 +32,15 @@ from ._errors import (
     UnprocessableEntityError,
     WebhookVerificationError,
 )
+from ._models.kling_video import ImageToVideoInput, TextToVideoInput
+from ._pipeline import CheckReport
+from ._resources.image_to_video import ImageToVideo
+from ._resources.motion_control import MotionControl
+from ._resources.text_to_video import TextToVideo
 from ._version import __version__
 from .media import ImageInfo, VideoInfo, probe
-from .motion_control import CheckReport, MotionControl, MotionControlInput
-from .types import MotionControlResult, Task, TaskState, UploadedFile
+from .motion_control import MotionControlInput
+from .types import MotionControlResult, Task, TaskState, UploadedFile, VideoResult
 from .webhooks import parse_callback, sign_callback, verify_callback
 
 _logging.setup_from_env()
@@ -49,6 +55,8 @@ __all__ = [
     "BadRequestError",
     "CheckReport",
     "ImageInfo",
+    "ImageToVideo",
+    "ImageToVideoInput",
     "InsufficientCreditsError",
     "InternalServerError",
     "KieClient",
@@ -66,9 +74,12 @@ __all__ = [
     "TaskFailedError",
     "TaskState",
     "TaskTimeoutError",
+    "TextToVideo",
+    "TextToVideoInput",
     "UnprocessableEntityError",
     "UploadedFile",
     "VideoInfo",
+    "VideoResult",
     "WebhookVerificationError",
     "__version__",
     "parse_callback",

@@ -69,7 +69,9 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-    from .motion_control import MotionControl
+    from ._resources.image_to_video import ImageToVideo
+    from ._resources.motion_control import MotionControl
+    from ._resources.text_to_video import TextToVideo
 
 __all__ = ["KieClient"]
 
@@ -241,10 +243,24 @@ class KieClient:
 
     @functools.cached_property
     def motion_control(self) -> MotionControl:
-        """Kling 2.6 Motion Control (``kling-2.6/motion-control``)."""
-        from .motion_control import MotionControl
+        """Kling Motion Control (``kling-2.6/motion-control``, ``kling-3.0/motion-control``)."""
+        from ._resources.motion_control import MotionControl
 
         return MotionControl(self)
+
+    @functools.cached_property
+    def image_to_video(self) -> ImageToVideo:
+        """Kling 2.6 image-to-video (``kling-2.6/image-to-video``)."""
+        from ._resources.image_to_video import ImageToVideo
+
+        return ImageToVideo(self)
+
+    @functools.cached_property
+    def text_to_video(self) -> TextToVideo:
+        """Kling 2.6 text-to-video (``kling-2.6/text-to-video``)."""
+        from ._resources.text_to_video import TextToVideo
+
+        return TextToVideo(self)
 
     # -- jobs API ----------------------------------------------------------------------------
 

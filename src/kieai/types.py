@@ -1,4 +1,4 @@
-"""Pydantic models of what Kie returns: tasks, uploaded files and motion-control results.
+"""Pydantic models of what Kie returns: tasks, uploaded files and video results.
 
 Kie's payloads are quirky (``param`` and ``resultJson`` are JSON *strings*, times are epoch
 milliseconds, empty fail fields come as ``""`` or ``null``, envelopes vary between ``msg`` and
@@ -39,6 +39,7 @@ __all__ = [
     "Task",
     "TaskState",
     "UploadedFile",
+    "VideoResult",
 ]
 
 #: How long Kie keeps uploaded files when its answer does not say (every upload page: 3 days).
@@ -249,8 +250,8 @@ class Downloader(Protocol):
     ) -> Awaitable[Path]: ...
 
 
-class MotionControlResult(_Model):
-    """The outcome of a successful motion-control task."""
+class VideoResult(_Model):
+    """The outcome of a successful video task (any model): its id, last snapshot and video URLs."""
 
     task_id: str
     task: Task
@@ -269,7 +270,7 @@ class MotionControlResult(_Model):
     @computed_field  # type: ignore[prop-decorator]  # pydantic's documented pattern
     @property
     def video_url(self) -> str:
-        """The first (for motion control: the only) result video URL."""
+        """The first (for Kling models: the only) result video URL."""
         return self.video_urls[0]
 
     async def download(
@@ -281,7 +282,11 @@ class MotionControlResult(_Model):
         """Download the video; the same as ``client.download(result.video_url, dest, ...)``."""
         if self._downloader is None:
             raise KieError(
-                "this MotionControlResult is not bound to a client (it was built or loaded "
+                f"this {type(self).__name__} is not bound to a client (it was built or loaded "
                 "outside generate()); use client.download(result.video_url, dest)"
             )
         return await self._downloader(self.video_url, dest, on_progress=on_progress)
+
+
+class MotionControlResult(VideoResult):
+    """The outcome of a successful motion-control task (a :class:`VideoResult`)."""

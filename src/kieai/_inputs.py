@@ -1,0 +1,104 @@
+"""One file argument of a generation call, made ready: a URL to pass through, or a local file
+opened, measured and checked against its slot's media rule.
+
+URLs (``http://``/``https://`` strings) and :class:`UploadedFile` values pass unchanged (an
+expired upload is refused); anything else is a local file that must exist, be readable, be no
+larger than the rule allows and, unless ``check_media=False``, be what the rule accepts. Runs in
+a worker thread: probing reads the disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._errors import KieInputError
+from ._files import FileInput, LocalFile, is_url, open_local
+from ._media_rules import judge, mib
+from ._spec import FileSlot
+from .media import ImageInfo, VideoInfo, probe
+from .types import UploadedFile
+
+__all__ = ["MediaInput", "PreparedFile", "prepare_file"]
+
+#: What a file argument accepts: a local file (path, bytes, binary file), an http(s) URL
+#: string, or an :class:`UploadedFile` from an earlier upload.
+MediaInput = FileInput | UploadedFile
+
+
+@dataclass
+class PreparedFile:
+    """A checked file argument: exactly one of ``url`` (pass through) and ``local`` (upload)
+    is set once it passed; ``info`` is what the prober measured."""
+
+    url: str | None = None
+    local: LocalFile | None = None
+    info: ImageInfo | VideoInfo | None = None
+
+
+def prepare_file(
+    value: object,
+    slot: FileSlot,
+    *,
+    model: str,
+    args: Mapping[str, Any],
+    check_media: bool,
+) -> tuple[PreparedFile, list[str]]:
+    """The prepared input and its problems (all of them; empty when it may be used)."""
+    label = slot.name
+    if isinstance(value, UploadedFile):
+        if value.valid_for().total_seconds() <= 0:
+            return PreparedFile(), [
+                f"{label}: the uploaded file expired at {value.expires_at:%Y-%m-%d %H:%M} UTC"
+            ]
+        return PreparedFile(url=value.url), []
+    if isinstance(value, str) and is_url(value):
+        return PreparedFile(url=value), []
+    if value is None:
+        return PreparedFile(), [f"{label}: is required ({slot.rule.expected})"]
+    if (
+        not isinstance(value, (str, bytes, bytearray, memoryview))
+        and not hasattr(value, "read")
+        and not hasattr(value, "__fspath__")
+    ):
+        return PreparedFile(), [
+            f"{label}: expected a path, bytes, binary file, http(s) URL or UploadedFile, "
+            f"got {type(value).__name__}"
+        ]
+    try:
+        local = open_local(value, label=label)  # type: ignore[arg-type]  # narrowed above
+    except KieInputError as exc:
+        return PreparedFile(), exc.problems
+    problems: list[str] = []
+    limit = slot.rule.max_bytes
+    if local.size is not None and local.size > limit:
+        problems.append(f"{label}: file size {mib(local.size)} exceeds {mib(limit)}")
+    prepared = PreparedFile(local=local)
+    if not check_media:
+        return prepared, problems
+    if not local.replayable:
+        problems.append(
+            f"{label}: a non-seekable stream cannot be checked; pass a path or bytes "
+            "(or check_media=False)"
+        )
+        return prepared, problems
+    source: Any = (
+        local.path
+        if local.path is not None
+        else local.data
+        if local.data is not None
+        else local.stream
+    )
+    try:
+        info = probe(source)
+    except KieInputError as exc:
+        expected = slot.rule.expected
+        problems.extend(
+            f"{label}: {p}; expected {expected}" if "not a supported" in p else f"{label}: {p}"
+            for p in exc.problems
+        )
+        return prepared, problems
+    prepared.info = info
+    problems += judge(label, info, slot.rule, model=model, args=args)
+    return prepared, problems

@@ -1,0 +1,130 @@
+"""``client.motion_control``: Kling Motion Control (an image of a person + a motion video)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .._constants import (
+    DEFAULT_MAX_POLL_INTERVAL_S,
+    DEFAULT_POLL_INTERVAL_S,
+    DEFAULT_WAIT_TIMEOUT_S,
+)
+from .._inputs import MediaInput
+from .._models.motion_control import (
+    KLING_2_6_MOTION_CONTROL,
+    KLING_3_0_MOTION_CONTROL,
+    BackgroundSource,
+    ModeInput,
+    Orientation,
+)
+from .._pipeline import CheckReport, OnCreated, RunOptions, UploadProgress, WaitOptions
+from .._polling import OnUpdate
+from ..types import MotionControlResult
+from ._base import Resource
+
+__all__ = ["MotionControl", "MotionControlModel"]
+
+MotionControlModel = Literal["kling-2.6/motion-control", "kling-3.0/motion-control"]
+
+
+def _arguments(
+    image: MediaInput,
+    video: MediaInput,
+    prompt: str | None,
+    character_orientation: Orientation,
+    mode: ModeInput,
+    background_source: BackgroundSource | None,
+) -> dict[str, object]:
+    return {
+        "image": image,
+        "video": video,
+        "prompt": prompt,
+        "character_orientation": character_orientation,
+        "mode": mode,
+        "background_source": background_source,
+    }
+
+
+class MotionControl(Resource):
+    """``client.motion_control``: check, create and generate motion-control videos.
+
+    Local files are checked before anything is uploaded (all problems reported together in
+    one `KieInputError`), then uploaded concurrently and reused within the client.
+    """
+
+    specs = (KLING_2_6_MOTION_CONTROL, KLING_3_0_MOTION_CONTROL)
+
+    async def check(
+        self,
+        *,
+        image: MediaInput,
+        video: MediaInput,
+        character_orientation: Orientation = "video",
+        prompt: str | None = None,
+        mode: ModeInput = "720p",
+        model: MotionControlModel = "kling-2.6/motion-control",
+        background_source: BackgroundSource | None = None,
+    ) -> CheckReport:
+        """Run every local check (no network) and report all problems found."""
+        return await self._pipeline.check(
+            self._spec(model),
+            _arguments(image, video, prompt, character_orientation, mode, background_source),
+        )
+
+    async def create(
+        self,
+        *,
+        image: MediaInput,
+        video: MediaInput,
+        prompt: str | None = None,
+        character_orientation: Orientation = "video",
+        mode: ModeInput = "720p",
+        model: MotionControlModel = "kling-2.6/motion-control",
+        background_source: BackgroundSource | None = None,
+        callback_url: str | None = None,
+        on_upload_progress: UploadProgress | None = None,
+        on_created: OnCreated | None = None,
+        check_media: bool = True,
+    ) -> str:
+        """Check, upload local inputs concurrently, create the task; returns its id.
+
+        `on_created(task_id)` runs as soon as Kie returns the id, so an app can persist it
+        before anything else can fail.
+        """
+        return await self._pipeline.create(
+            self._spec(model),
+            _arguments(image, video, prompt, character_orientation, mode, background_source),
+            RunOptions(callback_url, on_upload_progress, on_created, check_media),
+        )
+
+    async def generate(
+        self,
+        *,
+        image: MediaInput,
+        video: MediaInput,
+        prompt: str | None = None,
+        character_orientation: Orientation = "video",
+        mode: ModeInput = "720p",
+        model: MotionControlModel = "kling-2.6/motion-control",
+        background_source: BackgroundSource | None = None,
+        callback_url: str | None = None,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
+        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
+        on_update: OnUpdate | None = None,
+        on_upload_progress: UploadProgress | None = None,
+        on_created: OnCreated | None = None,
+        check_media: bool = True,
+    ) -> MotionControlResult:
+        """`create` then `wait_for_task`: the finished video's URL(s).
+
+        If the wait is interrupted (timeout, cancellation, crash), the task keeps running at
+        Kie: resume with `client.wait_for_task(task_id)` using the id given to `on_created`.
+        """
+        return await self._pipeline.generate(
+            self._spec(model),
+            _arguments(image, video, prompt, character_orientation, mode, background_source),
+            MotionControlResult,
+            RunOptions(callback_url, on_upload_progress, on_created, check_media),
+            WaitOptions(timeout, poll_interval, max_poll_interval, on_update),
+        )
