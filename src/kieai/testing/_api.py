@@ -14,23 +14,14 @@ from ._ratelimit import RateWindow, retry_after_header
 from ._state import FakeState, Resolved
 from ._tasks import TaskRecord, TaskRequest
 from ._validation import (
-    MOTION_CONTROL_MODEL,
+    MODEL_RULES,
+    ModelRules,
     check_callback_url,
-    check_motion_input,
+    check_input,
+    media_problems,
 )
 
 __all__ = ["create_task", "credit", "download_url", "record_info"]
-
-IMAGE_MIME_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
-VIDEO_MIME_TYPES = frozenset({"video/mp4", "video/quicktime", "video/x-matroska"})
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAX_VIDEO_BYTES = 100 * 1024 * 1024
-MIN_IMAGE_SIDE_PX = 300
-MIN_VIDEO_S = 3.0
-MAX_VIDEO_S = 30.0
-MAX_VIDEO_S_IMAGE_ORIENTATION = 10.0
-#: Containers report the longest track; Kie's limits are read with this much slack.
-DURATION_TOLERANCE_S = 0.1
 
 
 def _error(state: FakeState, code: int, msg: str | None = None, **kwargs: Any) -> Response:
@@ -72,67 +63,37 @@ def _fetch(state: FakeState, field: str, url: str) -> tuple[Resolved | None, lis
     return resolved, []
 
 
-def _media_problems(
-    field: str, resolved: Resolved, orientation: object
-) -> tuple[list[str], float | None]:
-    """Kie's documented media limits, for a file the fake can read. Also returns the video's
-    duration when the prober measured it."""
-    is_image = field == "input_urls"
-    mime = resolved.mime_type
-    if mime == "application/octet-stream":
-        mime = sniff_mime(resolved.data) or mime
-    allowed = IMAGE_MIME_TYPES if is_image else VIDEO_MIME_TYPES
-    if mime not in allowed:
-        wanted = "an image (JPEG, PNG or WebP)" if is_image else "a video (MP4, MOV or MKV)"
-        return [f"input.{field}: expected {wanted}, the file is {mime}"], None
-    size_limit = MAX_IMAGE_BYTES if is_image else MAX_VIDEO_BYTES
-    if len(resolved.data) > size_limit:
-        return [f"input.{field}: {len(resolved.data)} bytes exceeds {size_limit} bytes"], None
-    facts = probe_media(resolved.data)  # headers only: cheap enough to repeat per task
-    if facts is None:
-        return [], None
-    if facts.kind == "invalid" or facts.kind != ("image" if is_image else "video"):
-        return [f"input.{field}: unreadable media ({facts.problem or facts.kind})"], None
-    problems: list[str] = []
-    if is_image:
-        width, height = facts.width or 0, facts.height or 0
-        if min(width, height) <= MIN_IMAGE_SIDE_PX:
-            problems.append(f"input.{field}: {width}x{height} px, sides must exceed 300 px")
-        elif not 0.4 <= width / height <= 2.5:
-            problems.append(f"input.{field}: aspect ratio {width}x{height} is outside 2:5 to 5:2")
-        return problems, None
-    duration = facts.duration_s or 0.0
-    longest = MAX_VIDEO_S_IMAGE_ORIENTATION if orientation == "image" else MAX_VIDEO_S
-    if duration < MIN_VIDEO_S - DURATION_TOLERANCE_S:
-        problems.append(f"input.{field}: duration {duration:.1f} s is under {MIN_VIDEO_S:g} s")
-    elif duration > longest + DURATION_TOLERANCE_S:
-        problems.append(
-            f"input.{field}: duration {duration:.1f} s exceeds {longest:g} s "
-            f'(character_orientation="{orientation}")'
-        )
-    return problems, duration
-
-
-def _motion_media(state: FakeState, input_: dict[str, Any]) -> tuple[list[str], float]:
-    """Reachability and media checks of both URLs; returns problems and the billed seconds."""
+def _media(state: FakeState, rules: ModelRules, input_: dict[str, Any]) -> tuple[list[str], float]:
+    """Reachability and media checks of every URL field; returns problems and the billed
+    seconds of video (the reference video's duration when it could be measured)."""
     problems: list[str] = []
     seconds = state.settings.default_video_seconds
-    for field in ("input_urls", "video_urls"):
-        resolved, fetch_problems = _fetch(state, field, input_[field][0])
+    for url_field in rules.urls:
+        resolved, fetch_problems = _fetch(state, url_field.name, input_[url_field.name][0])
         problems += fetch_problems
         if resolved is None or not state.settings.check_media:
             continue
-        media_problems, duration = _media_problems(
-            field, resolved, input_.get("character_orientation")
+        mime = resolved.mime_type
+        if mime == "application/octet-stream":
+            mime = sniff_mime(resolved.data) or mime
+        # Probed only once the type and size pass: headers only, cheap enough per task.
+        facts = (
+            probe_media(resolved.data)
+            if mime in url_field.mime_types and len(resolved.data) <= url_field.max_bytes
+            else None
         )
-        problems += media_problems
+        media_problems_, duration = media_problems(
+            url_field, mime, len(resolved.data), facts, input_.get("character_orientation")
+        )
+        problems += media_problems_
         if duration is not None:
             seconds = duration
     return problems, seconds
 
 
 def _validate(state: FakeState, body: dict[str, Any]) -> tuple[list[str], float]:
-    """All problems with a createTask body, and the credits it costs."""
+    """All problems with a createTask body, and the credits it costs. A model accepted through
+    ``FakeKie(models=...)`` that the fake has no rules for is taken as it comes, for free."""
     model = body.get("model")
     if not model:
         return ["model: is required"], 0.0
@@ -143,16 +104,17 @@ def _validate(state: FakeState, body: dict[str, Any]) -> tuple[list[str], float]
         return ["input: is required and must be an object"], 0.0
     input_ = cast("dict[str, Any]", raw_input)
     problems = check_callback_url(body)
-    if model != MOTION_CONTROL_MODEL:
+    rules = MODEL_RULES.get(model)
+    if rules is None:
         return problems, 0.0
-    input_problems = check_motion_input(input_, strict=state.settings.strict_input)
+    input_problems = check_input(rules, input_, strict=state.settings.strict_input)
     problems += input_problems
     if input_problems:
         return problems, 0.0
-    media_problems, seconds = _motion_media(state, input_)
-    problems += media_problems
-    rate = state.settings.credits_per_second.get(str(input_["mode"]), 0.0)
-    return problems, round(rate * seconds, 2)
+    media_problems_, seconds = _media(state, rules, input_)
+    problems += media_problems_
+    cost = rules.price(input_, seconds, state.settings.credits_per_second)
+    return problems, round(cost, 2)
 
 
 def create_task(state: FakeState, request: Request) -> Response:

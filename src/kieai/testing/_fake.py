@@ -26,7 +26,7 @@ from ._serve import serve
 from ._state import FAKE_BASE_URL, FakeState, OutcomeHook, Settings
 from ._tasks import CallbackTaskId, Outcome, Schedule, TaskRecord
 from ._transport import FakeTransport
-from ._validation import MOTION_CONTROL_MODEL
+from ._validation import DEFAULT_MODELS
 
 __all__ = [
     "DEFAULT_CREDITS",
@@ -62,9 +62,12 @@ class FakeKie:
         clock: ``SystemClock()`` (default) or ``ManualClock()``; task progress, rate windows
             and link expiry read it.
         schedule: Seconds a task spends in waiting, queuing and generating (default 0.3 s).
-        models: Model ids createTask accepts; only motion control's input is validated.
+        models: Model ids createTask accepts (default: every model kieai supports, each
+            validated the way Kie documents it). An id the fake has no rules for is accepted
+            with any ``input`` object, free of charge: a way to test a model spec of your own.
         credits: The starting balance (100,000).
-        credits_per_second: Price per second of reference video by ``mode``.
+        credits_per_second: Price per second of reference video by ``mode`` for
+            ``kling-2.6/motion-control``; the other models have their published prices.
         default_video_seconds: Billed duration when the video cannot be probed.
         refund_failed: Give a failed task's credits back when it fails.
         http_status_errors: Send errors with the matching HTTP status instead of HTTP 200
@@ -104,7 +107,7 @@ class FakeKie:
         *,
         clock: Clock | None = None,
         schedule: Schedule | None = None,
-        models: Iterable[str] = (MOTION_CONTROL_MODEL,),
+        models: Iterable[str] = DEFAULT_MODELS,
         credits: float = DEFAULT_CREDITS,
         credits_per_second: Mapping[str, float] | None = None,
         default_video_seconds: float = 5.0,
