@@ -4,9 +4,7 @@ when anything fails. Requests that do go out are answered by respx."""
 from __future__ import annotations
 
 import io
-import json
 import shutil
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,54 +26,18 @@ from kieai import (
 )
 from kieai.motion_control import ModeInput, Orientation, judge_image, judge_video
 
+from .._kie_mock import client, kie, sent_input
 from ._media import fixture, png_bytes, write_png
 
 pytestmark = pytest.mark.anyio
+__all__ = ["client", "kie"]  # fixtures
 
-API = "https://api.kie.ai"
-UPLOADS = "https://kieai.redpandaai.co"
 OK_VIDEO = fixture("ok_720x720_5s.mp4")
 
 
 @pytest.fixture
 def person(tmp_path: Path) -> Path:
     return write_png(tmp_path / "person.png", 480, 720)
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[KieClient]:
-    async with KieClient(
-        api_key="sk-test", initial_retry_delay=0, max_retry_delay=0, create_task_rate=None
-    ) as c:
-        yield c
-
-
-@pytest.fixture
-def kie() -> Iterator[respx.MockRouter]:
-    """Kie's two hosts, answering uploads and createTask; tests assert on what was called."""
-    with respx.mock(assert_all_called=False) as router:
-        counter = iter(range(1000))
-
-        def uploaded(request: httpx.Request) -> httpx.Response:
-            n = next(counter)
-            url = f"https://tempfile.redpandaai.co/kieai/file-{n}"
-            return httpx.Response(
-                200,
-                json={"success": True, "code": 200, "msg": "ok", "data": {"downloadUrl": url}},
-            )
-
-        router.post(f"{UPLOADS}/api/file-stream-upload", name="upload").mock(side_effect=uploaded)
-        router.post(f"{API}/api/v1/jobs/createTask", name="create").mock(
-            return_value=httpx.Response(
-                200, json={"code": 200, "msg": "success", "data": {"taskId": "task_1"}}
-            )
-        )
-        yield router
-
-
-def sent_input(kie: respx.MockRouter) -> dict[str, Any]:
-    body = json.loads(kie.routes["create"].calls.last.request.content)
-    return body["input"]
 
 
 async def problems_of(client: KieClient, kie: respx.MockRouter, **kwargs: Any) -> list[str]:
