@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypedDict, cast
 
 import typer
 
@@ -23,10 +24,12 @@ from .._constants import (
 )
 from .._errors import APIError, KieInputError
 from .._files import is_url
+from .._pipeline import OnCreated, UploadProgress
+from .._polling import OnUpdate
 from .._version import __version__
 from ..media import ImageInfo, VideoInfo
 from ..motion_control import CheckReport
-from ..types import MotionControlResult, Task, UploadedFile
+from ..types import Task, UploadedFile, VideoResult
 from ._output import Output
 from ._progress import FlowProgress
 from ._runtime import (
@@ -44,8 +47,9 @@ __all__ = ["app"]
 
 app = typer.Typer(
     name="kie",
-    help="Kie AI from the command line: Kling 2.6 Motion Control (generate, wait, status, "
-    "credits, upload, local checks), plus a built-in fake of Kie for demos and development.",
+    help="Kie AI from the command line: Kling motion control (2.6 and 3.0), image-to-video and "
+    "text-to-video (generate, wait, status, credits, upload, local checks), plus a built-in "
+    "fake of Kie for demos and development.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals would include the API key
@@ -146,6 +150,35 @@ PromptOpt = Annotated[
 ]
 
 
+MotionModelOpt = Annotated[
+    str,
+    typer.Option("--model", help='"kling-2.6/motion-control" or "kling-3.0/motion-control".'),
+]
+BackgroundSourceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--background-source",
+        help='Kling 3.0 only: the background from "input_video" (Kie\'s default) or "input_image".',
+        show_default=False,
+    ),
+]
+CallbackUrlOpt = Annotated[
+    str | None,
+    typer.Option("--callback-url", help="Kie POSTs the result here when done.", show_default=False),
+]
+NoCheckMediaOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-check-media",
+        help="Skip the local media-content checks (type, duration, dimensions).",
+    ),
+]
+DurationOpt = Annotated[int, typer.Option("--duration", help="Seconds of video: 5 or 10.")]
+SoundOpt = Annotated[
+    bool, typer.Option("--sound/--no-sound", help="Generate sound with the video (costs more).")
+]
+
+
 def _runtime(ctx: typer.Context) -> Runtime:
     obj: object = ctx.obj
     return obj if isinstance(obj, Runtime) else Runtime()
@@ -231,6 +264,73 @@ async def _save(
     return path
 
 
+class CommonArgs(TypedDict):
+    """What every ``generate`` of the library takes besides the model's own arguments."""
+
+    callback_url: str | None
+    timeout: float | None
+    poll_interval: float
+    max_poll_interval: float
+    on_upload_progress: UploadProgress
+    on_created: OnCreated
+    on_update: OnUpdate
+    check_media: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Flow:
+    """The options every generating command shares."""
+
+    output: Path | None
+    no_download: bool
+    callback_url: str | None
+    check_media: bool
+    timeout: float
+    poll_interval: float
+
+
+def _generation(
+    flow: Flow,
+    options: ClientOptions,
+    out: Output,
+    names: dict[str, str],
+    generate: Callable[[KieClient, CommonArgs], Awaitable[VideoResult]],
+) -> None:
+    """One generating command, for any model: progress for uploads and states, the task id
+    as soon as Kie returns it, the download, the result, and a resume hint on failure."""
+    ui = _progress(out, names)
+    common = CommonArgs(
+        callback_url=flow.callback_url,
+        timeout=_wait_timeout(flow.timeout),
+        poll_interval=flow.poll_interval,
+        max_poll_interval=max(flow.poll_interval, DEFAULT_MAX_POLL_INTERVAL_S),
+        on_upload_progress=ui.upload,
+        on_created=ui.created,
+        on_update=ui.update,
+        check_media=flow.check_media,
+    )
+
+    async def work() -> tuple[VideoResult, Path | None]:
+        async with options.open(out) as client:
+            try:
+                result = await generate(client, common)
+                saved = (
+                    None
+                    if flow.no_download
+                    else await _save(client, ui, result.task_id, result.video_url, flow.output)
+                )
+            finally:
+                ui.close()
+        return result, saved
+
+    result, saved = execute(
+        out,
+        work,
+        resume=lambda: (ui.task_id, _resume_command(ui.task_id or "", flow.output)),
+    )
+    _show_finished(out, result.task, result.video_urls, saved)
+
+
 # -- commands --------------------------------------------------------------------------------
 
 
@@ -263,21 +363,12 @@ def generate(
     prompt: PromptOpt = None,
     orientation: OrientationOpt = "video",
     mode: ModeOpt = "720p",
+    model: MotionModelOpt = "kling-2.6/motion-control",
+    background_source: BackgroundSourceOpt = None,
     output: OutputOpt = None,
     no_download: NoDownloadOpt = False,
-    callback_url: Annotated[
-        str | None,
-        typer.Option(
-            "--callback-url", help="Kie POSTs the result here when done.", show_default=False
-        ),
-    ] = None,
-    no_check_media: Annotated[
-        bool,
-        typer.Option(
-            "--no-check-media",
-            help="Skip the local media-content checks (type, duration, dimensions).",
-        ),
-    ] = False,
+    callback_url: CallbackUrlOpt = None,
+    no_check_media: NoCheckMediaOpt = False,
     timeout: TimeoutOpt = DEFAULT_WAIT_TIMEOUT_S,
     poll_interval: PollOpt = DEFAULT_POLL_INTERVAL_S,
     api_key: ApiKeyOpt = None,
@@ -285,49 +376,122 @@ def generate(
     upload_base_url: UploadBaseUrlOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Check, upload, create a motion-control task, wait for it and download the video.
+    """Check, upload, create a motion-control task, wait for it and download the video
+    (Kling 2.6 by default; `--model kling-3.0/motion-control` for 3.0).
 
     The task id is printed as soon as Kie returns it: after Ctrl-C, `kie wait TASK_ID` picks
     the task up again without paying twice.
     """
-    out = Output(json_mode=json_)
-    options = _client_options(ctx, api_key, base_url, upload_base_url)
-    ui = _progress(out, {"image": _name_of(image), "video": _name_of(video)})
-
-    async def work() -> tuple[MotionControlResult, Path | None]:
-        async with options.open(out) as client:
-            try:
-                result = await client.motion_control.generate(
-                    image=image,
-                    video=video,
-                    prompt=prompt,
-                    # The CLI passes any string through; the library's checks report it.
-                    character_orientation=cast(Any, orientation),
-                    mode=cast(Any, mode),
-                    callback_url=callback_url,
-                    timeout=_wait_timeout(timeout),
-                    poll_interval=poll_interval,
-                    max_poll_interval=max(poll_interval, DEFAULT_MAX_POLL_INTERVAL_S),
-                    on_upload_progress=ui.upload,
-                    on_created=ui.created,
-                    on_update=ui.update,
-                    check_media=not no_check_media,
-                )
-                saved = (
-                    None
-                    if no_download
-                    else await _save(client, ui, result.task_id, result.video_url, output)
-                )
-            finally:
-                ui.close()
-        return result, saved
-
-    result, saved = execute(
-        out,
-        work,
-        resume=lambda: (ui.task_id, _resume_command(ui.task_id or "", output)),
+    _generation(
+        Flow(output, no_download, callback_url, not no_check_media, timeout, poll_interval),
+        _client_options(ctx, api_key, base_url, upload_base_url),
+        Output(json_mode=json_),
+        {"image": _name_of(image), "video": _name_of(video)},
+        # The CLI passes any string through; the library's checks report it.
+        lambda client, common: client.motion_control.generate(
+            image=image,
+            video=video,
+            prompt=prompt,
+            character_orientation=cast(Any, orientation),
+            mode=cast(Any, mode),
+            model=cast(Any, model),
+            background_source=cast(Any, background_source),
+            **common,
+        ),
     )
-    _show_finished(out, result.task, result.video_urls, saved)
+
+
+@app.command("image-to-video")
+def image_to_video(
+    ctx: typer.Context,
+    image: Annotated[
+        str,
+        typer.Option(
+            "--image",
+            "-i",
+            help="The picture: a JPEG/PNG file or an http(s) URL.",
+            show_default=False,
+        ),
+    ],
+    prompt: Annotated[
+        str,
+        typer.Option(
+            "--prompt",
+            "-p",
+            help="What happens in the video (<= 1000 characters).",
+            show_default=False,
+        ),
+    ],
+    duration: DurationOpt = 5,
+    sound: SoundOpt = False,
+    output: OutputOpt = None,
+    no_download: NoDownloadOpt = False,
+    callback_url: CallbackUrlOpt = None,
+    no_check_media: NoCheckMediaOpt = False,
+    timeout: TimeoutOpt = DEFAULT_WAIT_TIMEOUT_S,
+    poll_interval: PollOpt = DEFAULT_POLL_INTERVAL_S,
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    upload_base_url: UploadBaseUrlOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Animate one image with Kling 2.6 image-to-video: check, upload, create, wait, download.
+
+    The task id is printed as soon as Kie returns it: after Ctrl-C, `kie wait TASK_ID` picks
+    the task up again without paying twice.
+    """
+    _generation(
+        Flow(output, no_download, callback_url, not no_check_media, timeout, poll_interval),
+        _client_options(ctx, api_key, base_url, upload_base_url),
+        Output(json_mode=json_),
+        {"image": _name_of(image)},
+        lambda client, common: client.image_to_video.generate(
+            image=image, prompt=prompt, duration=cast(Any, duration), sound=sound, **common
+        ),
+    )
+
+
+@app.command("text-to-video")
+def text_to_video(
+    ctx: typer.Context,
+    prompt: Annotated[
+        str,
+        typer.Option(
+            "--prompt", "-p", help="What the video shows (<= 1000 characters).", show_default=False
+        ),
+    ],
+    aspect_ratio: Annotated[
+        str, typer.Option("--aspect-ratio", help='Frame shape: "1:1", "16:9" or "9:16".')
+    ] = "1:1",
+    duration: DurationOpt = 5,
+    sound: SoundOpt = False,
+    output: OutputOpt = None,
+    no_download: NoDownloadOpt = False,
+    callback_url: CallbackUrlOpt = None,
+    timeout: TimeoutOpt = DEFAULT_WAIT_TIMEOUT_S,
+    poll_interval: PollOpt = DEFAULT_POLL_INTERVAL_S,
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Make a video from a prompt with Kling 2.6 text-to-video: create, wait, download.
+
+    The task id is printed as soon as Kie returns it: after Ctrl-C, `kie wait TASK_ID` picks
+    the task up again without paying twice.
+    """
+    _generation(
+        Flow(output, no_download, callback_url, True, timeout, poll_interval),
+        _client_options(ctx, api_key, base_url, None),
+        Output(json_mode=json_),
+        {},
+        lambda client, common: client.text_to_video.generate(
+            prompt=prompt,
+            aspect_ratio=cast(Any, aspect_ratio),
+            duration=cast(Any, duration),
+            sound=sound,
+            **common,
+        ),
+    )
 
 
 @app.command()
@@ -493,6 +657,8 @@ def check(
     orientation: OrientationOpt = "video",
     prompt: PromptOpt = None,
     mode: ModeOpt = "720p",
+    model: MotionModelOpt = "kling-2.6/motion-control",
+    background_source: BackgroundSourceOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Run every local check on the inputs (no network, no API key). Exit 2 lists all problems."""
@@ -511,6 +677,8 @@ def check(
                 character_orientation=cast(Any, orientation),
                 prompt=prompt,
                 mode=cast(Any, mode),
+                model=cast(Any, model),
+                background_source=cast(Any, background_source),
             )
 
     report = execute(out, work)
