@@ -108,11 +108,14 @@ def _hashable(value: object) -> bool:
 
 @dataclass(frozen=True)
 class FileSlot:
-    """A file argument (``image``) sent as a one-URL list in Kie's ``field`` (``input_urls``)."""
+    """A file argument (``image``) sent in Kie's ``field``: as a one-URL list
+    (``input_urls: [url]``, the Kling models) or, with ``as_list=False``, as the URL itself
+    (``image_url: url``)."""
 
     name: str
     field: str
     rule: MediaRule
+    as_list: bool = True
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,9 @@ class ModelSpec:
 
     def build_input(self, urls: Mapping[str, str], values: Mapping[str, object]) -> BaseModel:
         """Kie's ``input`` object from the uploaded URLs and the checked argument values."""
-        data: dict[str, Any] = {slot.field: [urls[slot.name]] for slot in self.files}
+        data: dict[str, Any] = {
+            slot.field: [urls[slot.name]] if slot.as_list else urls[slot.name]
+            for slot in self.files
+        }
         data.update({name: value for name, value in values.items() if value is not None})
         return self.input_model.model_validate(data)

@@ -16,7 +16,7 @@ from kieai._media_rules import ImageRule, VideoRule
 from kieai._pipeline import RunOptions, WaitOptions
 from kieai._resources._base import Resource
 from kieai._spec import Choice, FileSlot, ModelSpec, Text
-from kieai.testing import FakeKie
+from kieai.testing import DEFAULT_MODELS, FakeKie
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +28,7 @@ class RemixInput(BaseModel):
 
     caption: str | None = Field(default=None, max_length=40)
     still_url: list[str] = Field(min_length=1, max_length=1)
-    clip_url: list[str] = Field(min_length=1, max_length=1)
+    clip_url: str
     style: str = "plain"
 
 
@@ -43,6 +43,7 @@ REMIX = ModelSpec(
             VideoRule(
                 containers=("mp4",), max_bytes=1 << 24, min_duration_s=1.0, max_duration_s=6.0
             ),
+            as_list=False,  # Kie-style "clip_url": "https://..." rather than a one-URL list
         ),
     ),
     params=(Text("caption", 40), Choice("style", ("plain", "noir"), default="plain")),
@@ -71,7 +72,7 @@ class Remix(Resource):
 
 
 async def test_a_spec_written_in_a_test_runs_the_whole_pipeline(tmp_path: Path) -> None:
-    fake = FakeKie(models=["kling-2.6/motion-control", MODEL])
+    fake = FakeKie(models=[*DEFAULT_MODELS, MODEL])
     async with fake.serve() as base_url:
         async with KieClient(
             api_key="test-key", base_url=base_url, upload_base_url=base_url
@@ -91,6 +92,8 @@ async def test_a_spec_written_in_a_test_runs_the_whole_pipeline(tmp_path: Path) 
     assert task.model == MODEL
     assert set(task.input) == {"still_url", "clip_url", "style"}
     assert task.input["style"] == "noir"
+    assert isinstance(task.input["clip_url"], str) and task.input["clip_url"].startswith("http")
+    assert isinstance(task.input["still_url"], list)
     assert fake.task(first.task_id).input["caption"] == "hi"
     assert isinstance(probe(path), VideoInfo)
 

@@ -23,10 +23,12 @@ from ._faults import Fault
 from ._records import CallbackDelivery, RecordedRequest, StoredFile
 from ._state import FAKE_BASE_URL, OutcomeHook
 from ._tasks import CallbackTaskId, Outcome, Schedule, TaskRecord, TaskRequest
+from ._validation import DEFAULT_MODELS
 
 __all__ = [
     "DEFAULT_CREDITS",
     "DEFAULT_CREDITS_PER_SECOND",
+    "DEFAULT_MODELS",
     "FAIL_MARKER",
     "FAKE_BASE_URL",
     "RESULT_TTL_S",
