@@ -8,7 +8,7 @@ number and the input models convert.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -49,7 +49,7 @@ class ImageToVideoInput(BaseModel):
     ``model_dump(exclude_none=True)`` is exactly the JSON Kie expects.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid")
 
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
     image_urls: list[str] = Field(min_length=1, max_length=1)
@@ -63,7 +63,7 @@ class TextToVideoInput(BaseModel):
     ``model_dump(exclude_none=True)`` is exactly the JSON Kie expects.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid")
 
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
     sound: bool = False

@@ -11,7 +11,7 @@ disagree the stricter limit is kept, so an input that passes here passes every p
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -57,7 +57,7 @@ class MotionControlInput(BaseModel):
     ``model_dump(exclude_none=True)`` is exactly the JSON Kie expects.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid")
 
     prompt: str | None = Field(default=None, max_length=MAX_PROMPT_CHARS)
     input_urls: list[str] = Field(min_length=1, max_length=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from .._constants import (
     DEFAULT_MAX_POLL_INTERVAL_S,
@@ -13,6 +13,7 @@ from .._inputs import MediaInput
 from .._models.kling_video import KLING_2_6_IMAGE_TO_VIDEO, Duration
 from .._pipeline import CheckReport, OnCreated, RunOptions, UploadProgress, WaitOptions
 from .._polling import OnUpdate
+from .._spec import ModelSpec
 from ..types import VideoResult
 from ._base import Resource
 
@@ -30,7 +31,7 @@ def _arguments(
 class ImageToVideo(Resource):
     """``client.image_to_video``: check, create and generate videos from one image."""
 
-    specs = (KLING_2_6_IMAGE_TO_VIDEO,)
+    specs: ClassVar[tuple[ModelSpec, ...]] = (KLING_2_6_IMAGE_TO_VIDEO,)
 
     async def check(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from .._constants import (
     DEFAULT_MAX_POLL_INTERVAL_S,
@@ -19,6 +19,7 @@ from .._models.motion_control import (
 )
 from .._pipeline import CheckReport, OnCreated, RunOptions, UploadProgress, WaitOptions
 from .._polling import OnUpdate
+from .._spec import ModelSpec
 from ..types import MotionControlResult
 from ._base import Resource
 
@@ -52,7 +53,7 @@ class MotionControl(Resource):
     one `KieInputError`), then uploaded concurrently and reused within the client.
     """
 
-    specs = (KLING_2_6_MOTION_CONTROL, KLING_3_0_MOTION_CONTROL)
+    specs: ClassVar[tuple[ModelSpec, ...]] = (KLING_2_6_MOTION_CONTROL, KLING_3_0_MOTION_CONTROL)
 
     async def check(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from .._constants import (
     DEFAULT_MAX_POLL_INTERVAL_S,
@@ -12,6 +12,7 @@ from .._constants import (
 from .._models.kling_video import KLING_2_6_TEXT_TO_VIDEO, AspectRatio, Duration
 from .._pipeline import CheckReport, OnCreated, RunOptions, UploadProgress, WaitOptions
 from .._polling import OnUpdate
+from .._spec import ModelSpec
 from ..types import VideoResult
 from ._base import Resource
 
@@ -29,7 +30,7 @@ def _arguments(
 class TextToVideo(Resource):
     """``client.text_to_video``: check, create and generate videos from a prompt."""
 
-    specs = (KLING_2_6_TEXT_TO_VIDEO,)
+    specs: ClassVar[tuple[ModelSpec, ...]] = (KLING_2_6_TEXT_TO_VIDEO,)
 
     async def check(
         self,
