@@ -16,6 +16,7 @@ from kieai import (
     AuthenticationError,
     BadRequestError,
     InsufficientCreditsError,
+    KeyLimitExceededError,
     InternalServerError,
     KieError,
     NotFoundError,
@@ -51,7 +52,7 @@ STATUS_TABLE: list[tuple[int, type[APIStatusError]]] = [
     (503, ServiceUnavailableError),
     (504, InternalServerError),
     (505, InternalServerError),
-    (433, APIStatusError),
+    (433, KeyLimitExceededError),
 ]
 
 NGINX_502 = (
