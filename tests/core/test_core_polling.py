@@ -14,6 +14,7 @@ import respx
 import kieai._polling
 from kieai import (
     APIResponseValidationError,
+    APIStatusError,
     AuthenticationError,
     InternalServerError,
     KieInputError,
@@ -353,3 +354,127 @@ async def test_get_task_rejects_an_empty_task_id(respx_mock: respx.MockRouter) -
             await client.get_task("  ")
 
     assert route.call_count == 0
+
+
+ENDED = [
+    pytest.param(
+        kie_error(200, code=501, msg="Generation failed"), "501", "Generation failed", id="501"
+    ),
+    pytest.param(
+        kie_error(501, code=501, msg="Generation failed"), "501", "Generation failed", id="http-501"
+    ),
+    pytest.param(
+        kie_error(200, code=408, msg="no result from upstream for over 10 minutes"),
+        "408",
+        "no result from upstream for over 10 minutes",
+        id="408",
+    ),
+    pytest.param(
+        httpx.Response(
+            200,
+            json={
+                "code": 501,
+                "msg": "Playground task failed.",
+                "data": task_data("fail", failCode="500", failMsg="content policy"),
+            },
+        ),
+        "500",
+        "content policy",
+        id="501-with-record",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "fail_code", "fail_msg"), ENDED)
+async def test_record_info_501_and_408_are_a_failed_task(
+    respx_mock: respx.MockRouter, answer: httpx.Response, fail_code: str, fail_msg: str
+) -> None:
+    respx_mock.get(RECORD_URL).mock(return_value=answer)
+    async with kie(max_retries=3) as client:
+        task = await client.get_task(TASK_ID)
+
+    assert task.task_id == TASK_ID
+    assert task.state == TaskState.FAIL
+    assert task.fail_code == fail_code
+    assert task.fail_msg == fail_msg
+
+
+@pytest.mark.parametrize(("answer", "fail_code", "fail_msg"), ENDED)
+async def test_wait_raises_task_failed_at_once_for_501_and_408(
+    respx_mock: respx.MockRouter, answer: httpx.Response, fail_code: str, fail_msg: str
+) -> None:
+    clock = PollClock(ok(task_data("generating")), answer, ok(task_data("success")))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie(max_retries=3) as client:
+        with pytest.raises(TaskFailedError) as info:
+            await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    assert len(clock.times) == 2  # no retry, no further poll
+    assert info.value.fail_code == fail_code
+    assert info.value.fail_msg == fail_msg
+    assert info.value.task.state == TaskState.FAIL
+
+
+async def test_a_proxy_http_408_is_not_a_failed_task(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(RECORD_URL).mock(
+        return_value=httpx.Response(408, text="<html>Request Timeout</html>")
+    )
+    async with kie(max_retries=0) as client:
+        with pytest.raises(APIStatusError) as info:
+            await client.get_task(TASK_ID)
+
+    assert info.value.status_code == 408
+    assert info.value.code is None
+
+
+async def test_404_right_after_creation_is_polled_through(respx_mock: respx.MockRouter) -> None:
+    missing = kie_error(200, code=404, msg="task not found")
+    clock = PollClock(missing, kie_error(404, msg="Not Found"), ok(task_data("success")))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie(max_retries=0) as client:
+        task = await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    assert task.is_success
+    assert len(clock.times) == 3
+
+
+async def test_404_after_the_grace_period_ends_the_wait(
+    respx_mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kieai._polling, "RECORD_NULL_GRACE_S", 0.0)
+    clock = PollClock(ok(task_data("generating")), kie_error(404, msg="task not found"))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie(max_retries=0) as client:
+        with pytest.raises(NotFoundError):
+            await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    assert len(clock.times) == 2
+
+
+async def test_505_has_a_message_that_says_the_feature_is_disabled(
+    respx_mock: respx.MockRouter,
+) -> None:
+    respx_mock.get(RECORD_URL).mock(return_value=kie_error(200, code=505, msg="disabled"))
+    async with kie(max_retries=3) as client:
+        with pytest.raises(APIStatusError, match="feature is disabled") as info:
+            await client.wait_for_task(TASK_ID, poll_interval=0.001)
+
+    assert "retrying" in str(info.value)
+
+
+async def test_a_poll_interval_above_the_default_cap_is_honoured(
+    respx_mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(kieai._polling.anyio, "sleep", sleep)
+    clock = PollClock(*_states("waiting", "queuing", "generating", "success"))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie() as client:
+        task = await client.wait_for_task(TASK_ID, poll_interval=30, timeout=None)
+
+    assert task.is_success
+    assert slept == [30, 30, 30]
