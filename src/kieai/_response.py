@@ -122,7 +122,7 @@ async def stop_reading(response: httpx.Response, chunks: AsyncIterator[bytes]) -
         try:
             async for _ in chunks:
                 pass
-        except Exception:  # noqa: BLE001  (any end is fine: only the unwinding matters)
+        except Exception:
             pass
 
 

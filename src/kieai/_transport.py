@@ -93,7 +93,9 @@ class _BytesBody(httpx.AsyncByteStream):
         return self._data
 
 
-def _json_body(payload: Any, on_leaving: Callable[[], None] | None) -> tuple[_BytesBody, dict[str, str]]:
+def _json_body(
+    payload: Any, on_leaving: Callable[[], None] | None
+) -> tuple[_BytesBody, dict[str, str]]:
     """``payload`` encoded exactly as httpx's ``json=`` does, as a :class:`_BytesBody`."""
     data = jsonlib.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     raw = data.encode("utf-8")

@@ -328,7 +328,9 @@ async def test_create_task_checks_arguments_before_sending(
 async def test_an_http_error_status_carrying_kie_success_returns_the_task_id(
     respx_mock: respx.MockRouter, status: int
 ) -> None:
-    answer = httpx.Response(status, json={"code": 200, "msg": "success", "data": {"taskId": TASK_ID}})
+    answer = httpx.Response(
+        status, json={"code": 200, "msg": "success", "data": {"taskId": TASK_ID}}
+    )
     route = respx_mock.post(CREATE_URL).mock(return_value=answer)
     async with kie(max_retries=3) as client:
         assert await client.create_task(MODEL, INPUT) == TASK_ID

@@ -16,10 +16,10 @@ import respx
 
 from kieai import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     InternalServerError,
     KieInputError,
-    APIResponseValidationError,
     NotFoundError,
 )
 from kieai._constants import STREAM_CHUNK_BYTES
