@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator
+from typing import cast
 
 import httpx
 import pytest
@@ -320,8 +321,9 @@ async def test_the_body_of_an_error_is_redacted_too(respx_mock: respx.MockRouter
         with pytest.raises(KieError) as info:
             await client.get_task(TASK_ID)
 
-    body = getattr(info.value, "body", None)
+    body: object = getattr(info.value, "body", None)
     assert isinstance(body, dict)
+    body = cast("dict[str, object]", body)
     assert _leaks(repr(body), LONG_KEY) == []
     assert body["code"] == 401
 

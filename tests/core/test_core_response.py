@@ -8,9 +8,11 @@ until a deadline.
 from __future__ import annotations
 
 import gzip
+import json
 import time
 import tracemalloc
 import zlib
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -140,10 +142,9 @@ async def test_garbled_compression_counts_toward_the_three_strikes_while_waiting
     def garbled() -> httpx.Response:
         return _raw(b"\x1f\x8b\x08\x00garbage", content_encoding="gzip")
 
+    # Fresh streams for each poll (a stream is read once).
     clock = PollClock(ok(task_data("generating")), garbled(), garbled(), garbled())
-    respx_mock.get(RECORD_URL).mock(side_effect=lambda request: clock(request))
-    # The last answer repeats: fresh streams for each poll.
-    clock.responses = [ok(task_data("generating")), garbled(), garbled(), garbled()]
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
     async with kie(max_retries=3) as client:
         with pytest.raises(APIResponseValidationError, match="gzip compression"):
             await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
@@ -151,25 +152,35 @@ async def test_garbled_compression_counts_toward_the_three_strikes_while_waiting
     assert len(clock.times) == 4
 
 
-@pytest.mark.parametrize(
-    ("encoding", "encode"),
-    [
-        ("gzip", _gzip),
-        ("x-gzip", _gzip),
-        ("deflate", zlib.compress),
-        ("deflate", lambda data: zlib.compress(data)[2:-4]),  # raw deflate, as old IIS sends it
-        ("gzip, deflate", lambda data: zlib.compress(_gzip(data))),
-        ("identity", lambda data: data),
-        ("UTF-8", lambda data: data),  # a misconfigured server: passed through, as by httpx
-    ],
-)
-async def test_compressed_answers_are_decoded(
-    respx_mock: respx.MockRouter, encoding: str, encode: object
-) -> None:
-    import json
+def _raw_deflate(data: bytes) -> bytes:
+    """Deflate without the zlib wrapper, as old IIS sends ``deflate``."""
+    return zlib.compress(data)[2:-4]
 
+
+def _gzip_then_deflate(data: bytes) -> bytes:
+    return zlib.compress(_gzip(data))
+
+
+def _as_is(data: bytes) -> bytes:
+    return data
+
+
+ENCODINGS: list[tuple[str, Callable[[bytes], bytes]]] = [
+    ("gzip", _gzip),
+    ("x-gzip", _gzip),
+    ("deflate", zlib.compress),
+    ("deflate", _raw_deflate),
+    ("gzip, deflate", _gzip_then_deflate),
+    ("identity", _as_is),
+    ("UTF-8", _as_is),  # a misconfigured server: passed through, as httpx does
+]
+
+
+@pytest.mark.parametrize(("encoding", "encode"), ENCODINGS)
+async def test_compressed_answers_are_decoded(
+    respx_mock: respx.MockRouter, encoding: str, encode: Callable[[bytes], bytes]
+) -> None:
     raw = json.dumps(envelope(task_data("success"))).encode()
-    assert callable(encode)
     respx_mock.get(RECORD_URL).mock(return_value=_raw(encode(raw), content_encoding=encoding))
     async with kie() as client:
         task = await client.get_task(TASK_ID)
@@ -188,8 +199,6 @@ async def test_api_requests_ask_only_for_encodings_read_with_a_bound(
 
 
 async def test_an_answer_just_under_the_cap_is_read(respx_mock: respx.MockRouter) -> None:
-    import json
-
     head = json.dumps(envelope(task_data("success")))[:-1] + ', "pad": "'
     pad = MAX_RESPONSE_BYTES - len(head) - 2
     body = (head + " " * pad + '"}').encode()
