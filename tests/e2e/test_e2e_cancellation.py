@@ -44,7 +44,7 @@ def _open_fds() -> set[str]:
             target = os.readlink(f"/proc/self/fd/{fd}")
         except OSError:  # closed between listdir and readlink (the listing itself)
             continue
-        if target.startswith("socket:") or target.startswith("/"):
+        if target.startswith(("socket:", "/")):
             fds.add(f"{fd}:{target}")
     return fds
 

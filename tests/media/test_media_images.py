@@ -76,9 +76,12 @@ def test_a_real_jpeg_with_stray_bytes_pillow_reads_is_measured() -> None:
     clean = buffer.getvalue()
     dqt = clean.index(b"\xff\xdb")  # the tables after JFIF's APP0: junk goes before them
     damaged = clean[:dqt] + b"\x00\x00junk\xff\x00" + clean[dqt:]
-    with Image.open(io.BytesIO(damaged)) as image:  # libjpeg reads it, with a warning
+    image = Image.open(io.BytesIO(damaged))  # libjpeg reads it, with a warning
+    try:
         image.load()
         assert image.size == (640, 400)
+    finally:
+        image.close()
 
     assert probe(damaged) == ImageInfo(format="jpeg", width=640, height=400)
 
