@@ -59,7 +59,7 @@ from ._hooks import Progress, ProgressCallback, call_hook
 from ._logging import logger, register_secret
 from ._pacing import RateLimiter
 from ._polling import OnUpdate, wait_for_task
-from ._response import parse_envelope, require_field, snippet, task_ended
+from ._response import body_text, parse_envelope, require_field, snippet, task_ended
 from ._retry import RetryPolicy
 from ._transport import SendGuard, Transport, continue_cancellation
 from ._upload_cache import UploadCache
@@ -309,7 +309,7 @@ class KieClient:
             # A 2xx without a task id: Kie may well have created (and will bill) the task.
             raise TaskCreationUncertainError(
                 f"createTask answered HTTP {response.status_code} without a task id "
-                f"({snippet(response.text)}); the task may exist. It was not resent.",
+                f"({snippet(body_text(response))}); the task may exist. It was not resent.",
                 request=response.request,
                 cause=APIResponseValidationError(
                     "no data.taskId in the createTask answer", response=response, body=envelope

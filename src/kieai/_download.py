@@ -21,7 +21,14 @@ from ._constants import STREAM_CHUNK_BYTES
 from ._errors import APIResponseValidationError, KieInputError, describe_request
 from ._files import name_from_url
 from ._hooks import Progress, ProgressCallback
-from ._response import anext_or_none, error_for_status, read_bounded, snippet, stop_reading
+from ._response import (
+    anext_or_none,
+    body_text,
+    error_for_status,
+    read_bounded,
+    snippet,
+    stop_reading,
+)
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -95,7 +102,7 @@ async def download(
         if not 200 <= response.status_code < 300:
             try:
                 await read_bounded(response)
-                text = response.text if response.content else ""
+                text = body_text(response)
             except APIResponseValidationError:  # a huge or garbled error page: the status says it
                 text = ""
             raise error_for_status(response, snippet(text), code=None, message=None)

@@ -32,6 +32,7 @@ from .types import Task, TaskState
 __all__ = [
     "ACCEPT_ENCODING",
     "MAX_RESPONSE_BYTES",
+    "body_text",
     "error_for_status",
     "parse_envelope",
     "read_bounded",
@@ -229,10 +230,12 @@ def _decode(response: httpx.Response) -> tuple[Any, bool]:
     try:
         return json.loads(content), True
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[...]]]]
-        return _text(response), False
+        return body_text(response), False
 
 
-def _text(response: httpx.Response) -> str:
+def body_text(response: httpx.Response) -> str:
+    """The body as text, whatever its charset claims (an unknown or wrong one: UTF-8 with
+    replacement characters), never a ``LookupError``/``UnicodeError``."""
     try:
         return response.text
     except (LookupError, ValueError):  # a charset Python does not know

@@ -16,7 +16,7 @@ import httpx
 import pydantic
 import pytest
 import respx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kieai import KieClient, KieError, Task
@@ -318,6 +318,15 @@ CASE_MEMORY_BYTES = 4 * 16 * MiB
 
 
 @WIRE_FUZZ
+@example(  # found by this test: a charset the body does not match (UnicodeError)
+    backend="asyncio",
+    status=200,
+    body=b"{}",
+    layer="identity",
+    charset="utf-16",
+    endpoint="createTask",
+)
+@example(backend="trio", status=200, body=b"", layer="bomb", charset="", endpoint="createTask")
 @given(
     backend=BACKENDS,
     status=STATUSES,
