@@ -49,8 +49,6 @@ T = TypeVar("T")
 ResponseHandler = Callable[[httpx.Response], Awaitable[T]]
 
 USER_AGENT = f"kieai-python/{__version__}"
-#: The shield budget of a sent request when its timeouts are all None (httpx: no timeout).
-DEFAULT_SHIELD_S = 60.0
 
 
 def _connection_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
@@ -188,11 +186,12 @@ class Transport:
             delay,
         )
 
-    def shield_budget_s(self, timeout: httpx.Timeout | None = None) -> float:
-        """How long a sent request's answer may take at most: its write and read timeouts."""
-        resolved = timeout if timeout is not None else self._default_timeout()
+    def shield_budget_s(self) -> float:
+        """How long a sent request's answer may take at most: its write and read timeouts
+        (unbounded when the caller configured no timeout at all, as httpx would wait)."""
+        resolved = self._default_timeout()
         parts = [t for t in (resolved.write, resolved.read) if t is not None]
-        return sum(parts) if parts else DEFAULT_SHIELD_S
+        return sum(parts) if parts else math.inf
 
     async def send(
         self,
