@@ -32,6 +32,7 @@ from .types import Task, TaskState
 __all__ = [
     "ACCEPT_ENCODING",
     "MAX_RESPONSE_BYTES",
+    "anext_or_none",
     "body_text",
     "error_for_status",
     "parse_envelope",
@@ -183,6 +184,8 @@ async def _read(response: httpx.Response) -> bytes:
 
 
 async def anext_or_none(chunks: AsyncIterator[bytes]) -> bytes | None:
+    """The next chunk, or None at the end: a read loop with no ``async for``, whose body could
+    leave the iterator suspended when it raises."""
     try:
         return await chunks.__anext__()
     except StopAsyncIteration:

@@ -109,25 +109,23 @@ async def test_a_cancellation_sweep_across_generate_loses_no_task_and_leaves_not
     finished = 0
     async with fake.serve() as base_url:
         async with _client(base_url) as client:
+
+            async def generate() -> None:
+                await client.motion_control.generate(
+                    image=PERSON,
+                    video=DANCE,
+                    poll_interval=0.01,
+                    max_poll_interval=0.02,
+                    on_created=handed.append,
+                )
+
             # How long one whole generate takes here: the sweep spans it, and a little more.
             started = anyio.current_time()
-            await client.motion_control.generate(
-                image=PERSON,
-                video=DANCE,
-                poll_interval=0.01,
-                max_poll_interval=0.02,
-                on_created=handed.append,
-            )
+            await generate()
             whole = anyio.current_time() - started
             for point in range(SWEEP_POINTS):
                 with anyio.move_on_after(whole * 1.2 * point / (SWEEP_POINTS - 1)) as scope:
-                    await client.motion_control.generate(
-                        image=PERSON,
-                        video=DANCE,
-                        poll_interval=0.01,
-                        max_poll_interval=0.02,
-                        on_created=handed.append,
-                    )
+                    await generate()
                 finished += not scope.cancelled_caught
             created_ids = sorted(fake.tasks)
     # Every task the fake created (and billed) was handed to on_created, exactly once.
