@@ -620,6 +620,36 @@ def test_verify_error_for_key_from_environment_never_contains_the_key(
     assert SECRET not in str(info.value)
 
 
+LONG_SECRET = "whk_" + "A1b2C3d4E5f6G7h8" * 6  # longer than an excerpt (60 characters)
+
+
+def _prefix_leaks(text: str, secret: str) -> list[str]:
+    return [secret[:n] for n in range(4, len(secret) + 1) if secret[:n] in text]
+
+
+@pytest.mark.parametrize("as_bytes", [False, True], ids=["str-key", "bytes-key"])
+@pytest.mark.parametrize(
+    "where",
+    ["task id, wrong signature", "timestamp", "conflicting task id", "task id prefix"],
+)
+def test_verify_errors_leave_no_prefix_of_a_long_key(where: str, as_bytes: bool) -> None:
+    key: str | bytes = LONG_SECRET.encode() if as_bytes else LONG_SECRET
+    if where == "task id, wrong signature":
+        body, headers = callback(LONG_SECRET), signed(LONG_SECRET, key="other")
+    elif where == "timestamp":
+        body, headers = callback(), {**signed(), TIMESTAMP_HEADER: LONG_SECRET}
+    elif where == "conflicting task id":
+        body = {"taskId": LONG_SECRET, "data": {"taskId": "a", "state": "x"}}
+        headers = signed()
+    else:
+        body, headers = callback("id-" + LONG_SECRET), signed("id-" + LONG_SECRET, key="other")
+    with pytest.raises(KieError) as info:
+        verify_callback(body, headers, key, now=TS)
+    error = info.value
+    seen = "\n".join([str(error), repr(error), repr(getattr(error, "body", None))])
+    assert _prefix_leaks(seen, LONG_SECRET) == []
+
+
 def test_verify_keeps_the_body_on_errors_that_do_not_involve_the_key() -> None:
     with pytest.raises(MalformedCallbackError) as info:
         verify_callback({"data": None}, signed(), SECRET, now=TS)

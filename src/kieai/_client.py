@@ -39,6 +39,7 @@ from ._constants import (
 from ._download import download as _download
 from ._errors import (
     APIResponseValidationError,
+    APIStatusError,
     KieError,
     KieInputError,
     TaskCreationUncertainError,
@@ -58,9 +59,9 @@ from ._hooks import Progress, ProgressCallback, call_hook
 from ._logging import logger, register_secret
 from ._pacing import RateLimiter
 from ._polling import OnUpdate, wait_for_task
-from ._response import parse_envelope, require_field, snippet
+from ._response import body_text, parse_envelope, require_field, snippet, task_ended
 from ._retry import RetryPolicy
-from ._transport import Transport
+from ._transport import SendGuard, Transport, continue_cancellation
 from ._upload_cache import UploadCache
 from .types import Task, UploadedFile
 
@@ -308,7 +309,7 @@ class KieClient:
 
         async def handle(response: httpx.Response) -> str:
             try:
-                envelope = parse_envelope(response)
+                envelope = parse_envelope(response, creating=True)
             except APIResponseValidationError as exc:
                 # A 2xx that is not JSON (a proxy's page, a cut body): the task may exist.
                 raise TaskCreationUncertainError(
@@ -324,24 +325,56 @@ class KieClient:
             # A 2xx without a task id: Kie may well have created (and will bill) the task.
             raise TaskCreationUncertainError(
                 f"createTask answered HTTP {response.status_code} without a task id "
-                f"({snippet(response.text)}); the task may exist. It was not resent.",
+                f"({snippet(body_text(response))}); the task may exist. It was not resent.",
                 request=response.request,
                 cause=APIResponseValidationError(
                     "no data.taskId in the createTask answer", response=response, body=envelope
                 ),
             )
 
-        task_id: str = await self._transport.send(
-            "POST",
-            f"{self.base_url}/api/v1/jobs/createTask",
-            json=payload,
-            handle=handle,
-            policy=RetryPolicy.CREATE,
-            pacer=self._create_pacer,
-        )
-        logger.info("created task %s (%s)", task_id, model)
-        await call_hook(on_created, task_id)
-        return task_id
+        # Once the request is on the wire, a cancellation waits for its answer and the hook:
+        # the task may exist and be billed, and its id is what lets the caller resume.
+        guard = SendGuard(self._transport.shield_budget_s())
+        created: str | None = None
+        hooked = False
+        with guard.scope:
+            created = await self._transport.send(
+                "POST",
+                f"{self.base_url}/api/v1/jobs/createTask",
+                json=payload,
+                handle=handle,
+                policy=RetryPolicy.CREATE,
+                pacer=self._create_pacer,
+                guard=guard,
+            )
+            logger.info("created task %s (%s)", created, model)
+            await call_hook(on_created, created)
+            hooked = True
+        if created is None:  # the shield's budget ran out before the answer came
+            await continue_cancellation(
+                "createTask was cancelled after it was sent, and no answer came within %g s: "
+                "a task may exist. Check kie.ai/logs before creating it again",
+                guard.budget_s,
+            )
+            raise TaskCreationUncertainError(
+                f"createTask was sent but no answer came within {guard.budget_s:g} s; the task "
+                "may exist and be billed. It was not resent. Check kie.ai/logs or wait for its "
+                "callback before creating it again."
+            )
+        if not hooked:
+            logger.warning(
+                "task %s was created, but on_created did not finish within %g s",
+                created,
+                guard.budget_s,
+            )
+        if guard.sent:
+            await continue_cancellation(
+                "createTask was cancelled after it was sent: task %s exists (handed to "
+                "on_created); resume with client.wait_for_task(%r)",
+                created,
+                created,
+            )
+        return created
 
     async def get_task(self, task_id: str) -> Task:
         """``GET /api/v1/jobs/recordInfo``: the task's current snapshot."""
@@ -349,7 +382,14 @@ class KieClient:
             raise KieInputError(f"task_id: must be a non-empty string, got {task_id!r}")
 
         async def handle(response: httpx.Response) -> Task:
-            data = require_field(parse_envelope(response), response, "the task record")
+            try:
+                envelope = parse_envelope(response)
+            except APIStatusError as exc:
+                ended = task_ended(exc, task_id.strip())
+                if ended is None:
+                    raise
+                return ended
+            data = require_field(envelope, response, "the task record")
             try:
                 return Task.model_validate(data)
             except pydantic.ValidationError as exc:

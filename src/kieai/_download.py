@@ -18,10 +18,17 @@ import anyio
 import httpx
 
 from ._constants import STREAM_CHUNK_BYTES
-from ._errors import KieInputError
+from ._errors import APIResponseValidationError, KieInputError, describe_request
 from ._files import name_from_url
 from ._hooks import Progress, ProgressCallback
-from ._response import error_for_status, snippet
+from ._response import (
+    anext_or_none,
+    body_text,
+    error_for_status,
+    read_bounded,
+    snippet,
+    stop_reading,
+)
 from ._retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -45,6 +52,27 @@ def resolve_destination(url: str, dest: str | os.PathLike[str]) -> Path:
     if path.is_dir() or raw.endswith(("/", os.sep)):
         return path / _name_from_url(url)
     return path
+
+
+#: Content types of error pages and API answers: what a download host sends instead of media.
+_NOT_MEDIA_SUBTYPES = ("json", "html", "xml", "javascript")
+#: How an error page starts (after whitespace and a byte-order mark): no media format does.
+_NOT_MEDIA_STARTS = (b"{", b"[", b"<")
+
+
+def _not_media(response: httpx.Response, first: bytes) -> str | None:
+    """Why a 2xx answer is not media (an error page, a JSON answer), or None.
+
+    The content type is checked first; as hosts mislabel bodies both ways, the first bytes
+    are checked too, so an HTML page served as ``video/mp4`` is refused as well."""
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    main, _, sub = content_type.partition("/")
+    if main == "text" or any(word in sub for word in _NOT_MEDIA_SUBTYPES):
+        return f"its content type is {content_type}"
+    head = first[:64].lstrip(b"\xef\xbb\xbf").lstrip()
+    if head.startswith(_NOT_MEDIA_STARTS):
+        return "its first bytes are text, not media"
+    return None
 
 
 def _check_url(url: str) -> None:
@@ -72,9 +100,25 @@ async def download(
     async def handle(response: httpx.Response) -> None:
         nonlocal progress
         if not 200 <= response.status_code < 300:
-            await response.aread()
-            text = response.text if response.content else ""
+            try:
+                await read_bounded(response)
+                text = body_text(response)
+            except APIResponseValidationError:  # a huge or garbled error page: the status says it
+                text = ""
             raise error_for_status(response, snippet(text), code=None, message=None)
+        chunks = response.aiter_bytes(STREAM_CHUNK_BYTES)
+        first = await anext_or_none(chunks)
+        why = _not_media(response, first or b"")
+        if why is not None:
+            await stop_reading(response, chunks)
+            shown = snippet((first or b"")[:400].decode("utf-8", "replace"))
+            raise APIResponseValidationError(
+                f"{describe_request(response.request)}: the download host answered HTTP "
+                f"{response.status_code} with something that is not media ({why}): {shown!r}; "
+                "nothing was written",
+                response=response,
+                body=shown,
+            )
         length = response.headers.get("content-length")
         # With a Content-Encoding the length counts compressed bytes, not what lands on disk.
         encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
@@ -85,7 +129,8 @@ async def download(
         # Writes go to a worker thread; open/close are metadata calls cheap enough inline.
         handle_file: BinaryIO = open(temp, "wb")  # noqa: SIM115, ASYNC230
         try:
-            async for chunk in response.aiter_bytes(STREAM_CHUNK_BYTES):
+            chunk = first
+            while chunk is not None:
                 # Shielded (one chunk's write is short): a cancellation then lands in the next
                 # network read, inside httpx's body generators, which unwinds them cleanly.
                 # Landing here instead would abandon them half-iterated, and trio reports
@@ -94,6 +139,7 @@ async def download(
                     await anyio.to_thread.run_sync(handle_file.write, chunk)
                 sent += len(chunk)
                 await progress.update(sent)
+                chunk = await anext_or_none(chunks)
         finally:
             handle_file.close()
         await progress.finish(sent)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._logging import redact
+from ._logging import redact, redact_value
 
 if TYPE_CHECKING:
     from .types import Task
@@ -27,6 +27,7 @@ __all__ = [
     "BadRequestError",
     "InsufficientCreditsError",
     "InternalServerError",
+    "KeyLimitExceededError",
     "KieError",
     "KieInputError",
     "MalformedCallbackError",
@@ -81,7 +82,8 @@ class APIError(KieError):
         super().__init__(message)
         self.message = message
         self.request = request
-        self.body = body
+        # The body is kept for inspection, with the same redaction as the message.
+        self.body = redact_value(body)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r})"
@@ -174,6 +176,12 @@ class RateLimitError(APIStatusError):
         self.retry_after = retry_after
 
 
+class KeyLimitExceededError(APIStatusError):
+    """433: the usage cap set for this API key (a sub-key's credit limit at kie.ai/api-key) is
+    used up. Not a rate limit: waiting does not help, so it is never retried. Raise the key's
+    limit or use another key."""
+
+
 class ServiceUnavailableError(APIStatusError):
     """455 or 503: Kie is in maintenance or overloaded."""
 
@@ -243,7 +251,7 @@ class TaskFailedError(KieError):
         detail = (
             ": ".join(part for part in (task.fail_code, task.fail_msg) if part) or "no reason given"
         )
-        super().__init__(f"task {task.task_id} failed ({detail})")
+        super().__init__(redact(f"task {task.task_id} failed ({detail})"))
 
 
 class TaskTimeoutError(KieError, TimeoutError):
@@ -274,9 +282,42 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
     404: NotFoundError,
     422: UnprocessableEntityError,
     429: RateLimitError,
+    433: KeyLimitExceededError,
     455: ServiceUnavailableError,
     503: ServiceUnavailableError,
 }
+
+
+#: Kie's documented codes, each with what it means for the caller and what to do about it.
+_HINTS: dict[int, str] = {
+    408: (
+        "Kie's upstream returned no result for over 10 minutes: the task has ended (final) and "
+        "will not finish; create a new task"
+    ),
+    433: (
+        "this API key's usage cap is used up (Kie's 433 is a per-key limit, not a rate limit: "
+        "waiting will not help); raise the key's limit at kie.ai/api-key or use another key"
+    ),
+    501: "the generation failed: the task has ended (final); create a new task to try again",
+    505: (
+        "this feature is disabled for the account or model (Kie's 505); it will not work by "
+        "retrying: check the model id and the account's settings at kie.ai"
+    ),
+}
+
+
+def status_hint(code: int, *, creating: bool = False) -> str | None:
+    """What ``code`` means for the caller, or None when the code speaks for itself.
+    ``creating``: the answer is to a createTask request, where a 5xx leaves doubt."""
+    if creating and 500 <= code <= 599:
+        probably = "probably" if code in (503, 455) else "possibly"
+        return (
+            f"a task was {probably} not created, but an answer of {code} does not prove it "
+            "(a gateway may answer so after Kie took the request), so it was not resent: "
+            "before retrying, check kie.ai/logs (or wait for the callback) for a task "
+            "created just now"
+        )
+    return _HINTS.get(code)
 
 
 def status_error_class(code: int) -> type[APIStatusError]:

@@ -3,7 +3,8 @@
 Lessons from other SDKs: poll once immediately (no sleep first); the overall deadline is
 separate from per-request timeouts and interrupts a poll in flight; transient errors while
 polling are logged and polled through instead of aborting a wait that may have cost money;
-Kie's ``422 recordInfo is null`` right after creation means "not visible yet".
+Kie's ``422 recordInfo is null`` (or a ``404``) right after creation means "not visible yet".
+A task Kie reports as ended (recordInfo codes 501/408) arrives here as a failed ``Task``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ._errors import (
     APIResponseValidationError,
     APIStatusError,
     KieInputError,
+    NotFoundError,
     TaskFailedError,
     TaskTimeoutError,
     UnprocessableEntityError,
@@ -27,7 +29,7 @@ from ._logging import logger
 from ._retry import RETRYABLE_CODES
 from .types import Task, TaskState
 
-__all__ = ["OnUpdate", "validate_wait_args", "wait_for_task"]
+__all__ = ["OnUpdate", "effective_max_interval", "validate_wait_args", "wait_for_task"]
 
 #: Consecutive malformed recordInfo answers tolerated while waiting before giving up.
 MAX_GARBLED_POLLS = 3
@@ -38,17 +40,27 @@ OnUpdate = Callable[[Task], "Awaitable[None] | None"]
 def validate_wait_args(
     timeout: float | None, poll_interval: float, max_poll_interval: float
 ) -> None:
+    """Refuse intervals that cannot work. A ``poll_interval`` above ``max_poll_interval`` is
+    not refused: the cap rises to it (``poll_interval=30`` polls every 30 s)."""
     problems: list[str] = []
     if timeout is not None and not timeout > 0:
         problems.append(f"timeout: must be > 0 seconds or None, got {timeout!r}")
     if not poll_interval > 0:
         problems.append(f"poll_interval: must be > 0 seconds, got {poll_interval!r}")
-    if not max_poll_interval >= poll_interval:
-        problems.append(
-            f"max_poll_interval: must be >= poll_interval ({poll_interval!r}), got {max_poll_interval!r}"
-        )
+    if not max_poll_interval > 0:
+        problems.append(f"max_poll_interval: must be > 0 seconds, got {max_poll_interval!r}")
     if problems:
         raise KieInputError(problems)
+
+
+def effective_max_interval(poll_interval: float, max_poll_interval: float) -> float:
+    """The cap the interval grows to: ``max_poll_interval``, raised to ``poll_interval``."""
+    return max(poll_interval, max_poll_interval)
+
+
+def _not_visible_yet(exc: APIStatusError) -> bool:
+    """``422 recordInfo is null`` or a ``404``: what Kie answers for a task just created."""
+    return isinstance(exc, NotFoundError) or _is_record_null(exc)
 
 
 def _is_record_null(exc: APIStatusError) -> bool:
@@ -73,6 +85,7 @@ async def wait_for_task(
     on_update: OnUpdate | None,
 ) -> Task:
     validate_wait_args(timeout, poll_interval, max_poll_interval)
+    max_poll_interval = effective_max_interval(poll_interval, max_poll_interval)
     started = anyio.current_time()
     deadline = None if timeout is None else started + timeout
     interval = poll_interval
@@ -89,10 +102,8 @@ async def wait_for_task(
                 task = await get_task(task_id)
             except APIStatusError as exc:
                 elapsed = anyio.current_time() - started
-                if _is_record_null(exc) and elapsed < RECORD_NULL_GRACE_S:
-                    logger.debug(
-                        "task %s not visible yet (recordInfo is null); polling on", task_id
-                    )
+                if _not_visible_yet(exc) and elapsed < RECORD_NULL_GRACE_S:
+                    logger.debug("task %s not visible yet (%s); polling on", task_id, exc)
                 elif _transient(exc):
                     logger.warning("polling task %s: %s; polling on", task_id, exc)
                 else:

@@ -7,9 +7,11 @@ envelope/error mapping in :mod:`._response`, the pacing in :mod:`._pacing`.
 
 from __future__ import annotations
 
+import json as jsonlib
+import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import httpx
@@ -18,6 +20,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from ._constants import RETRY_COUNT_HEADER
 from ._errors import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     KieError,
@@ -26,6 +29,7 @@ from ._errors import (
 )
 from ._logging import logger
 from ._pacing import RateLimiter
+from ._response import ACCEPT_ENCODING, read_bounded
 from ._retry import (
     RetryPolicy,
     backoff_delay,
@@ -35,13 +39,14 @@ from ._retry import (
 )
 from ._version import __version__
 
-__all__ = ["BodyFactory", "Transport"]
+__all__ = ["BodyFactory", "SendGuard", "Transport", "continue_cancellation"]
 
 #: Builds a fresh request body for each attempt: (byte stream, extra headers). The stream is
 #: handed to httpx as is (not as ``content=``, which httpx would wrap in an async generator that
 #: a dropped connection leaves unfinished, for trio to warn about).
 BodyFactory = Callable[[], tuple[httpx.AsyncByteStream, dict[str, str]]]
-ResponseHandler = Callable[[httpx.Response], Awaitable[Any]]
+T = TypeVar("T")
+ResponseHandler = Callable[[httpx.Response], Awaitable[T]]
 
 USER_AGENT = f"kieai-python/{__version__}"
 
@@ -58,6 +63,80 @@ def _connection_error(exc: httpx.RequestError, request: httpx.Request) -> APICon
         error = APIConnectionError(f"Connection error: {detail}: {where}", request=request)
     error.__cause__ = exc
     return error
+
+
+class _BytesBody(httpx.AsyncByteStream):
+    """A request body held in memory (a JSON payload), as one chunk.
+
+    An iterator object, not an async generator: httpx's own ``ByteStream`` (what ``json=``
+    becomes) is one, and a cancellation landing while httpcore writes it leaves it unfinished,
+    for trio to report as a ResourceWarning when it is collected. ``on_leaving`` is told when
+    httpcore asks for the body, i.e. once the request head is on the wire.
+    """
+
+    def __init__(self, data: bytes, on_leaving: Callable[[], None] | None) -> None:
+        self._data = data
+        self._on_leaving = on_leaving
+        self._done = False
+
+    def __aiter__(self) -> _BytesBody:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._done:
+            raise StopAsyncIteration
+        self._done = True
+        if self._on_leaving is not None:
+            self._on_leaving()
+        return self._data
+
+
+def _json_body(
+    payload: Any, on_leaving: Callable[[], None] | None
+) -> tuple[_BytesBody, dict[str, str]]:
+    """``payload`` encoded exactly as httpx's ``json=`` does, as a :class:`_BytesBody`."""
+    data = jsonlib.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    raw = data.encode("utf-8")
+    headers = {"Content-Length": str(len(raw)), "Content-Type": "application/json"}
+    return _BytesBody(raw, on_leaving), headers
+
+
+class SendGuard:
+    """Keeps a billed request (createTask) from being lost to a cancellation.
+
+    Use ``with guard.scope:`` around the send and what must follow it (handing the id on).
+    The scope starts unshielded: a cancellation before the request leaves sends nothing. Once
+    the body leaves, the transport calls :meth:`leaving` and the scope shields the rest, for at
+    most ``budget_s`` seconds (the request timeout); an answer proving nothing was created
+    (before a retry) lifts the shield again. The caller's cancellation resumes after the scope.
+    """
+
+    def __init__(self, budget_s: float) -> None:
+        self.scope = anyio.CancelScope()
+        self.budget_s = budget_s
+        #: True while a request that may have created something is unanswered or being handled.
+        self.sent = False
+
+    def leaving(self) -> None:
+        if not self.sent:
+            self.sent = True
+            self.scope.shield = True
+            self.scope.deadline = anyio.current_time() + self.budget_s
+
+    def nothing_created(self) -> None:
+        self.sent = False
+        self.scope.shield = False
+        self.scope.deadline = math.inf
+
+
+async def continue_cancellation(message: str, *args: object) -> None:
+    """A checkpoint after a shielded section: a cancellation that arrived meanwhile goes on
+    here, after ``message`` is logged at WARNING (what the cancelled caller must know)."""
+    try:
+        await anyio.lowlevel.checkpoint()
+    except anyio.get_cancelled_exc_class():
+        logger.warning(message, *args)
+        raise
 
 
 class Transport:
@@ -107,12 +186,19 @@ class Transport:
             delay,
         )
 
+    def shield_budget_s(self) -> float:
+        """How long a sent request's answer may take at most: its write and read timeouts
+        (unbounded when the caller configured no timeout at all, as httpx would wait)."""
+        resolved = self._default_timeout()
+        parts = [t for t in (resolved.write, resolved.read) if t is not None]
+        return sum(parts) if parts else math.inf
+
     async def send(
         self,
         method: str,
         url: str,
         *,
-        handle: ResponseHandler,
+        handle: ResponseHandler[T],
         json: Any = None,
         params: dict[str, str] | None = None,
         body: BodyFactory | None = None,
@@ -123,11 +209,14 @@ class Transport:
         stream: bool = False,
         follow_redirects: bool = False,
         max_retries: int | None = None,
-    ) -> Any:
+        guard: SendGuard | None = None,
+    ) -> T:
         """Send with retries; ``handle(response)`` turns a response into the result or raises.
 
         ``handle`` runs inside the attempt, so a status error it raises is retried by the same
-        rules as a transport error; with ``stream=True`` it may read the body incrementally.
+        rules as a transport error; with ``stream=True`` it may read the body incrementally
+        (otherwise the body is read first, within :data:`~._response.MAX_RESPONSE_BYTES`).
+        ``guard`` learns when a JSON body leaves and when an answer proved nothing was created.
         """
         if self.closed:
             raise KieError("this KieClient is closed (after aclose() or its async with block)")
@@ -138,7 +227,7 @@ class Transport:
             retry=retry_if_exception(lambda exc: should_retry(exc, policy)),
             sleep=self.sleep,
             reraise=True,
-            before_sleep=self._log_retry,
+            before_sleep=self._log_retry if guard is None else self._guarded_log(guard),
         )
         async for attempt in retrying:
             with attempt:
@@ -159,11 +248,21 @@ class Transport:
                         auth=auth,
                         stream=stream,
                         follow_redirects=follow_redirects,
+                        guard=guard,
                     )
                 finally:
                     if pacer is not None:
                         pacer.release()
         raise AssertionError("unreachable: tenacity either returns or reraises")  # pragma: no cover
+
+    def _guarded_log(self, guard: SendGuard) -> Callable[[RetryCallState], None]:
+        def before_sleep(state: RetryCallState) -> None:
+            # A retry happens only when the answer proved nothing was created (429/455, or a
+            # connection that never opened): waiting for it need not be shielded.
+            guard.nothing_created()
+            self._log_retry(state)
+
+        return before_sleep
 
     async def _attempt(
         self,
@@ -171,7 +270,7 @@ class Transport:
         url: str,
         number: int,
         *,
-        handle: ResponseHandler,
+        handle: ResponseHandler[T],
         json: Any,
         params: dict[str, str] | None,
         body: BodyFactory | None,
@@ -180,19 +279,26 @@ class Transport:
         auth: bool,
         stream: bool,
         follow_redirects: bool,
-    ) -> Any:
+        guard: SendGuard | None,
+    ) -> T:
         headers = {"User-Agent": USER_AGENT, RETRY_COUNT_HEADER: str(number)}
         if auth:
             headers["Authorization"] = f"Bearer {self._api_key}"
             headers["Accept"] = "application/json"
+        if not stream:
+            # Only what read_bounded() decodes with a bound (httpx would add br/zstd when
+            # their packages are installed, and inflate them without one).
+            headers["Accept-Encoding"] = ACCEPT_ENCODING
         stream_body: httpx.AsyncByteStream | None = None
         if body is not None:
             stream_body, extra = body()
             headers.update(extra)
+        elif json is not None:
+            stream_body, extra = _json_body(json, guard.leaving if guard is not None else None)
+            headers.update(extra)
         request = self.http_client.build_request(
             method,
             url,
-            json=json,
             params=params,
             headers=headers,
             timeout=timeout if timeout is not None else self._default_timeout(),
@@ -228,8 +334,18 @@ class Transport:
         try:
             if not stream:
                 try:
-                    await response.aread()
-                except httpx.RequestError as exc:  # incl. DecodingError (garbled gzip)
+                    await read_bounded(response)
+                except APIResponseValidationError as exc:  # too large, garbled compression
+                    if policy is RetryPolicy.CREATE:
+                        raise TaskCreationUncertainError(
+                            f"createTask was sent but its answer cannot be read ({exc.message}); "
+                            "the task may exist. It was not resent: check kie.ai/logs or wait "
+                            "for its callback before creating it again.",
+                            request=request,
+                            cause=exc,
+                        ) from exc
+                    raise
+                except httpx.RequestError as exc:
                     if policy is RetryPolicy.CREATE:
                         raise TaskCreationUncertainError(
                             "createTask was sent but its answer broke off "

@@ -37,7 +37,7 @@ from ._errors import (
     MalformedCallbackError,
     WebhookVerificationError,
 )
-from ._logging import logger, register_secret
+from ._logging import logger, redact, redact_secrets, register_secret, secret_patterns
 from .types import Task, TaskState
 
 __all__ = [
@@ -286,18 +286,19 @@ def _rejected(message: str) -> WebhookVerificationError:
 
 
 def _redacted(error: KieError, key: str | bytes) -> KieError:
-    """``error``, or a copy without the key where the request happened to contain it."""
-    needles = [k for k in _key_texts(key) if k]
+    """``error``, or a copy without the key (nor a prefix of it left where a text was cut)
+    where the request happened to contain it."""
+    secrets = secret_patterns(*(k for k in _key_texts(key) if k))
     message = str(error)
     body = error.body if isinstance(error, MalformedCallbackError) else None
-    leaks_body = body is not None and any(n in repr(body) for n in needles)
-    if not leaks_body and not any(n in message for n in needles):
+    clean_message = redact_secrets(message, secrets)
+    body_text = repr(body)
+    leaks_body = body is not None and redact_secrets(body_text, secrets) != body_text
+    if not leaks_body and clean_message == message:
         return error
-    for needle in needles:
-        message = message.replace(needle, _REDACTED)
     if isinstance(error, MalformedCallbackError):
-        return MalformedCallbackError(message, body=None if leaks_body else body)
-    return type(error)(message)
+        return MalformedCallbackError(clean_message, body=None if leaks_body else body)
+    return type(error)(clean_message)
 
 
 def _key_texts(key: str | bytes) -> list[str]:
@@ -479,7 +480,8 @@ def _json_kind(value: object) -> str:
 
 def _excerpt(value: object) -> str:
     """A short ``repr`` for messages: request data is echoed, but never at length."""
-    text = value if isinstance(value, str) else repr(value)
+    # Redacted before it is cut: a cut secret would no longer match in full.
+    text = redact(value if isinstance(value, str) else repr(value))
     if len(text) > _EXCERPT_CHARS:
         text = text[:_EXCERPT_CHARS] + "…"
     return repr(text) if isinstance(value, str) else text

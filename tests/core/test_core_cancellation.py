@@ -33,7 +33,11 @@ pytestmark = [pytest.mark.anyio, pytest.mark.respx(assert_all_called=False)]
 
 @pytest.fixture
 def resource_warnings() -> Iterator[list[warnings.WarningMessage]]:
-    """Records every warning of the test (collecting garbage at the end) for inspection."""
+    """Records every warning of the test (collecting garbage at the end) for inspection.
+
+    Garbage is collected before recording too: an earlier test's abandoned objects (collected
+    whenever the collector happens to run, e.g. under CPU load) are not this test's warnings."""
+    gc.collect()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield caught
@@ -41,29 +45,59 @@ def resource_warnings() -> Iterator[list[warnings.WarningMessage]]:
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
-async def test_cancelled_create_task_is_sent_once_and_the_client_stays_usable(
-    respx_mock: respx.MockRouter, resource_warnings: list[warnings.WarningMessage]
+async def test_cancelled_create_task_is_sent_once_and_its_answer_still_awaited(
+    respx_mock: respx.MockRouter,
+    resource_warnings: list[warnings.WarningMessage],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     calls: list[httpx.Request] = []
 
-    async def first_hangs(request: httpx.Request) -> httpx.Response:
+    async def first_is_slow(request: httpx.Request) -> httpx.Response:
         calls.append(request)
         if len(calls) == 1:
-            await anyio.sleep(30)
+            await anyio.sleep(0.2)
         return created()
 
-    route = respx_mock.post(CREATE_URL).mock(side_effect=first_hangs)
+    route = respx_mock.post(CREATE_URL).mock(side_effect=first_is_slow)
+    created_ids: list[str] = []
     async with kie(create_task_rate=(1, 0.01), max_retries=3) as client:
+        started = anyio.current_time()
         with anyio.move_on_after(0.05) as scope:
-            await client.create_task(MODEL, INPUT)
+            await client._create_task(MODEL, INPUT, on_created=created_ids.append)  # pyright: ignore[reportPrivateUsage]
         assert scope.cancelled_caught
+        # The request was on the wire: its answer was awaited and the id handed on.
+        assert anyio.current_time() - started >= 0.15
+        assert created_ids == [TASK_ID]
         assert len(calls) == 1  # not resent by the retry machinery
 
         # Neither the pacing slot nor anything else is left held by the cancelled call.
-        assert await client.create_task(MODEL, INPUT) == "task_kling-2.6_1767693973938"
+        assert await client.create_task(MODEL, INPUT) == TASK_ID
 
     assert len(calls) == 2
-    assert route.call_count == 1  # respx records only calls that got an answer
+    assert route.call_count == 2
+    warned = [r for r in caplog.records if r.levelname == "WARNING" and TASK_ID in r.getMessage()]
+    assert len(warned) == 1
+
+
+async def test_cancelled_create_task_waits_for_its_answer_at_most_the_request_timeout(
+    respx_mock: respx.MockRouter,
+    resource_warnings: list[warnings.WarningMessage],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def hangs(request: httpx.Request) -> httpx.Response:
+        await anyio.sleep(30)
+        return created()  # pragma: no cover
+
+    respx_mock.post(CREATE_URL).mock(side_effect=hangs)
+    async with kie(timeout=httpx.Timeout(0.1)) as client:
+        started = anyio.current_time()
+        with anyio.move_on_after(0.02) as scope:
+            await client.create_task(MODEL, INPUT)
+        elapsed = anyio.current_time() - started
+
+    assert scope.cancelled_caught
+    assert 0.15 <= elapsed < 2.0  # write + read timeout (0.2 s), not the 30 s the server takes
+    assert any("a task may exist" in r.getMessage() for r in caplog.records)
 
 
 async def test_cancelled_get_task_while_the_body_streams_closes_the_response(
@@ -85,7 +119,7 @@ async def test_cancelled_create_task_while_the_body_streams_closes_the_response(
 ) -> None:
     body = TrackedStream([b'{"code": 200, "da'], stall=30)
     route = respx_mock.post(CREATE_URL).mock(return_value=httpx.Response(200, stream=body))
-    async with kie() as client:
+    async with kie(timeout=httpx.Timeout(0.1)) as client:
         with anyio.move_on_after(0.05) as scope:
             await client.create_task(MODEL, INPUT)
 

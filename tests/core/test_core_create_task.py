@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import httpx
@@ -15,6 +16,7 @@ from kieai import (
     BadRequestError,
     InsufficientCreditsError,
     InternalServerError,
+    KeyLimitExceededError,
     KieInputError,
     RateLimitError,
     ServiceUnavailableError,
@@ -320,3 +322,66 @@ async def test_create_task_checks_arguments_before_sending(
             await client.create_task(model, input_, callback_url=callback_url)  # pyright: ignore[reportArgumentType]
 
     assert route.call_count == 0
+
+
+@pytest.mark.parametrize("status", [502, 500, 503, 404])
+async def test_an_http_error_status_carrying_kie_success_returns_the_task_id(
+    respx_mock: respx.MockRouter, status: int
+) -> None:
+    answer = httpx.Response(
+        status, json={"code": 200, "msg": "success", "data": {"taskId": TASK_ID}}
+    )
+    route = respx_mock.post(CREATE_URL).mock(return_value=answer)
+    async with kie(max_retries=3) as client:
+        assert await client.create_task(MODEL, INPUT) == TASK_ID
+
+    assert route.call_count == 1
+
+
+async def test_a_503_on_create_task_says_whether_a_task_may_exist(
+    respx_mock: respx.MockRouter,
+) -> None:
+    respx_mock.post(CREATE_URL).mock(return_value=kie_error(503, code=503, msg="Unavailable"))
+    async with kie(max_retries=3) as client:
+        with pytest.raises(ServiceUnavailableError) as info:
+            await client.create_task(MODEL, INPUT)
+
+    message = str(info.value)
+    assert "probably not created" in message
+    assert "not resent" in message
+    assert "kie.ai/logs" in message
+
+
+async def test_a_433_on_create_task_is_a_key_limit_not_a_wait(
+    respx_mock: respx.MockRouter,
+) -> None:
+    route = respx_mock.post(CREATE_URL).mock(
+        return_value=kie_error(200, code=433, msg="Sub-key usage exceeds the limit")
+    )
+    async with kie(max_retries=3) as client:
+        with pytest.raises(KeyLimitExceededError) as info:
+            await client.create_task(MODEL, INPUT)
+
+    assert route.call_count == 1
+    assert "waiting will not help" in str(info.value)
+    assert "kie.ai/api-key" in str(info.value)
+
+
+@pytest.mark.parametrize("answer", ["garbled", "oversized"])
+async def test_a_garbled_or_oversized_create_answer_is_uncertain_and_not_resent(
+    respx_mock: respx.MockRouter, answer: str
+) -> None:
+    if answer == "garbled":
+        body = b"\x1f\x8b\x08\x00garbage that is not deflate data at all"
+    else:
+        body = gzip.compress(b" " * (17 * 1024 * 1024))
+    route = respx_mock.post(CREATE_URL).mock(
+        return_value=httpx.Response(
+            200, headers={"content-encoding": "gzip"}, stream=TrackedStream([body])
+        )
+    )
+    async with kie(max_retries=3) as client:
+        with pytest.raises(TaskCreationUncertainError, match="may exist"):
+            await client.create_task(MODEL, INPUT)
+
+    assert route.call_count == 1

@@ -16,10 +16,13 @@ import respx
 
 from kieai import (
     APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
     InternalServerError,
     KieInputError,
     NotFoundError,
 )
+from kieai._constants import STREAM_CHUNK_BYTES
 
 from ._support import TrackedStream, kie, record_sleeps
 
@@ -51,9 +54,13 @@ async def test_download_streams_into_a_temporary_file_beside_dest(
 ) -> None:
     seen_while_streaming: list[list[str]] = []
 
+    # A first piece as large as a write chunk: it is checked (media, not an error page) and
+    # written before the second one is asked for.
+    first_half = b"\x00" * STREAM_CHUNK_BYTES
+
     class Spy(TrackedStream):
         async def __aiter__(self) -> AsyncIterator[bytes]:
-            yield b"first half;"
+            yield first_half
             seen_while_streaming.append(sorted(os.listdir(tmp_path)))
             yield b"second half"
 
@@ -67,7 +74,7 @@ async def test_download_streams_into_a_temporary_file_beside_dest(
     [temp] = listing
     assert temp.startswith(".out.mp4.")
     assert temp.endswith(".part")
-    assert dest.read_bytes() == b"first half;second half"
+    assert dest.read_bytes() == first_half + b"second half"
     assert os.listdir(tmp_path) == ["out.mp4"]
 
 
@@ -403,3 +410,63 @@ async def test_cancel_requested_between_chunks_unwinds_cleanly(
     assert body.closed
     assert os.listdir(tmp_path) == []
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+NOT_MEDIA = [
+    pytest.param(
+        {"content-type": "application/json"}, b'{"code": 404, "msg": "expired"}', id="json"
+    ),
+    pytest.param(
+        {"content-type": "text/html; charset=utf-8"}, b"<html><body>Oops</body></html>", id="html"
+    ),
+    pytest.param(
+        {"content-type": "video/mp4"}, b"\xef\xbb\xbf \n<!DOCTYPE html><html>", id="html-as-mp4"
+    ),
+    pytest.param({}, b'  {"error": "AccessDenied"}', id="json-untyped"),
+    pytest.param({"content-type": "application/xml"}, b"<Error>AccessDenied</Error>", id="xml"),
+]
+
+
+@pytest.mark.parametrize(("headers", "body"), NOT_MEDIA)
+async def test_a_2xx_that_is_not_media_is_refused_and_nothing_is_written(
+    respx_mock: respx.MockRouter, tmp_path: Path, headers: dict[str, str], body: bytes
+) -> None:
+    stream = TrackedStream([body, b"more of the page"])
+    respx_mock.get(VIDEO_URL).mock(return_value=httpx.Response(200, headers=headers, stream=stream))
+    dest = tmp_path / "out.mp4"
+    async with kie() as client:
+        with pytest.raises(APIResponseValidationError, match="not media") as info:
+            await client.download(VIDEO_URL, dest)
+
+    assert "nothing was written" in str(info.value)
+    assert not dest.exists()
+    assert os.listdir(tmp_path) == []
+    assert stream.closed
+
+
+async def test_a_media_answer_with_a_generic_content_type_is_downloaded(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    mp4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100
+    respx_mock.get(VIDEO_URL).mock(
+        return_value=httpx.Response(
+            200, headers={"content-type": "application/octet-stream"}, content=mp4
+        )
+    )
+    async with kie() as client:
+        path = await client.download(VIDEO_URL, tmp_path)
+
+    assert path.read_bytes() == mp4
+
+
+async def test_a_huge_error_page_is_read_with_a_bound(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    page = b"<html>" + b"x" * (17 * MiB)
+    respx_mock.get(VIDEO_URL).mock(return_value=httpx.Response(503, content=page))
+    async with kie(max_retries=0) as client:
+        with pytest.raises(APIStatusError) as info:
+            await client.download(VIDEO_URL, tmp_path / "out.mp4")
+
+    assert info.value.status_code == 503
+    assert os.listdir(tmp_path) == []

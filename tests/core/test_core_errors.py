@@ -17,6 +17,7 @@ from kieai import (
     BadRequestError,
     InsufficientCreditsError,
     InternalServerError,
+    KeyLimitExceededError,
     KieError,
     NotFoundError,
     RateLimitError,
@@ -51,7 +52,7 @@ STATUS_TABLE: list[tuple[int, type[APIStatusError]]] = [
     (503, ServiceUnavailableError),
     (504, InternalServerError),
     (505, InternalServerError),
-    (433, APIStatusError),
+    (433, KeyLimitExceededError),
 ]
 
 NGINX_502 = (

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+import time
+import tracemalloc
+import zlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio
@@ -13,12 +16,22 @@ import httpx
 import pydantic
 import pytest
 import respx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kieai import KieClient, KieError, Task
 
-from ._support import CREDIT_URL, RECORD_URL, SSL_CONTEXT, TASK_ID, make_client, task_data
+from ._support import (
+    CREATE_URL,
+    CREDIT_URL,
+    INPUT,
+    MODEL,
+    RECORD_URL,
+    SSL_CONTEXT,
+    TASK_ID,
+    make_client,
+    task_data,
+)
 
 JSON: st.SearchStrategy[Any] = st.recursive(
     st.none()
@@ -190,3 +203,169 @@ def test_task_model_accepts_or_raises_a_validation_error(data: dict[str, Any]) -
     assert isinstance(task.result_urls, list)
     assert all(isinstance(url, str) for url in task.result_urls)
     assert task.param is None or isinstance(task.param, dict)
+
+
+# -- bodies as they travel: compression layers, sizes, charsets, nesting ----------------------
+
+MiB = 1024 * 1024
+
+
+def _gzip(data: bytes) -> bytes:
+    packer = zlib.compressobj(1, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    return packer.compress(data) + packer.flush()
+
+
+def _padded(size: int) -> bytes:
+    """A valid success envelope of about ``size`` bytes (the padding is in an extra field)."""
+    head = json.dumps({"code": 200, "msg": "success", "data": task_data("success")})
+    return (head[:-1] + ', "pad": "' + " " * max(0, size - len(head) - 12) + '"}').encode()
+
+
+#: Compressed once: inflating past the 16 MiB cap must be refused, cheaply.
+BOMB = _gzip(b" " * (64 * MiB))
+NEAR_CAP = _padded(16 * MiB - 64)
+OVER_CAP = _padded(16 * MiB + 64)
+
+
+def _as_is(data: bytes) -> bytes:
+    return data
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    return zlib.compress(data)[2:-4]
+
+
+def _gzip_then_deflate(data: bytes) -> bytes:
+    return zlib.compress(_gzip(data))
+
+
+def _garbled_gzip(data: bytes) -> bytes:
+    return b"\x1f\x8b\x08\x00" + data[::-1]
+
+
+def _truncated_gzip(data: bytes) -> bytes:
+    packed = _gzip(data)
+    return packed[: max(1, len(packed) // 2)]
+
+
+LAYERS: dict[str, Callable[[bytes], bytes]] = {
+    "identity": _as_is,
+    "gzip": _gzip,
+    "deflate": zlib.compress,
+    "raw-deflate": _raw_deflate,
+    "gzip, deflate": _gzip_then_deflate,
+    "garbled-gzip": _garbled_gzip,
+    "truncated-gzip": _truncated_gzip,
+    "br": _as_is,  # not decoded (no brotli): passed through, as httpx does
+}
+HEADER_FOR = {"garbled-gzip": "gzip", "truncated-gzip": "gzip", "raw-deflate": "deflate"}
+
+
+def _nested(depth: int, kind: str) -> bytes:
+    if kind == "list":
+        return b"[" * depth + b"]" * depth
+    return (b'{"data": ' * depth) + b"1" + b"}" * depth
+
+
+WIRE_BODIES: st.SearchStrategy[bytes] = (
+    BODIES
+    | st.builds(
+        _nested, st.integers(min_value=1, max_value=20_000), st.sampled_from(["list", "dict"])
+    )
+    | st.sampled_from([NEAR_CAP, OVER_CAP])
+    | st.integers(min_value=0, max_value=64 * 1024).map(_padded)
+    | ENVELOPE.map(lambda value: json.dumps(value, ensure_ascii=False).encode("utf-16"))
+)
+CHARSETS = st.sampled_from(["", "utf-8", "utf-16", "latin-1", "x-bogus", "ascii"])
+
+
+class _Chunks(httpx.AsyncByteStream):
+    """A body sent in 64 KiB pieces, as a socket delivers it. Not an ``httpx.ByteStream``:
+    respx would read (and inflate) that itself before kieai sees it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._at = 0
+
+    def __aiter__(self) -> _Chunks:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._at >= len(self._data):
+            raise StopAsyncIteration
+        piece = self._data[self._at : self._at + 64 * 1024]
+        self._at += len(piece)
+        return piece
+
+
+def _wire(status: int, body: bytes, layer: str, charset: str) -> httpx.Response:
+    encoded = BOMB if layer == "bomb" else LAYERS[layer](body)
+    headers = {"content-type": "application/json" + (f"; charset={charset}" if charset else "")}
+    if layer != "identity":
+        headers["content-encoding"] = "gzip" if layer == "bomb" else HEADER_FOR.get(layer, layer)
+    return httpx.Response(status, headers=headers, stream=_Chunks(encoded))
+
+
+WIRE_FUZZ = settings(
+    max_examples=80,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+#: Per example: a bomb or a 16 MiB body must still be read in about the time of the cap.
+CASE_TIME_S = 10.0
+CASE_MEMORY_BYTES = 4 * 16 * MiB
+
+
+@WIRE_FUZZ
+@example(  # found by this test: a charset the body does not match (UnicodeError)
+    backend="asyncio",
+    status=200,
+    body=b"{}",
+    layer="identity",
+    charset="utf-16",
+    endpoint="createTask",
+)
+@example(backend="trio", status=200, body=b"", layer="bomb", charset="", endpoint="createTask")
+@given(
+    backend=BACKENDS,
+    status=STATUSES,
+    body=WIRE_BODIES,
+    layer=st.sampled_from([*LAYERS, "bomb"]),
+    charset=CHARSETS,
+    endpoint=st.sampled_from(["recordInfo", "createTask"]),
+)
+def test_any_body_on_the_wire_gives_a_result_or_a_kie_error_within_bounds(
+    client: KieClient,
+    router: respx.MockRouter,
+    backend: str,
+    status: int,
+    body: bytes,
+    layer: str,
+    charset: str,
+    endpoint: str,
+) -> None:
+    answer = _wire(status, body, layer, charset)
+    if endpoint == "recordInfo":
+        router.get(RECORD_URL).mock(return_value=answer)
+    else:
+        router.post(CREATE_URL).mock(return_value=answer)
+
+    async def call() -> None:
+        try:
+            if endpoint == "recordInfo":
+                assert isinstance(await client.get_task(TASK_ID), Task)
+            else:
+                assert isinstance(await client.create_task(MODEL, INPUT), str)
+        except KieError:
+            return
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        anyio.run(call, backend=backend)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < CASE_TIME_S
+    assert peak - len(body) < CASE_MEMORY_BYTES

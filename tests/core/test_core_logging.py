@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator
+from typing import cast
 
 import httpx
 import pytest
@@ -245,3 +246,100 @@ def test_authorization_values_in_mapping_arguments_are_redacted(
     assert "t0ken-1" not in caplog.text
     assert "t0ken-2" not in caplog.text
     assert "'X-Id': 7" in caplog.text
+
+
+LONG_KEY = "sk-SECRET-1234567890abcdefghijklmnopqrstuvwxyz"
+
+
+def _prefixes(secret: str) -> list[str]:
+    """Every prefix of ``secret`` longer than 3 characters: none may survive anywhere."""
+    return [secret[:n] for n in range(4, len(secret) + 1)]
+
+
+def _leaks(text: str, secret: str) -> list[str]:
+    return [prefix for prefix in _prefixes(secret) if prefix in text]
+
+
+def _everything(error: BaseException) -> str:
+    parts = [str(error), repr(error)]
+    for name in ("message", "body"):
+        parts.append(repr(getattr(error, name, None)))
+    return "\n".join(parts)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("padding", [0, 150, 180, 190, 195, 199, 205, 900, 995])
+@pytest.mark.parametrize("form", ["html", "json-msg", "json-long-msg"])
+async def test_an_echoed_key_leaves_no_prefix_when_the_text_is_cut_short(
+    respx_mock: respx.MockRouter,
+    caplog: pytest.LogCaptureFixture,
+    padding: int,
+    form: str,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="kieai")
+    echo = "x" * padding + f" invalid key {LONG_KEY} for this account " + "y" * 300
+    if form == "html":
+        answer = httpx.Response(401, text=f"<html>{echo}</html>")
+    elif form == "json-msg":
+        answer = httpx.Response(200, json={"code": 401, "msg": echo, "data": {"key": LONG_KEY}})
+    else:
+        answer = httpx.Response(500, json={"code": 500, "msg": echo * 4})
+    respx_mock.get(RECORD_URL).mock(return_value=answer)
+    async with kie(api_key=LONG_KEY, max_retries=1) as client:
+        with pytest.raises(KieError) as info:
+            await client.get_task(TASK_ID)
+
+    assert _leaks(_everything(info.value), LONG_KEY) == []
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert _leaks(logged, LONG_KEY) == []
+
+
+@pytest.mark.anyio
+async def test_an_echoed_key_is_redacted_in_the_retry_log(
+    respx_mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="kieai")
+    echo = "z" * 190 + f" {LONG_KEY} " * 3
+    respx_mock.get(RECORD_URL).mock(side_effect=[httpx.Response(502, text=echo), ok(task_data())])
+    async with kie(api_key=LONG_KEY, max_retries=1) as client:
+        await client.get_task(TASK_ID)
+
+    retries = [r.getMessage() for r in caplog.records if "Retrying" in r.getMessage()]
+    assert len(retries) == 1
+    assert _leaks(retries[0], LONG_KEY) == []
+
+
+@pytest.mark.anyio
+async def test_the_body_of_an_error_is_redacted_too(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(RECORD_URL).mock(
+        return_value=httpx.Response(
+            200,
+            json={"code": 401, "msg": "bad key", "data": {"echo": [f"Bearer {LONG_KEY}"]}},
+        )
+    )
+    async with kie(api_key=LONG_KEY) as client:
+        with pytest.raises(KieError) as info:
+            await client.get_task(TASK_ID)
+
+    body: object = getattr(info.value, "body", None)
+    assert isinstance(body, dict)
+    body = cast("dict[str, object]", body)
+    assert _leaks(repr(body), LONG_KEY) == []
+    assert body["code"] == 401
+
+
+def test_a_prefix_left_at_a_cut_is_redacted() -> None:
+    kieai._logging.register_secret(LONG_KEY)
+    for cut in range(4, len(LONG_KEY)):
+        for marker in ("…", "...", ""):
+            text = f"error: {LONG_KEY[:cut]}{marker}"
+            assert _leaks(kieai._logging.redact(text), LONG_KEY) == [], text
+
+
+def test_redaction_of_deeply_nested_bodies_is_bounded() -> None:
+    nested: object = LONG_KEY
+    for _ in range(500):
+        nested = [nested]
+    kieai._logging.register_secret(LONG_KEY)
+    redacted = kieai._logging.redact_value(nested)
+    assert _leaks(repr(redacted), LONG_KEY) == []

@@ -14,7 +14,9 @@ import respx
 import kieai._polling
 from kieai import (
     APIResponseValidationError,
+    APIStatusError,
     AuthenticationError,
+    InternalServerError,
     KieInputError,
     NotFoundError,
     Task,
@@ -62,19 +64,29 @@ async def test_first_poll_is_immediate(respx_mock: respx.MockRouter) -> None:
     assert clock.times[0] - started < 0.5
 
 
-async def test_poll_interval_grows_up_to_the_maximum(respx_mock: respx.MockRouter) -> None:
+async def test_poll_interval_grows_up_to_the_maximum(
+    respx_mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    requested: list[float] = []
+    real_sleep = anyio.sleep
+
+    async def sleep(seconds: float) -> None:
+        requested.append(seconds)
+        await real_sleep(seconds)
+
+    # The schedule is read from what the wait asks to sleep, not from wall-clock gaps, which
+    # a loaded machine stretches at random.
+    monkeypatch.setattr(kieai._polling.anyio, "sleep", sleep)
     clock = PollClock(*_states(*["generating"] * 6, "success"))
     respx_mock.get(RECORD_URL).mock(side_effect=clock)
     async with kie() as client:
         await client.wait_for_task(TASK_ID, poll_interval=0.02, max_poll_interval=0.04)
 
-    gaps = [b - a for a, b in zip(clock.times, clock.times[1:], strict=False)]
     capped = [0.02, 0.03, 0.04, 0.04, 0.04, 0.04]  # x1.5 per poll, then the maximum
-    assert len(gaps) == len(capped)
+    assert requested == pytest.approx(capped)
+    gaps = [b - a for a, b in zip(clock.times, clock.times[1:], strict=False)]
     for gap, interval in zip(gaps, capped, strict=True):
         assert gap >= interval - 0.001  # a sleep never ends early
-    # Uncapped, x1.5 would make these gaps add up to 0.416 s; capped they make 0.21 s.
-    assert sum(gaps) < 0.37
 
 
 async def test_deadline_raises_task_timeout_with_the_last_task(
@@ -248,9 +260,9 @@ async def test_transient_errors_are_polled_through(
     [
         (kie_error(401, msg="You do not have access permissions"), AuthenticationError),
         (kie_error(200, code=401), AuthenticationError),
-        (kie_error(404, msg="task not found"), NotFoundError),
+        (kie_error(200, code=505, msg="This feature is disabled"), InternalServerError),
     ],
-    ids=["http-401", "json-401", "404"],
+    ids=["http-401", "json-401", "505"],
 )
 async def test_fatal_errors_end_the_wait(
     respx_mock: respx.MockRouter, fatal: httpx.Response, cls: type[Exception]
@@ -331,7 +343,7 @@ async def test_cancelling_the_wait_propagates(respx_mock: respx.MockRouter) -> N
         ({"timeout": 0}, "timeout"),
         ({"timeout": -1.0}, "timeout"),
         ({"poll_interval": 0}, "poll_interval"),
-        ({"poll_interval": 5.0, "max_poll_interval": 1.0}, "max_poll_interval"),
+        ({"max_poll_interval": 0}, "max_poll_interval"),
     ],
 )
 async def test_wait_arguments_are_checked_before_polling(
@@ -352,3 +364,127 @@ async def test_get_task_rejects_an_empty_task_id(respx_mock: respx.MockRouter) -
             await client.get_task("  ")
 
     assert route.call_count == 0
+
+
+ENDED = [
+    pytest.param(
+        kie_error(200, code=501, msg="Generation failed"), "501", "Generation failed", id="501"
+    ),
+    pytest.param(
+        kie_error(501, code=501, msg="Generation failed"), "501", "Generation failed", id="http-501"
+    ),
+    pytest.param(
+        kie_error(200, code=408, msg="no result from upstream for over 10 minutes"),
+        "408",
+        "no result from upstream for over 10 minutes",
+        id="408",
+    ),
+    pytest.param(
+        httpx.Response(
+            200,
+            json={
+                "code": 501,
+                "msg": "Playground task failed.",
+                "data": task_data("fail", failCode="500", failMsg="content policy"),
+            },
+        ),
+        "500",
+        "content policy",
+        id="501-with-record",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "fail_code", "fail_msg"), ENDED)
+async def test_record_info_501_and_408_are_a_failed_task(
+    respx_mock: respx.MockRouter, answer: httpx.Response, fail_code: str, fail_msg: str
+) -> None:
+    respx_mock.get(RECORD_URL).mock(return_value=answer)
+    async with kie(max_retries=3) as client:
+        task = await client.get_task(TASK_ID)
+
+    assert task.task_id == TASK_ID
+    assert task.state == TaskState.FAIL
+    assert task.fail_code == fail_code
+    assert task.fail_msg == fail_msg
+
+
+@pytest.mark.parametrize(("answer", "fail_code", "fail_msg"), ENDED)
+async def test_wait_raises_task_failed_at_once_for_501_and_408(
+    respx_mock: respx.MockRouter, answer: httpx.Response, fail_code: str, fail_msg: str
+) -> None:
+    clock = PollClock(ok(task_data("generating")), answer, ok(task_data("success")))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie(max_retries=3) as client:
+        with pytest.raises(TaskFailedError) as info:
+            await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    assert len(clock.times) == 2  # no retry, no further poll
+    assert info.value.fail_code == fail_code
+    assert info.value.fail_msg == fail_msg
+    assert info.value.task.state == TaskState.FAIL
+
+
+async def test_a_proxy_http_408_is_not_a_failed_task(respx_mock: respx.MockRouter) -> None:
+    respx_mock.get(RECORD_URL).mock(
+        return_value=httpx.Response(408, text="<html>Request Timeout</html>")
+    )
+    async with kie(max_retries=0) as client:
+        with pytest.raises(APIStatusError) as info:
+            await client.get_task(TASK_ID)
+
+    assert info.value.status_code == 408
+    assert info.value.code is None
+
+
+async def test_404_right_after_creation_is_polled_through(respx_mock: respx.MockRouter) -> None:
+    missing = kie_error(200, code=404, msg="task not found")
+    clock = PollClock(missing, kie_error(404, msg="Not Found"), ok(task_data("success")))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie(max_retries=0) as client:
+        task = await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    assert task.is_success
+    assert len(clock.times) == 3
+
+
+async def test_404_after_the_grace_period_ends_the_wait(
+    respx_mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kieai._polling, "RECORD_NULL_GRACE_S", 0.0)
+    clock = PollClock(ok(task_data("generating")), kie_error(404, msg="task not found"))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie(max_retries=0) as client:
+        with pytest.raises(NotFoundError):
+            await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    assert len(clock.times) == 2
+
+
+async def test_505_has_a_message_that_says_the_feature_is_disabled(
+    respx_mock: respx.MockRouter,
+) -> None:
+    respx_mock.get(RECORD_URL).mock(return_value=kie_error(200, code=505, msg="disabled"))
+    async with kie(max_retries=3) as client:
+        with pytest.raises(APIStatusError, match="feature is disabled") as info:
+            await client.wait_for_task(TASK_ID, poll_interval=0.001)
+
+    assert "retrying" in str(info.value)
+
+
+async def test_a_poll_interval_above_the_default_cap_is_honoured(
+    respx_mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(kieai._polling.anyio, "sleep", sleep)
+    clock = PollClock(*_states("waiting", "queuing", "generating", "success"))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie() as client:
+        task = await client.wait_for_task(TASK_ID, poll_interval=30, timeout=None)
+
+    assert task.is_success
+    assert slept == [30, 30, 30]

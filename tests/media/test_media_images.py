@@ -49,6 +49,43 @@ def test_tables_and_big_app_segments_are_skipped() -> None:
     assert probe(data) == ImageInfo(format="jpeg", width=4032, height=3024)
 
 
+@pytest.mark.parametrize(
+    "junk",
+    [
+        pytest.param(b"\x00", id="one-zero"),
+        pytest.param(b"\x12\x34\x56", id="stray"),
+        pytest.param(b"\xff\x00\xff\x00", id="stuffed-zeros"),
+        pytest.param(b"\x00" * 5000, id="stray-across-read-windows"),
+        pytest.param(b"\xff" * 5000, id="fill-across-read-windows"),
+        pytest.param(b"\x01" * 4095 + b"\xff", id="marker-split-across-windows"),
+    ],
+)
+def test_stray_bytes_between_markers_are_skipped_as_libjpeg_does(junk: bytes) -> None:
+    data = SOI + segment(0xE0, b"JFIF\x00" + bytes(9)) + junk + sof(0xC0, 1280, 720) + EOI
+
+    assert probe(data) == ImageInfo(format="jpeg", width=1280, height=720)
+
+
+def test_a_real_jpeg_with_stray_bytes_pillow_reads_is_measured() -> None:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 400), (200, 30, 30)).save(buffer, format="JPEG")
+    clean = buffer.getvalue()
+    dqt = clean.index(b"\xff\xdb")  # the tables after JFIF's APP0: junk goes before them
+    damaged = clean[:dqt] + b"\x00\x00junk\xff\x00" + clean[dqt:]
+    image = Image.open(io.BytesIO(damaged))  # libjpeg reads it, with a warning
+    try:
+        image.load()
+        assert image.size == (640, 400)
+    finally:
+        image.close()
+
+    assert probe(damaged) == ImageInfo(format="jpeg", width=640, height=400)
+
+
 def test_fill_bytes_and_standalone_markers_before_the_frame_header() -> None:
     data = SOI + b"\xff\xff\xff" + b"\xff\x01" + b"\xff\xd3" + sof(0xC2, 640, 480)
 
@@ -61,12 +98,17 @@ def test_fill_bytes_and_standalone_markers_before_the_frame_header() -> None:
         (SOI + EOI, "no frame header (SOF) before the image data"),
         (SOI + segment(0xDA, bytes(10)), "no frame header (SOF) before the image data"),
         (SOI + b"\xff\xe0\x00\x01", "segment length 1 at byte 4"),
-        (SOI + segment(0xE0, b"JFIF\x00") + b"\x12\x34", "expected a marker at byte 11"),
+        (SOI + segment(0xE0, b"JFIF\x00") + b"\x12\x34", "truncated JPEG: no frame header"),
         (SOI + b"\xff", "truncated JPEG"),
         (SOI + b"\xff\xe0\x00", "truncated JPEG: no frame header (SOF) before the end"),
         (SOI + b"\xff\xc0\x00\x11\x08\x03", "truncated JPEG: frame header (SOF) cut short"),
         (SOI + b"\xff\xc0\x00\x05\x08\x03\x00\x04\x00", "truncated JPEG: frame header"),
-        (SOI + b"\xff" * 2000, "fill bytes without a marker"),
+        (SOI + b"\xff" * 2000, "truncated JPEG: no frame header"),
+        (
+            SOI + segment(0xE0, b"JFIF\x00") + b"\x12" * 70_000 + sof(0xC0, 640, 480),
+            "no marker within 65536 bytes after byte 11",
+        ),
+        (SOI + b"\xff" * 70_000 + sof(0xC0, 640, 480), "no marker within 65536 bytes after byte 2"),
         (SOI + sof(0xC0, 640, 0), "implausible height 0 px"),
     ],
 )

@@ -84,9 +84,11 @@ def test_unknown_mvhd_duration_falls_back_to_the_longest_track() -> None:
 
 
 def test_mehd_gives_the_duration_of_a_fragmented_file() -> None:
-    moov = box(b"moov", mvhd(1000, 0), trak(1, width=640, height=480), mvex(mehd_duration=7500))
+    moov = box(
+        b"moov", mvhd(1000, 0), trak(1, width=640, height=480), mvex((1, 1), mehd_duration=7500)
+    )
 
-    assert video(mp4(moov)).duration == 7.5
+    assert video(mp4(moov, moof(traf(1, count=10)))).duration == 7.5
 
 
 def test_version_1_mehd() -> None:
@@ -94,10 +96,63 @@ def test_version_1_mehd() -> None:
         b"moov",
         mvhd(1000, 0),
         trak(1, width=640, height=480),
-        mvex(mehd_duration=4000, mehd_version=1),
+        mvex((1, 1), mehd_duration=4000, mehd_version=1),
     )
 
-    assert video(mp4(moov)).duration == 4.0
+    assert video(mp4(moov, moof(traf(1, count=10)))).duration == 4.0
+
+
+@pytest.mark.parametrize("mehd", [7500, None], ids=["with-mehd", "without-mehd"])
+def test_a_fragmented_init_segment_without_fragments_has_no_media_samples(
+    mehd: int | None,
+) -> None:
+    moov = box(
+        b"moov", mvhd(1000, 0), trak(1, width=1280, height=720), mvex((1, 33), mehd_duration=mehd)
+    )
+
+    message = refusal(mp4(moov))
+    assert "no media samples" in message
+    assert ("'mehd' claims 7.5 s" in message) == (mehd is not None)
+
+
+def test_fragments_of_another_track_only_leave_the_video_without_samples() -> None:
+    moov = box(
+        b"moov",
+        mvhd(1000, 0),
+        trak(1, width=1280, height=720),
+        trak(2, b"soun", timescale=48000),
+        mvex((1, 33), (2, 1024), mehd_duration=5000),
+    )
+
+    assert "no media samples" in refusal(mp4(moov, moof(traf(2, count=200))))
+
+
+@pytest.mark.parametrize("version", [0, 1])
+def test_a_moov_without_mvhd_is_measured_from_its_tracks(version: int) -> None:
+    moov = box(
+        b"moov",
+        trak(1, width=1280, height=720, timescale=30000, duration=30000 * 12, version=version),
+        trak(2, b"soun", timescale=48000, duration=48000 * 12 + 4800, version=version),
+    )
+
+    info = video(mp4(moov, box(b"mdat", bytes(16))))
+    assert info.duration == pytest.approx(12.1)  # the longest track, as ffprobe reports
+    assert (info.width, info.height) == (1280, 720)
+
+
+def test_a_fragmented_moov_without_mvhd_is_measured_from_its_fragments() -> None:
+    moov = box(b"moov", trak(1, width=640, height=480, timescale=100), mvex((1, 1)))
+
+    assert video(mp4(moov, moof(traf(1, count=450)))).duration == 4.5
+
+
+def test_a_moov_without_mvhd_nor_track_durations_is_refused() -> None:
+    moov = box(b"moov", trak(1, width=640, height=480))
+
+    assert (
+        refusal(mp4(moov))
+        == "input: malformed MP4: 'moov' has no 'mvhd' box (and no track has a duration)"
+    )
 
 
 def test_fragment_durations_are_summed_per_track_and_the_longest_wins() -> None:

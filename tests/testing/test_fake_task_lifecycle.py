@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
 
-from kieai import KieClient
+from kieai import KieClient, TaskFailedError
 from kieai.testing import FAIL_MARKER, FakeKie, ManualClock, Outcome, Schedule, TaskRequest
 
 from ._support import (
@@ -272,3 +273,46 @@ async def test_custom_result_urls_backed_by_the_fake_download_through_its_client
         link = await kie.get_download_url(remote.video_url)  # Kie generated it, for this task
         assert link.startswith("https://cdn.example/renders/custom.mp4?expires=")
         assert (await http.get(link)).content == RESULT_MP4
+
+
+@pytest.mark.parametrize("code", [501, 408])
+async def test_failed_task_code_answers_a_failed_task_in_kies_failure_envelope(
+    code: Literal[501, 408],
+) -> None:
+    fake = FakeKie(clock=ManualClock(), failed_task_code=code)
+    async with fake.http_client() as client:
+        image, video = await media(client)
+        fake.fail_next_task(fail_code="500", fail_msg="content policy")
+        failed = await create_id(client, motion_body(image, video))
+        running = await create_id(client, motion_body(image, video))
+        assert (await record(client, failed))["code"] == 200  # not failed yet
+        fake.advance(1)
+        answer = await record(client, failed)
+        assert answer["code"] == code
+        assert answer["data"]["state"] == "fail"
+        assert (answer["data"]["failCode"], answer["data"]["failMsg"]) == ("500", "content policy")
+        assert (await record(client, running))["code"] == 200
+
+
+async def test_failed_task_code_501_ends_the_wait_with_the_records_reason() -> None:
+    fake = FakeKie(schedule=Schedule(0, 0, 0), failed_task_code=501, http_status_errors=True)
+    fake.fail_next_task(fail_code="SENSITIVE_WORD_ERROR", fail_msg="The prompt was rejected")
+    async with fake.http_client() as http, KieClient(api_key="test-key", http_client=http) as kie:
+        with pytest.raises(TaskFailedError) as info:
+            await kie.motion_control.generate(image=PERSON_PNG, video=DANCE_MP4)
+        answer = await http.get(
+            f"{API}/api/v1/jobs/recordInfo",
+            headers=AUTH,
+            params={"taskId": info.value.task.task_id},
+        )
+
+    assert answer.status_code == 501
+    assert (info.value.fail_code, info.value.fail_msg) == (
+        "SENSITIVE_WORD_ERROR",
+        "The prompt was rejected",
+    )
+
+
+def test_failed_task_code_accepts_only_kies_codes() -> None:
+    with pytest.raises(ValueError, match="failed_task_code"):
+        FakeKie(failed_task_code=500)  # pyright: ignore[reportArgumentType]  # the wrong value is the test

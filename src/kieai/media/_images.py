@@ -24,7 +24,11 @@ _JPEG_SOF_MARKERS = frozenset(set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC})
 _JPEG_SOS = 0xDA
 _JPEG_EOI = 0xD9
 _JPEG_MAX_SEGMENTS = 4096
-_JPEG_MAX_FILL_BYTES = 1024
+#: Stray bytes and 0xFF fill tolerated before one marker (libjpeg skips any number with a
+#: "corrupt JPEG data: N extraneous bytes" warning; a bound keeps a junk file from being read
+#: to its end).
+_JPEG_MAX_STRAY_BYTES = 64 * 1024
+_JPEG_SCAN_BYTES = 4096
 
 _WEBP_HEADER_BYTES = 12  # "RIFF" size "WEBP"
 _WEBP_CHUNK_BYTES = 30  # chunk header + enough of any of the three bitstream headers
@@ -61,27 +65,46 @@ def _png(source: Source) -> ImageInfo:
     raise MediaError("malformed PNG: no IHDR chunk at the start")
 
 
+def _jpeg_marker(source: Source, pos: int) -> tuple[int, int]:
+    """The next marker code at or after ``pos`` and the position after it.
+
+    As libjpeg's ``next_marker``: stray bytes before the 0xFF are skipped, so are any number of
+    0xFF fill bytes, and 0xFF 0x00 (a stuffed zero, not a marker) is skipped as stray data."""
+    start = pos
+    while pos - start <= _JPEG_MAX_STRAY_BYTES:
+        window = source.read_upto(pos, _JPEG_SCAN_BYTES)
+        ff = window.find(b"\xff")
+        if ff < 0:
+            if len(window) < _JPEG_SCAN_BYTES:
+                raise MediaError("truncated JPEG: no frame header (SOF) before the end")
+            pos += len(window)
+            continue
+        code_at = ff
+        while code_at < len(window) and window[code_at] == 0xFF:
+            code_at += 1
+        if code_at == len(window):
+            if len(window) < _JPEG_SCAN_BYTES:
+                raise MediaError("truncated JPEG: no frame header (SOF) before the end")
+            pos += code_at - 1  # read on from the last 0xFF: its code is in the next window
+            continue
+        if window[code_at] == 0x00:
+            pos += code_at + 1
+            continue
+        return window[code_at], pos + code_at + 1
+    raise MediaError(
+        f"malformed JPEG: no marker within {_JPEG_MAX_STRAY_BYTES} bytes after byte {start}"
+    )
+
+
 def _jpeg(source: Source) -> ImageInfo:
     budget = Budget(_JPEG_MAX_SEGMENTS, "JPEG segments")
     pos = 2  # after SOI
     while True:
         budget.tick()
-        prefix = source.read_upto(pos, _JPEG_MAX_FILL_BYTES + 2)
-        # A marker is 0xFF followed by a code; any number of 0xFF fill bytes may precede it.
-        if not prefix or prefix[0] != 0xFF:
-            if not prefix:
-                raise MediaError("truncated JPEG: no frame header (SOF) before the end")
-            raise MediaError(f"malformed JPEG: expected a marker at byte {pos}")
-        fill = len(prefix) - len(prefix.lstrip(b"\xff"))
-        if fill == len(prefix):
-            if len(prefix) < _JPEG_MAX_FILL_BYTES + 2:
-                raise MediaError("truncated JPEG: no frame header (SOF) before the end")
-            raise MediaError(f"malformed JPEG: fill bytes without a marker at byte {pos}")
-        marker = prefix[fill]
-        pos += fill + 1
+        marker, pos = _jpeg_marker(source, pos)
         if marker in _JPEG_STANDALONE_MARKERS:
             continue
-        if marker in (_JPEG_EOI, _JPEG_SOS, 0x00):
+        if marker in (_JPEG_EOI, _JPEG_SOS):
             raise MediaError("malformed JPEG: no frame header (SOF) before the image data")
         length_bytes = source.read_upto(pos, 2)
         if len(length_bytes) < 2:

@@ -347,9 +347,19 @@ class _Parser:
 
     def result(self) -> VideoInfo:
         movie = self.movie
-        if not movie.has_mvhd:
-            raise self.fail("'moov' has no 'mvhd' box")
+        if not movie.has_mvhd and not any(self.track_units(t) for t in self.tracks):
+            raise self.fail("'moov' has no 'mvhd' box (and no track has a duration)")
         video = self.video_track()
+        if movie.fragmented and not self.track_units(video):
+            mehd = (
+                f" ('mehd' claims {movie.fragment_duration / movie.timescale:.1f} s)"
+                if movie.fragment_duration and movie.timescale
+                else ""
+            )
+            raise MediaError(
+                f"{self.short} has no media samples: a fragmented init segment, with no "
+                f"'moof' fragment for its video track{mehd}"
+            )
         duration = self.duration()
         width, height = video.width, video.height
         if width == 0 or height == 0:
@@ -375,30 +385,30 @@ class _Parser:
             raise MediaError("M4A audio is not a supported image or video")
         return next((track for track in videos if track.enabled), videos[0])
 
+    def track_units(self, track: _Track) -> int:
+        """A track's duration in its own timescale: its moov samples plus its fragments."""
+        return _fragmented_track_units(track) if self.movie.fragmented else track.media_duration
+
     def duration(self) -> float:
-        """Container duration, as ffprobe's format duration: the longest track."""
+        """Container duration, as ffprobe's format duration: the longest track.
+
+        Without ``mvhd`` (some muxers leave it out) the tracks' own durations (``mdhd``, in
+        each track's timescale) are all there is: ``tkhd`` counts in the movie's timescale,
+        which only ``mvhd`` gives."""
         movie = self.movie
-        if movie.timescale == 0:
+        if movie.has_mvhd and movie.timescale == 0:
             raise self.fail("'mvhd' timescale is 0")
-        if movie.fragmented:
-            if movie.fragment_duration:
-                return movie.fragment_duration / movie.timescale
-            longest = max(
-                (
-                    _fragmented_track_units(track) / track.timescale
-                    for track in self.tracks
-                    if track.timescale
-                ),
-                default=0.0,
-            )
-            if longest > 0:
-                return longest
-        if movie.duration:
-            return movie.duration / movie.timescale
-        return max(
-            (track.media_duration / track.timescale for track in self.tracks if track.timescale),
+        if movie.fragmented and movie.fragment_duration and movie.timescale:
+            return movie.fragment_duration / movie.timescale
+        longest = max(
+            (self.track_units(track) / track.timescale for track in self.tracks if track.timescale),
             default=0.0,
         )
+        if movie.fragmented and longest > 0:
+            return longest
+        if movie.duration and movie.timescale:
+            return movie.duration / movie.timescale
+        return longest
 
 
 def _fragmented_track_units(track: _Track) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from ._http import Request, Response
+from ._http import Request, Response, json_response
 from ._media import probe_media, sniff_mime
 from ._ratelimit import RateWindow, retry_after_header
 from ._state import FakeState, Resolved
@@ -176,7 +176,12 @@ def record_info(state: FakeState, request: Request) -> Response:
     visible_after = state.settings.record_visible_after
     if task is None or state.clock.now() - task.created_at < visible_after:
         return _error(state, 422, "recordInfo is null", data=True)
-    return state.ok(task.record_info())
+    settings = state.settings
+    body = task.record_info_envelope(settings.failed_task_code, settings.message_key)
+    code = body["code"]
+    # Like every error code of the fake: the HTTP status too with http_status_errors=True.
+    status = code if code != 200 and settings.http_status_errors else 200
+    return json_response(body, status=status)
 
 
 def credit(state: FakeState, request: Request) -> Response:  # noqa: ARG001  (uniform handler shape)

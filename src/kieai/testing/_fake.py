@@ -24,7 +24,7 @@ from ._media import guess_mime
 from ._records import CallbackDelivery, RecordedRequest, StoredFile
 from ._serve import serve
 from ._state import FAKE_BASE_URL, FakeState, OutcomeHook, Settings
-from ._tasks import CallbackTaskId, Outcome, Schedule, TaskRecord
+from ._tasks import FAILED_TASK_CODES, CallbackTaskId, FailedTaskCode, Outcome, Schedule, TaskRecord
 from ._transport import FakeTransport
 from ._validation import DEFAULT_MODELS
 
@@ -99,6 +99,11 @@ class FakeKie:
         keep_request_bodies: Keep request and answer bodies in ``fake.requests``; False keeps
             the metadata only (bodies ``b""``).
         max_recorded_requests: Keep only this many of the newest requests; None: all.
+        failed_task_code: How ``recordInfo`` answers a task that failed: ``200`` (default: a
+            record with ``state: "fail"``, the shape of Kie's Get Task Details example, which
+            existing code and tests read) or ``501``/``408``, the envelope codes Kie's reference
+            documents for a task that ended, with the record in ``data`` (as in Kie's failure
+            callback). Clients should handle both; kieai does.
     """
 
     def __init__(
@@ -130,11 +135,13 @@ class FakeKie:
         result_ttl: float | None = RESULT_TTL_S,
         keep_request_bodies: bool = True,
         max_recorded_requests: int | None = None,
+        failed_task_code: FailedTaskCode = 200,
     ) -> None:
         if not api_key:
             raise ValueError("api_key must not be empty")
         _check_choice("message_key", message_key, ("msg", "message"))
         _check_choice("callback_task_id", callback_task_id, ("data.taskId", "data.task_id"))
+        _check_choice("failed_task_code", failed_task_code, FAILED_TASK_CODES)
         if not callback_timeout > 0:
             raise ValueError(f"callback_timeout must be > 0 seconds, got {callback_timeout!r}")
         for name, ttl in (("upload_ttl", upload_ttl), ("result_ttl", result_ttl)):
@@ -169,6 +176,7 @@ class FakeKie:
             max_recorded_requests=max_recorded_requests,
             upload_ttl=upload_ttl,
             result_ttl=result_ttl,
+            failed_task_code=failed_task_code,
         )
         self._clock = clock or SystemClock()
         self._state = FakeState(settings, self._clock, credits, asset_bytes("result.mp4"))
@@ -392,7 +400,7 @@ class FakeKie:
         return f"<FakeKie tasks={counts[0]} files={counts[1]} requests={counts[2]}>"
 
 
-def _check_choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+def _check_choice(name: str, value: object, allowed: tuple[object, ...]) -> None:
     if value not in allowed:
         options = " or ".join(repr(a) for a in allowed)
         raise ValueError(f"{name} must be {options}, got {value!r}")

@@ -23,7 +23,16 @@ from ._faults import FaultBook
 from ._http import Response
 from ._ratelimit import RateWindow
 from ._records import CallbackDelivery, RecordedRequest, StoredFile
-from ._tasks import FAIL, SUCCESS, CallbackTaskId, Outcome, Schedule, TaskRecord, TaskRequest
+from ._tasks import (
+    FAIL,
+    SUCCESS,
+    CallbackTaskId,
+    FailedTaskCode,
+    Outcome,
+    Schedule,
+    TaskRecord,
+    TaskRequest,
+)
 
 __all__ = ["FAKE_BASE_URL", "FakeState", "OutcomeHook", "Resolved", "Settings", "normalize_url"]
 
@@ -61,6 +70,7 @@ class Settings:
     max_recorded_requests: int | None = None
     upload_ttl: float | None = None
     result_ttl: float | None = None
+    failed_task_code: FailedTaskCode = 200
 
 
 @dataclass(frozen=True)

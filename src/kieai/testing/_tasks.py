@@ -14,7 +14,15 @@ from typing import Any, Literal, cast
 
 from ._clock import Clock
 
-__all__ = ["CallbackTaskId", "Outcome", "Schedule", "TaskRecord", "TaskRequest"]
+__all__ = [
+    "FAILED_TASK_CODES",
+    "CallbackTaskId",
+    "FailedTaskCode",
+    "Outcome",
+    "Schedule",
+    "TaskRecord",
+    "TaskRequest",
+]
 
 #: Where a callback carries the task id: ``data.taskId`` (Kie's Market callback examples) or
 #: ``data.task_id`` plus a top-level ``taskId`` (Kie's webhook-verification page).
@@ -29,6 +37,18 @@ FAIL = "fail"
 CALLBACK_SUCCESS_MSG = "Playground task completed successfully."
 CALLBACK_FAIL_MSG = "Playground task failed."
 CALLBACK_FAIL_CODE = 501
+
+#: The envelope code ``recordInfo`` answers a failed task with: ``200`` (Kie's Get Task Details
+#: example: a record with ``state: "fail"``), ``501`` (generation failed) or ``408`` (no result
+#: from the upstream for over 10 minutes), Kie's documented codes for a task that ended, then
+#: with the record in ``data`` as in Kie's failure callback.
+FailedTaskCode = Literal[200, 501, 408]
+FAILED_TASK_CODES: tuple[FailedTaskCode, ...] = (200, 501, 408)
+#: Kie's Get Task Details page, for the two failure codes.
+_FAILED_TASK_MESSAGES = {
+    501: "Generation failed",
+    408: "Upstream timeout: no result for over 10 minutes",
+}
 
 
 @dataclass(frozen=True)
@@ -209,6 +229,14 @@ class TaskRecord:
             "updateTime": _epoch_ms(updated_at),
             "completeTime": _epoch_ms(updated_at) if finished else None,
         }
+
+    def record_info_envelope(self, failed_code: FailedTaskCode, message_key: str) -> dict[str, Any]:
+        """The whole ``recordInfo`` answer body: ``code`` 200 with the record, or for a failed
+        task ``failed_code`` (501/408) with the record in ``data``, as Kie documents it."""
+        data = self.record_info()
+        if data["state"] != FAIL or failed_code == 200:
+            return {"code": 200, message_key: "success", "data": data}
+        return {"code": failed_code, message_key: _FAILED_TASK_MESSAGES[failed_code], "data": data}
 
     def callback_body(self, *, task_id_at: CallbackTaskId = "data.taskId") -> dict[str, Any]:
         """What Kie POSTs to ``callBackUrl`` once the task finished.

@@ -1,0 +1,210 @@
+"""Reading Kie's answers with bounds: decompressed size, garbled compression, Content-Length.
+
+A 1 MB gzip answer that inflates to hundreds of MiB must cost neither the memory nor the time
+to inflate it; garbled compression is a malformed answer, never a connection error retried
+until a deadline.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+import tracemalloc
+import zlib
+from collections.abc import Callable
+
+import httpx
+import pytest
+import respx
+
+from kieai import APIConnectionError, APIResponseValidationError
+from kieai._response import MAX_RESPONSE_BYTES
+
+from ._support import (
+    RECORD_URL,
+    TASK_ID,
+    TrackedStream,
+    envelope,
+    kie,
+    ok,
+    task_data,
+)
+from .test_core_polling import PollClock
+
+pytestmark = [pytest.mark.anyio, pytest.mark.respx(assert_all_called=False)]
+
+MiB = 1024 * 1024
+
+
+def _bomb(expanded_bytes: int) -> bytes:
+    """A gzip body that inflates to ``expanded_bytes`` of spaces (built a MiB at a time)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    block = b" " * MiB
+    parts = [packer.compress(b'{"code": 200, "data": {"pad": "')]
+    parts += [packer.compress(block) for _ in range(expanded_bytes // MiB)]
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+BOMB = _bomb(256 * MiB)
+
+
+def _raw(body: bytes, *, status: int = 200, **headers: str) -> httpx.Response:
+    """An answer whose body is sent as is (respx would decode ``content=`` up front)."""
+    named = {name.replace("_", "-"): value for name, value in headers.items()}
+    return httpx.Response(status, headers=named, stream=TrackedStream([body]))
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data)
+
+
+async def test_a_compression_bomb_fails_fast_with_bounded_memory(
+    respx_mock: respx.MockRouter,
+) -> None:
+    assert len(BOMB) < 2 * MiB
+    route = respx_mock.get(RECORD_URL).mock(return_value=_raw(BOMB, content_encoding="gzip"))
+    async with kie(max_retries=3) as client:
+        tracemalloc.start()
+        started = time.perf_counter()
+        try:
+            with pytest.raises(APIResponseValidationError, match="larger than") as info:
+                await client.get_task(TASK_ID)
+            elapsed = time.perf_counter() - started
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+
+    assert route.call_count == 1  # not retried as a connection error
+    assert not isinstance(info.value, APIConnectionError)
+    assert peak < 3 * MAX_RESPONSE_BYTES
+    assert elapsed < 5.0
+
+
+async def test_an_identity_body_over_the_cap_is_refused_before_reading(
+    respx_mock: respx.MockRouter,
+) -> None:
+    body = TrackedStream([b"{" * 1024])
+    respx_mock.get(RECORD_URL).mock(
+        return_value=httpx.Response(
+            200, headers={"content-length": str(MAX_RESPONSE_BYTES + 1)}, stream=body
+        )
+    )
+    async with kie() as client:
+        with pytest.raises(APIResponseValidationError, match="larger than"):
+            await client.get_task(TASK_ID)
+
+    assert body.sent == 0
+    assert body.closed
+
+
+async def test_an_identity_body_over_the_cap_without_length_is_cut_off(
+    respx_mock: respx.MockRouter,
+) -> None:
+    body = TrackedStream([b" " * MiB for _ in range(40)])
+    respx_mock.get(RECORD_URL).mock(return_value=httpx.Response(200, stream=body))
+    async with kie() as client:
+        tracemalloc.start()
+        try:
+            with pytest.raises(APIResponseValidationError, match="larger than"):
+                await client.get_task(TASK_ID)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+
+    assert peak < 3 * MAX_RESPONSE_BYTES
+    assert body.closed
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage", id="bad-deflate"),
+        pytest.param(b"this is not gzip at all", id="not-gzip"),
+        pytest.param(_gzip(b'{"code": 200, "data": {"taskId": "x"}}')[:-12], id="truncated"),
+    ],
+)
+async def test_garbled_compression_is_a_malformed_answer_not_a_connection_error(
+    respx_mock: respx.MockRouter, body: bytes
+) -> None:
+    route = respx_mock.get(RECORD_URL).mock(return_value=_raw(body, content_encoding="gzip"))
+    async with kie(max_retries=3) as client:
+        with pytest.raises(APIResponseValidationError, match="gzip compression"):
+            await client.get_task(TASK_ID)
+
+    assert route.call_count == 1
+
+
+async def test_garbled_compression_counts_toward_the_three_strikes_while_waiting(
+    respx_mock: respx.MockRouter,
+) -> None:
+    def garbled() -> httpx.Response:
+        return _raw(b"\x1f\x8b\x08\x00garbage", content_encoding="gzip")
+
+    # Fresh streams for each poll (a stream is read once).
+    clock = PollClock(ok(task_data("generating")), garbled(), garbled(), garbled())
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+    async with kie(max_retries=3) as client:
+        with pytest.raises(APIResponseValidationError, match="gzip compression"):
+            await client.wait_for_task(TASK_ID, poll_interval=0.001, max_poll_interval=0.001)
+
+    assert len(clock.times) == 4
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    """Deflate without the zlib wrapper, as old IIS sends ``deflate``."""
+    return zlib.compress(data)[2:-4]
+
+
+def _gzip_then_deflate(data: bytes) -> bytes:
+    return zlib.compress(_gzip(data))
+
+
+def _as_is(data: bytes) -> bytes:
+    return data
+
+
+ENCODINGS: list[tuple[str, Callable[[bytes], bytes]]] = [
+    ("gzip", _gzip),
+    ("x-gzip", _gzip),
+    ("deflate", zlib.compress),
+    ("deflate", _raw_deflate),
+    ("gzip, deflate", _gzip_then_deflate),
+    ("identity", _as_is),
+    ("UTF-8", _as_is),  # a misconfigured server: passed through, as httpx does
+]
+
+
+@pytest.mark.parametrize(("encoding", "encode"), ENCODINGS)
+async def test_compressed_answers_are_decoded(
+    respx_mock: respx.MockRouter, encoding: str, encode: Callable[[bytes], bytes]
+) -> None:
+    raw = json.dumps(envelope(task_data("success"))).encode()
+    respx_mock.get(RECORD_URL).mock(return_value=_raw(encode(raw), content_encoding=encoding))
+    async with kie() as client:
+        task = await client.get_task(TASK_ID)
+
+    assert task.is_success
+
+
+async def test_api_requests_ask_only_for_encodings_read_with_a_bound(
+    respx_mock: respx.MockRouter,
+) -> None:
+    route = respx_mock.get(RECORD_URL).mock(return_value=ok(task_data()))
+    async with kie() as client:
+        await client.get_task(TASK_ID)
+
+    assert route.calls.last.request.headers["accept-encoding"] == "gzip, deflate"
+
+
+async def test_an_answer_just_under_the_cap_is_read(respx_mock: respx.MockRouter) -> None:
+    head = json.dumps(envelope(task_data("success")))[:-1] + ', "pad": "'
+    pad = MAX_RESPONSE_BYTES - len(head) - 2
+    body = (head + " " * pad + '"}').encode()
+    assert len(body) == MAX_RESPONSE_BYTES
+    respx_mock.get(RECORD_URL).mock(return_value=_raw(_gzip(body), content_encoding="gzip"))
+    async with kie() as client:
+        task = await client.get_task(TASK_ID)
+
+    assert task.is_success
