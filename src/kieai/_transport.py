@@ -16,6 +16,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from ._constants import RETRY_COUNT_HEADER
+from ._coordination import Pacer
 from ._errors import (
     APIConnectionError,
     APIStatusError,
@@ -25,7 +26,6 @@ from ._errors import (
     describe_request,
 )
 from ._logging import logger
-from ._pacing import RateLimiter
 from ._retry import (
     RetryPolicy,
     backoff_delay,
@@ -117,7 +117,7 @@ class Transport:
         params: dict[str, str] | None = None,
         body: BodyFactory | None = None,
         policy: RetryPolicy = RetryPolicy.SAFE,
-        pacer: RateLimiter | None = None,
+        pacer: Pacer | None = None,
         timeout: httpx.Timeout | None = None,
         auth: bool = True,
         stream: bool = False,
@@ -143,8 +143,7 @@ class Transport:
         async for attempt in retrying:
             with attempt:
                 number = attempt.retry_state.attempt_number - 1
-                if pacer is not None:
-                    await pacer.acquire()
+                slot = await pacer.acquire() if pacer is not None else None
                 try:
                     return await self._attempt(
                         method,
@@ -161,8 +160,8 @@ class Transport:
                         follow_redirects=follow_redirects,
                     )
                 finally:
-                    if pacer is not None:
-                        pacer.release()
+                    if slot is not None:
+                        await slot.release()
         raise AssertionError("unreachable: tenacity either returns or reraises")  # pragma: no cover
 
     async def _attempt(
