@@ -211,10 +211,12 @@ class RedisCoordinator:
             )
             self._owns_redis = True
             self._where = _describe_url(redis)
+            self._probe_address = _tcp_address(redis)
         elif isinstance(redis, Client):  # pyright: ignore[reportUnnecessaryIsInstance]
             self._redis = redis
             self._owns_redis = False
             self._where = type(redis).__name__
+            self._probe_address = None
         else:
             raise KieInputError(
                 f"redis: must be a redis:// URL or a coredis client, got {type(redis).__name__}"
@@ -245,6 +247,7 @@ class RedisCoordinator:
         self._opened = 0
         self._down_since: float | None = None
         self._retry_at = 0.0
+        self._answered_once = False
 
     def __repr__(self) -> str:
         return (
@@ -315,9 +318,14 @@ class RedisCoordinator:
             )
         try:
             with anyio.fail_after(self.call_timeout):
+                if self._probe_address is not None and (
+                    self._down_since is not None or not self._answered_once
+                ):
+                    await self._probe(*self._probe_address)
                 result = await op()
         except _REDIS_FAULTS as exc:
             return self._fault(what, exc)
+        self._answered_once = True
         if self._down_since is not None:
             logger.warning(
                 "Redis coordinator %s is back after %.1f s: pacing and upload reuse are shared "
@@ -327,6 +335,14 @@ class RedisCoordinator:
             )
             self._down_since = None
         return result
+
+    @staticmethod
+    async def _probe(host: str, port: int) -> None:
+        """Is anything listening? Asked before coredis connects to a server that was down (or
+        never seen): a refused connection inside coredis 6.9 leaves its internal streams
+        unclosed (ResourceWarnings at garbage collection), a plain TCP probe does not."""
+        stream = await anyio.connect_tcp(host, port)
+        await stream.aclose()
 
     def _fault(self, what: str, exc: BaseException) -> Any:
         detail = str(exc) or type(exc).__name__
@@ -617,6 +633,17 @@ def _two_ints(answer: object) -> tuple[int, int]:
         if isinstance(first, int) and isinstance(second, int):
             return first, second
     raise coredis.exceptions.InvalidResponse(f"unexpected pacer answer {answer!r}")
+
+
+def _tcp_address(url: str) -> tuple[str, int] | None:
+    """(host, port) of a redis:// or rediss:// URL; None for a unix socket."""
+    try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            return None
+        return parts.hostname, parts.port or 6379
+    except ValueError:
+        return None
 
 
 def _describe_url(url: str) -> str:

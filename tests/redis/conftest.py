@@ -7,6 +7,7 @@ port, empty again: ``--save "" --appendonly no``) to exercise the coordinator's 
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -20,6 +21,16 @@ import pytest
 
 #: How long a started redis-server may take to accept connections.
 START_TIMEOUT_S = 10.0
+
+#: coredis 6.9 leaves a connection's internal anyio streams unclosed when connecting to a
+#: server that just died (its ``Connection.run`` opens them only after the connect succeeded);
+#: their ``__del__`` warns. kieai probes with plain TCP first whenever Redis was down, but the
+#: first reconnect after a kill mid-test goes through coredis. Ignored for these tests only,
+#: and only for exactly those streams (collected inside the test by the fixture).
+COREDIS_STREAM_LEAK = (
+    "ignore:Exception ignored in. <function MemoryObject(Send|Receive)Stream.__del__"
+    ":pytest.PytestUnraisableExceptionWarning"
+)
 
 INSTALL_HINT = (
     "redis-server is not on PATH; the Redis tests need it. Run `make redis-server` (installs "
@@ -105,6 +116,13 @@ class RedisServer:
         os.kill(self.process.pid, signal.SIGCONT)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.filterwarnings(COREDIS_STREAM_LEAK))
+
+
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path)
@@ -113,3 +131,4 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.kill()  # SIGKILL ends a paused (SIGSTOP) server too
+        gc.collect()  # coredis's leaked streams (see COREDIS_STREAM_LEAK) warn here, not later
