@@ -75,19 +75,25 @@ async def test_redis_killed_mid_batch_every_task_exactly_once(
     coordinator = RedisCoordinator(redis_server.url)
     results: dict[int, MotionControlResult] = {}
 
+    created: list[str] = []
+
+    def kill_after_eight(task_id: str) -> None:
+        created.append(task_id)
+        if len(created) == 8:
+            redis_server.kill()
+
     async def generate(kie: KieClient, n: int) -> None:
         results[n] = await kie.motion_control.generate(
-            image=PERSON, video=DANCE, prompt=f"task {n}", poll_interval=0.05, max_poll_interval=0.1
+            image=PERSON,
+            video=DANCE,
+            prompt=f"task {n}",
+            poll_interval=0.05,
+            max_poll_interval=0.1,
+            on_created=kill_after_eight,
         )
-
-    async def kill_after(count: int) -> None:
-        while len(fake.tasks) < count:
-            await anyio.sleep(0.005)
-        redis_server.kill()
 
     async with client(fake, coordinator, create_task_rate=(5, 0.2), get_task_rate=None) as kie:
         async with anyio.create_task_group() as group:
-            group.start_soon(kill_after, 8)
             for n in range(20):
                 group.start_soon(generate, kie, n)
     assert sorted(results) == list(range(20))
