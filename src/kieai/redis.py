@@ -84,8 +84,9 @@ PACER_WAITER_GRACE_S = 2.0
 PACER_IN_FLIGHT_POLL_S = 0.01
 #: An uploader that died mid-upload blocks the others at most this long; renewed every third.
 UPLOAD_LEASE_S = 10.0
-#: How often a process waiting for another's upload looks for it (growing to the second).
-UPLOAD_WAIT_POLL_S = (0.05, 0.5)
+#: How often a process waiting for another's upload looks for it (from the first, growing
+#: to the second): one GET each, and a batch's first createTask may be waiting on it.
+UPLOAD_WAIT_POLL_S = (0.02, 0.1)
 
 _MIN_VALIDITY = timedelta(seconds=UPLOAD_REUSE_MIN_VALIDITY_S)
 
@@ -548,6 +549,17 @@ class RedisUploadReuse:
             except _Unavailable:
                 return await upload(), False
             if taken:
+                # Looked up before the lease was ours: the previous holder may have stored
+                # its upload (and let the lease go) in between.
+                try:
+                    found = _stored_file(
+                        await call("looking up an upload", lambda: redis.get(file_key))
+                    )
+                except _Unavailable:
+                    found = None
+                if found is not None:
+                    await self._lease_call("giving the upload lease back", lease_key, [token])
+                    return found, True
                 break
             await anyio.sleep(poll)
             poll = min(poll * 1.5, max_poll)
