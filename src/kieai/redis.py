@@ -164,10 +164,13 @@ class _Unavailable(Exception):
     """Redis could not answer; the caller falls back to local pacing or reuse."""
 
 
+#: What a Redis call may raise when Redis is down, slow, flushed mid-script or the client
+#: not entered (coredis raises RuntimeError for a pool that is not open).
 _REDIS_FAULTS: tuple[type[BaseException], ...] = (
     coredis.exceptions.RedisError,
     OSError,
     TimeoutError,
+    RuntimeError,
 )
 
 _process_tag = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
@@ -375,6 +378,7 @@ class _RedisCoordination:
         self.prefix = f"{coordinator.namespace}:{{{account}}}"
         self._pacers: dict[tuple[PacerKind, int, float], RedisPacer] = {}
         self._uploads = RedisUploadReuse(coordinator, f"{self.prefix}:upload")
+        self._opened = False
 
     def pacer(self, kind: PacerKind, count: int, period: float) -> RedisPacer:
         key = (kind, count, period)
@@ -390,10 +394,16 @@ class _RedisCoordination:
         return self._uploads
 
     async def open(self) -> None:
-        await self.coordinator._enter()  # pyright: ignore[reportPrivateUsage]
+        if not self._opened:
+            await self.coordinator._enter()  # pyright: ignore[reportPrivateUsage]
+            self._opened = True
 
     async def close(self) -> None:
-        await self.coordinator._exit()  # pyright: ignore[reportPrivateUsage]
+        """Leave the coordinator if :meth:`open` entered it (a client closed without ever
+        being entered leaves it alone)."""
+        if self._opened:
+            self._opened = False
+            await self.coordinator._exit()  # pyright: ignore[reportPrivateUsage]
 
 
 class _RedisSlot:
