@@ -76,6 +76,7 @@ def _worker(
     rate: tuple[int, float],
     record_rate: tuple[int, float],
     start_at: float,
+    shared: bool,
     results: Any,
 ) -> None:
     report = anyio.run(
@@ -90,6 +91,7 @@ def _worker(
         rate,
         record_rate,
         start_at,
+        shared,
         backend=backend,
     )
     results.put(report)
@@ -106,10 +108,11 @@ async def _worker_main(
     rate: tuple[int, float],
     record_rate: tuple[int, float],
     start_at: float,
+    shared: bool,
 ) -> WorkerReport:
     errors: list[str] = []
     done = 0
-    coordinator = RedisCoordinator(redis_url)
+    coordinator = RedisCoordinator(redis_url) if shared else None
     async with KieClient(
         api_key=KEY,
         base_url=base_url,
@@ -159,9 +162,11 @@ async def run_fleet(
     rate: tuple[int, float] = (20, 1.0),
     record_rate: tuple[int, float] = (100, 1.0),
     images: int = 8,
+    shared: bool = True,
 ) -> FleetReport:
     """Run the fleet; the fake enforces ``rate`` on createTask and ``record_rate`` on
-    recordInfo, and every client is configured with the same limits."""
+    recordInfo, and every client is configured with the same limits. ``shared=False`` runs
+    the workers without a coordinator (each paces itself: the reference a fleet needs it for)."""
     schedule = Schedule(waiting=0.05, queuing=0.05, generating=0.2)
     fake = FakeKie(
         api_key=KEY,
@@ -205,6 +210,7 @@ async def run_fleet(
                     rate,
                     record_rate,
                     start_at,
+                    shared,
                     results,
                 ),
             )
