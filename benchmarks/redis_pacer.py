@@ -100,7 +100,8 @@ async def bench_fleet(server: RedisServer) -> None:
     print(
         f"  RedisCoordinator: {shared.elapsed_s:.2f} s = {ratio:.3f}x the bound "
         f"(target <= {TARGET_FLEET_RATIO}: {verdict}); 429s: {shared.refusals()}; "
-        f"failed calls: {len(shared.errors)}; uploads: {uploads} for {len(shared.inputs)} inputs"
+        f"failed calls: {len(shared.errors)}; uploads: {uploads} for {len(shared.inputs)} inputs; "
+        f"Redis outages seen: {shared.outages}"
     )
     print(
         f"  no coordinator:   {alone.elapsed_s:.2f} s = {alone.elapsed_s / shared.bound_s:.3f}x "

@@ -70,8 +70,10 @@ __all__ = ["RedisCoordinator"]
 T = TypeVar("T")
 OnUnavailable = Literal["local", "raise"]
 
-#: Each Redis call must answer within this, else Redis counts as unavailable ("slow").
-REDIS_CALL_TIMEOUT_S = 0.5
+#: Each Redis call must answer within this, else Redis counts as unavailable ("slow"). Not
+#: shorter: a process whose event loop is busy (160 media checks at a batch's start) must not
+#: mistake its own delay for Redis's and fall back to local pacing (429s for the fleet).
+REDIS_CALL_TIMEOUT_S = 2.0
 #: While Redis is unavailable, how often a call tries it again (the others go local at once).
 REDIS_RETRY_INTERVAL_S = 1.0
 #: An in-flight pacer slot whose process died stops counting after this. It must exceed the
@@ -252,6 +254,8 @@ class RedisCoordinator:
         self._down_since: float | None = None
         self._retry_at = 0.0
         self._answered_once = False
+        #: How many times Redis became unavailable (each time: local pacing until it is back).
+        self.outages = 0
 
     def __repr__(self) -> str:
         return (
@@ -331,7 +335,7 @@ class RedisCoordinator:
             return self._fault(what, exc)
         self._answered_once = True
         if self._down_since is not None:
-            logger.warning(
+            logger.info(
                 "Redis coordinator %s is back after %.1f s: pacing and upload reuse are shared "
                 "again",
                 self._where,
@@ -359,6 +363,7 @@ class RedisCoordinator:
         self._retry_at = now + self.retry_interval
         if self._down_since is None:
             self._down_since = now
+            self.outages += 1
             logger.warning(
                 "Redis coordinator %s unavailable while %s (%s): pacing and upload reuse are "
                 "local to this process until it answers again (retrying every %g s)",

@@ -41,6 +41,7 @@ class WorkerReport:
     errors: list[str]
     started: float
     finished: float
+    outages: int
 
 
 @dataclass
@@ -55,6 +56,11 @@ class FleetReport:
     @property
     def errors(self) -> list[str]:
         return [e for w in self.workers for e in w.errors]
+
+    @property
+    def outages(self) -> int:
+        """Times a worker found Redis unavailable and paced locally (0 in a healthy run)."""
+        return sum(w.outages for w in self.workers)
 
     @property
     def done(self) -> int:
@@ -143,7 +149,8 @@ async def _worker_main(
             for n in range(calls):
                 group.start_soon(one, n)
         finished = time.time()
-    return WorkerReport(index, backend, done, errors, started, finished)
+    outages = coordinator.outages if coordinator is not None else 0
+    return WorkerReport(index, backend, done, errors, started, finished, outages)
 
 
 def pacing_bound_s(total_calls: int, rate: tuple[int, float]) -> float:
