@@ -190,7 +190,7 @@ class RedisCoordinator:
     Args:
         redis: A ``redis://`` (or ``rediss://``, ``unix://``) URL, or a coredis client the
             caller owns and has entered (``coredis.Redis``, ``coredis.RedisCluster``, or one
-            from ``coredis.sentinel.Sentinel.primary_for``).
+            from ``coredis.Sentinel(...).primary_for(name)``).
         namespace: Prefix of every key.
         account: Names the account whose windows are shared. Default: a stable hash of the
             client's API key (the key never reaches Redis), so clients on the same key share.
