@@ -190,12 +190,12 @@ def test_coordinator_arguments_are_checked() -> None:
             "redis://127.0.0.1:1/0",
             namespace="has space",
             account="",
-            on_unavailable="ignore",  # type: ignore[arg-type]
+            on_unavailable="ignore",  # pyright: ignore[reportArgumentType]  (deliberately wrong)
         )
     text = str(caught.value)
     assert "namespace" in text and "account" in text and "on_unavailable" in text
     with pytest.raises(KieInputError, match="redis: must be"):
-        RedisCoordinator(42)  # type: ignore[arg-type]
+        RedisCoordinator(42)  # pyright: ignore[reportArgumentType]  (deliberately wrong)
 
 
 def test_repr_never_shows_the_password() -> None:
