@@ -202,3 +202,22 @@ def test_repr_never_shows_the_password() -> None:
     coordinator = RedisCoordinator("redis://user:hunter2@127.0.0.1:6390/3")
     assert "hunter2" not in repr(coordinator)
     assert "127.0.0.1:6390/3" in repr(coordinator)
+
+
+async def test_a_slot_held_by_a_dead_process_frees_at_its_lease(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kieai.redis
+
+    monkeypatch.setattr(kieai.redis, "PACER_LEASE_S", 0.3)
+    async with (
+        RedisCoordinator(redis_server.url) as dying,
+        RedisCoordinator(redis_server.url) as alive,
+    ):
+        await dying.bind("acct").pacer("create", 1, 0.1).acquire()  # never released
+        started = anyio.current_time()
+        with anyio.fail_after(3):
+            slot = await alive.bind("acct").pacer("create", 1, 0.1).acquire()
+        waited = anyio.current_time() - started
+        await slot.release()
+    assert 0.25 <= waited < 1.0
