@@ -14,6 +14,7 @@ key), and gets a :class:`Coordination`: the pacers and upload store for that acc
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Literal, Protocol, runtime_checkable
@@ -187,17 +188,44 @@ class LocalCoordinator:
 # -- content identity ---------------------------------------------------------------------
 
 
+class _DigestCache:
+    """(path, size, mtime) -> sha256, shared by every client of the process (and thread-safe:
+    a sync client's loop runs in its own thread)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._max_entries = max_entries
+        self._digests: OrderedDict[tuple[str, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, identity: tuple[str, ...]) -> str | None:
+        with self._lock:
+            digest = self._digests.get(identity)
+            if digest is not None:
+                self._digests.move_to_end(identity)
+            return digest
+
+    def put(self, identity: tuple[str, ...], digest: str) -> None:
+        with self._lock:
+            self._digests[identity] = digest
+            while len(self._digests) > self._max_entries:
+                self._digests.popitem(last=False)
+
+
+_PROCESS_DIGESTS = _DigestCache(CONTENT_HASH_CACHE_ENTRIES)
+
+
 class ContentHasher:
     """sha256 of an input's bytes, for reuse across machines (where paths mean nothing).
 
-    A path is hashed in a worker thread, once per (path, size, mtime) per process: a batch
-    applying one 100 MB motion video to 500 images reads it once, also when the 500 calls ask
-    at the same moment (the first hashes, the others wait for its answer).
+    A path is hashed in a worker thread, once per (path, size, mtime) per process (the digests
+    are shared by the process's clients): a batch applying one 100 MB motion video to 500
+    images reads it once, also when the 500 calls ask at the same moment (the first hashes, the
+    others wait for its answer).
     """
 
-    def __init__(self, max_entries: int = CONTENT_HASH_CACHE_ENTRIES) -> None:
-        self._max_entries = max_entries
-        self._digests: OrderedDict[tuple[str, ...], str] = OrderedDict()
+    def __init__(self, digests: _DigestCache | None = None) -> None:
+        self._digests = digests if digests is not None else _PROCESS_DIGESTS
+        #: Hashing in progress in this client (events belong to one event loop).
         self._pending: dict[tuple[str, ...], anyio.Event] = {}
 
     async def key(self, local: LocalFile) -> tuple[str, str] | None:
@@ -209,7 +237,6 @@ class ContentHasher:
         while True:
             known = self._digests.get(identity)
             if known is not None:
-                self._digests.move_to_end(identity)
                 return ("sha256", known)
             pending = self._pending.get(identity)
             if pending is None:
@@ -219,9 +246,7 @@ class ContentHasher:
         self._pending[identity] = done
         try:
             digest = await anyio.to_thread.run_sync(_sha256_of_path, local)
-            self._digests[identity] = digest
-            while len(self._digests) > self._max_entries:
-                self._digests.popitem(last=False)
+            self._digests.put(identity, digest)
             return ("sha256", digest)
         finally:
             del self._pending[identity]

@@ -176,7 +176,8 @@ async def test_content_hasher_reads_a_path_once_for_concurrent_callers(
         return real(local)  # pyright: ignore[reportArgumentType]
 
     monkeypatch.setattr(coordination, "_sha256_of_path", counting)
-    hasher = ContentHasher()
+    digests = coordination._DigestCache(16)  # pyright: ignore[reportPrivateUsage]
+    hasher = ContentHasher(digests)
     keys: list[tuple[str, str] | None] = []
 
     async def one() -> None:
@@ -191,6 +192,9 @@ async def test_content_hasher_reads_a_path_once_for_concurrent_callers(
     path.write_bytes(b"y" * 10)
     changed = await hasher.key(open_local(path))
     assert len(calls) == 2 and changed != keys[0]
+    # Another client of the process finds the digest without reading the file again.
+    assert await ContentHasher(digests).key(open_local(path)) == changed
+    assert len(calls) == 2
 
 
 async def test_content_hasher_hashes_bytes_and_refuses_pipes() -> None:
