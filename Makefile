@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint types pytest build docs bench clean
+.PHONY: demo test lint types pytest build docs bench clean redis-server
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("kieai needs Python >= 3.10, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -32,8 +32,23 @@ lint: $(VENV)/.dev-installed
 types: $(VENV)/.dev-installed
 	$(BIN)/pyright
 
-pytest: $(VENV)/.dev-installed
+pytest: $(VENV)/.dev-installed redis-server
 	$(BIN)/pytest
+
+# The Redis tests (tests/redis/) start a real redis-server on a free loopback port. Found on
+# PATH; else installed with apt-get when running as root; else this fails naming the command.
+redis-server:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "redis-server not on PATH: installing Debian's redis-server package" >&2; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else \
+	    echo "redis-server not found on PATH (tests/redis need it). Install it with:" >&2; \
+	    echo "    sudo apt-get update && sudo apt-get install -y redis-server    # Debian/Ubuntu" >&2; \
+	    echo "    brew install redis                                          # macOS" >&2; \
+	    exit 1; \
+	  fi; }
+	@command -v redis-server >/dev/null 2>&1 || { echo "redis-server still not on PATH after installing" >&2; exit 1; }
 
 build: $(VENV)/.dev-installed
 	rm -rf dist
@@ -43,9 +58,10 @@ build: $(VENV)/.dev-installed
 docs: $(VENV)/.dev-installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-bench: $(VENV)/.dev-installed
+bench: $(VENV)/.dev-installed redis-server
 	$(BIN)/python benchmarks/probe.py
 	$(BIN)/python benchmarks/upload.py
+	$(BIN)/python benchmarks/redis_pacer.py
 
 clean:
 	rm -rf $(VENV) dist site .pytest_cache .ruff_cache .coverage coverage.xml demo-output.mp4

@@ -36,6 +36,15 @@ from ._constants import (
     DEFAULT_WAIT_TIMEOUT_S,
     UPLOAD_BASE_URL_ENV,
 )
+from ._coordination import (
+    ContentHasher,
+    Coordination,
+    Coordinator,
+    LocalCoordinator,
+    Pacer,
+    PacerKind,
+    account_fingerprint,
+)
 from ._download import download as _download
 from ._errors import (
     APIResponseValidationError,
@@ -57,12 +66,10 @@ from ._files import (
 )
 from ._hooks import Progress, ProgressCallback, call_hook
 from ._logging import logger, register_secret
-from ._pacing import RateLimiter
 from ._polling import OnUpdate, wait_for_task
 from ._response import body_text, parse_envelope, require_field, snippet, task_ended
 from ._retry import RetryPolicy
 from ._transport import SendGuard, Transport, continue_cancellation
-from ._upload_cache import UploadCache
 from .types import Task, UploadedFile
 
 if TYPE_CHECKING:
@@ -93,7 +100,7 @@ def _resolve_timeout(
     )
 
 
-def _check_rate(value: Rate | None, name: str, problems: list[str]) -> RateLimiter | None:
+def _check_rate(value: Rate | None, name: str, problems: list[str]) -> tuple[int, float] | None:
     if value is None:
         return None
     try:
@@ -111,7 +118,7 @@ def _check_rate(value: Rate | None, name: str, problems: list[str]) -> RateLimit
     ):
         problems.append(f"{name}: count must be an int >= 1 and seconds > 0, got {value!r}")
         return None
-    return RateLimiter(count, float(period))
+    return count, float(period)
 
 
 def _is_number(value: object) -> bool:
@@ -133,7 +140,9 @@ class KieClient:
     """Async client for Kie AI. Use it as ``async with KieClient() as client: ...``.
 
     One instance is meant to be shared by every coroutine of an application: its pacing of
-    ``createTask`` and ``recordInfo`` is per instance, and so is its cache of reusable uploads.
+    ``createTask`` and ``recordInfo`` is per instance, and so is its cache of reusable uploads
+    -- unless a ``coordinator`` shares them wider (``kieai.redis.RedisCoordinator``: every
+    process and machine of a fleet on one account's windows and uploads).
     """
 
     def __init__(
@@ -151,6 +160,7 @@ class KieClient:
         get_task_rate: Rate | None = DEFAULT_GET_TASK_RATE,
         reuse_uploads: bool = True,
         upload_timeout: float | httpx.Timeout | None = None,
+        coordinator: Coordinator | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if key is None or not key.strip():
@@ -183,8 +193,13 @@ class KieClient:
                 f"max_retry_delay: must be >= initial_retry_delay ({initial_retry_delay!r}), "
                 f"got {max_retry_delay!r}"
             )
-        self._create_pacer = _check_rate(create_task_rate, "create_task_rate", problems)
-        self._get_pacer = _check_rate(get_task_rate, "get_task_rate", problems)
+        create_rate = _check_rate(create_task_rate, "create_task_rate", problems)
+        get_rate = _check_rate(get_task_rate, "get_task_rate", problems)
+        if coordinator is not None and not isinstance(coordinator, Coordinator):  # pyright: ignore[reportUnnecessaryIsInstance]
+            problems.append(
+                "coordinator: must be a coordinator such as kieai.redis.RedisCoordinator, "
+                f"got {type(coordinator).__name__}"
+            )
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):  # pyright: ignore[reportUnnecessaryIsInstance]
             problems.append(
                 f"http_client: must be an httpx.AsyncClient, got {type(http_client).__name__}"
@@ -199,7 +214,13 @@ class KieClient:
         if http_client is None:
             http_client = httpx.AsyncClient(timeout=resolved_timeout)
         self.reuse_uploads = reuse_uploads
-        self._upload_cache = UploadCache()
+        # The coordinator sees a fingerprint of the key, never the key.
+        self._coordination: Coordination = (coordinator or LocalCoordinator()).bind(
+            account_fingerprint(key)
+        )
+        self._create_pacer = self._pacer("create", create_rate)
+        self._get_pacer = self._pacer("get", get_rate)
+        self._content_hasher = ContentHasher()
         self._transport = Transport(
             api_key=key,
             http_client=http_client,
@@ -218,6 +239,11 @@ class KieClient:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
+        try:
+            await self._coordination.open()
+        except BaseException:
+            await self.aclose()
+            raise
         return self
 
     async def __aexit__(
@@ -235,8 +261,14 @@ class KieClient:
             return
         self._closed = True
         self._transport.closed = True
-        if self._owns_http_client:
-            await self._transport.http_client.aclose()
+        try:
+            await self._coordination.close()
+        finally:
+            if self._owns_http_client:
+                await self._transport.http_client.aclose()
+
+    def _pacer(self, kind: PacerKind, rate: tuple[int, float] | None) -> Pacer | None:
+        return None if rate is None else self._coordination.pacer(kind, *rate)
 
     @property
     def max_retries(self) -> int:
@@ -528,19 +560,29 @@ class KieClient:
     async def _upload_reused(
         self, local: LocalFile, *, on_progress: ProgressCallback | None = None
     ) -> UploadedFile:
-        """Upload ``local`` once per content for this client (see ``reuse_uploads``): a later
-        or concurrent request for the same content gets the same :class:`UploadedFile` while it
-        stays valid for more than an hour. A reused file reports ``(size, size)`` progress."""
+        """Upload ``local`` once per content for this client, or for the whole fleet with a
+        coordinator (see ``reuse_uploads``): a later or concurrent request for the same content
+        gets the same :class:`UploadedFile` while it stays valid for more than an hour. A
+        reused file reports ``(size, size)`` progress.
+
+        A fleet-wide store identifies content by the sha256 of its bytes (paths differ between
+        machines), hashed off the event loop once per (path, size, mtime) in this process; the
+        in-process store may let a path's (path, size, mtime) stand for its content."""
 
         async def upload() -> UploadedFile:
             return await self._upload_local(local, on_progress=on_progress)
 
         if not self.reuse_uploads:
             return await upload()
-        key = await anyio.to_thread.run_sync(local.identity)
+        store = self._coordination.uploads
+        key: tuple[str, ...] | None
+        if store.content_addressed:
+            key = await self._content_hasher.key(local)
+        else:
+            key = await anyio.to_thread.run_sync(local.identity)
         if key is None:
             return await upload()
-        uploaded, reused = await self._upload_cache.get_or_upload(key, upload)
+        uploaded, reused = await store.get_or_upload(key, upload)
         if reused and on_progress is not None and local.size is not None:
             await call_hook(on_progress, local.size, local.size)
         return uploaded

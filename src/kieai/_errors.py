@@ -344,3 +344,9 @@ def make_status_error(
             message, response=response, body=body, code=code, retry_after=retry_after
         )
     return cls(message, response=response, body=body, code=code)
+
+
+class CoordinatorUnavailableError(KieError):
+    """The fleet coordinator (``kieai.redis.RedisCoordinator`` with ``on_unavailable="raise"``)
+    could not be reached, so nothing was sent: pacing or upload reuse could not be shared.
+    Raised before a request leaves, never after, so a task is never lost or duplicated by it."""

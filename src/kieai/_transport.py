@@ -18,6 +18,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from ._constants import RETRY_COUNT_HEADER
+from ._coordination import Pacer
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -28,7 +29,6 @@ from ._errors import (
     describe_request,
 )
 from ._logging import logger
-from ._pacing import RateLimiter
 from ._response import ACCEPT_ENCODING, read_bounded
 from ._retry import (
     RetryPolicy,
@@ -203,7 +203,7 @@ class Transport:
         params: dict[str, str] | None = None,
         body: BodyFactory | None = None,
         policy: RetryPolicy = RetryPolicy.SAFE,
-        pacer: RateLimiter | None = None,
+        pacer: Pacer | None = None,
         timeout: httpx.Timeout | None = None,
         auth: bool = True,
         stream: bool = False,
@@ -232,8 +232,7 @@ class Transport:
         async for attempt in retrying:
             with attempt:
                 number = attempt.retry_state.attempt_number - 1
-                if pacer is not None:
-                    await pacer.acquire()
+                slot = await pacer.acquire() if pacer is not None else None
                 try:
                     return await self._attempt(
                         method,
@@ -251,8 +250,8 @@ class Transport:
                         guard=guard,
                     )
                 finally:
-                    if pacer is not None:
-                        pacer.release()
+                    if slot is not None:
+                        await slot.release()
         raise AssertionError("unreachable: tenacity either returns or reraises")  # pragma: no cover
 
     def _guarded_log(self, guard: SendGuard) -> Callable[[RetryCallState], None]:

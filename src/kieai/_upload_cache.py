@@ -33,6 +33,18 @@ class UploadCache:
         self, key: Hashable, upload: Callable[[], Awaitable[UploadedFile]]
     ) -> tuple[UploadedFile, bool]:
         """(file, reused). Runs ``upload`` only if no valid entry exists and none is in flight."""
+
+        async def load() -> tuple[UploadedFile, bool]:
+            return await upload(), False
+
+        return await self.get_or_load(key, load)
+
+    async def get_or_load(
+        self, key: Hashable, load: Callable[[], Awaitable[tuple[UploadedFile, bool]]]
+    ) -> tuple[UploadedFile, bool]:
+        """:meth:`get_or_upload` for a ``load`` that may itself find an earlier upload (a
+        fleet-wide store behind this cache): it returns (file, reused) and its flag is passed
+        on to the caller that ran it; callers served from this cache get ``reused=True``."""
         while True:
             entry = self._entries.get(key)
             if entry is not None:
@@ -46,9 +58,10 @@ class UploadCache:
         done = anyio.Event()
         self._in_flight[key] = done
         try:
-            uploaded = await upload()
-            self._entries[key] = uploaded
-            return uploaded, False
+            uploaded, reused = await load()
+            if uploaded.valid_for() > _MIN_VALIDITY:
+                self._entries[key] = uploaded
+            return uploaded, reused
         finally:
             del self._in_flight[key]
             done.set()
