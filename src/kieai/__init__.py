@@ -3,12 +3,20 @@
 >>> async with KieClient() as client:                        # doctest: +SKIP
 ...     result = await client.motion_control.generate(image="person.png", video="dance.mp4")
 ...     await result.download("out.mp4")
+
+Start-up cost: ``import kieai`` loads only the error tree and the logging set-up (which reads
+``KIE_LOG`` at import, as documented). Every other public name is imported from its module on
+first access (PEP 562 module ``__getattr__``), so a program that never probes media or verifies
+a webhook never pays for those modules. ``from kieai import KieClient`` works as usual; type
+checkers see the plain imports under ``TYPE_CHECKING``.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from . import _logging
-from ._client import KieClient
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -32,12 +40,47 @@ from ._errors import (
     WebhookVerificationError,
 )
 from ._version import __version__
-from .media import ImageInfo, VideoInfo, probe
-from .motion_control import CheckReport, MotionControl, MotionControlInput
-from .types import MotionControlResult, Task, TaskState, UploadedFile
-from .webhooks import parse_callback, sign_callback, verify_callback
+
+if TYPE_CHECKING:
+    from ._client import KieClient
+    from .media import ImageInfo, VideoInfo, probe
+    from .motion_control import CheckReport, MotionControl, MotionControlInput
+    from .types import MotionControlResult, Task, TaskState, UploadedFile
+    from .webhooks import parse_callback, sign_callback, verify_callback
 
 _logging.setup_from_env()
+
+#: Public name -> the module that defines it, imported on first access.
+_LAZY: dict[str, str] = {
+    "KieClient": "._client",
+    "ImageInfo": ".media",
+    "VideoInfo": ".media",
+    "probe": ".media",
+    "CheckReport": ".motion_control",
+    "MotionControl": ".motion_control",
+    "MotionControlInput": ".motion_control",
+    "MotionControlResult": ".types",
+    "Task": ".types",
+    "TaskState": ".types",
+    "UploadedFile": ".types",
+    "parse_callback": ".webhooks",
+    "sign_callback": ".webhooks",
+    "verify_callback": ".webhooks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "APIConnectionError",

@@ -159,10 +159,10 @@ class KieClient:
         _check_key_characters(key)
         register_secret(key)
         problems: list[str] = []
-        self.base_url = _check_base_url(
+        self.base_url: str = _check_base_url(
             base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, "base_url", problems
         )
-        self.upload_base_url = _check_base_url(
+        self.upload_base_url: str = _check_base_url(
             upload_base_url or os.environ.get(UPLOAD_BASE_URL_ENV) or DEFAULT_UPLOAD_BASE_URL,
             "upload_base_url",
             problems,
