@@ -70,12 +70,17 @@ def test_status_of_a_failed_task_shows_the_reason(invoke: Invoke, fake: FakeKie)
     assert shown["failure"] == "422: face not detected"
 
 
-def test_status_of_an_unknown_task_exits_3_with_a_hint(invoke: Invoke) -> None:
+def test_status_of_an_unknown_task_says_so_plainly(invoke: Invoke) -> None:
     result = invoke("status", "task_unknown")
 
     assert result.exit_code == 3
-    assert "recordInfo is null" in result.stderr
-    assert "Kie knows no task with this id" in result.stderr
+    assert result.stderr.startswith(
+        "error: Kie has no task task_unknown (yet): check the id; a task just created can take "
+        "a few seconds to appear\n"
+    )
+    # The raw code and message are for --debug and --json only.
+    assert "recordInfo is null" not in result.stderr
+    assert "422" not in result.stderr
 
 
 # -- credits ---------------------------------------------------------------------------------
@@ -152,7 +157,9 @@ def test_check_bad_inputs_exits_2_listing_every_problem(invoke: Invoke, tmp_path
     assert result.exit_code == 2
     assert "4 problems with the input:" in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.startswith("  - ")]) == 4
-    assert "character_orientation" in result.stderr
+    # Worded for the command line: the flag the user typed, not the library's argument.
+    assert '  - --orientation: must be "image" or "video", got \'sideways\'' in result.stderr
+    assert "character_orientation" not in result.stderr
 
 
 def test_check_json_reports_measurements_and_problems(invoke: Invoke) -> None:
@@ -197,7 +204,8 @@ def test_wrong_api_key_exits_3_and_is_never_printed(invoke: Invoke, fake: FakeKi
     error = json.loads(result.stdout)["error"]
     assert error["type"] == "AuthenticationError"
     assert error["code"] == 401
-    assert "check the API key" in result.stderr
+    assert error["message"].startswith("Kie refused the API key")
+    assert "check KIE_API_KEY or --api-key" in result.stderr
     assert wrong not in result.stdout + result.stderr
     assert fake.requests[0].headers["authorization"] == f"Bearer {wrong}"
 

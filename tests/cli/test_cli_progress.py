@@ -56,6 +56,8 @@ def test_plain_lines_in_a_log(tmp_path: Path) -> None:
     _run_flow(progress, tmp_path)
 
     assert buffer.getvalue().splitlines() == [
+        "sent me.png (100 bytes), waiting for Kie",
+        "sent video (2.0 kB), waiting for Kie",
         "uploaded me.png (100 bytes)",
         "uploaded video (2.0 kB)",
         "task task_1 created (resume with: kie wait task_1)",
