@@ -6,8 +6,10 @@ import contextlib
 import io
 import json
 import math
+import re
 import sys
 from pathlib import Path
+from typing import cast
 
 import anyio
 import pytest
@@ -117,6 +119,50 @@ def test_upload_json(invoke: Invoke) -> None:
     document = json.loads(result.stdout)
     assert document["url"].startswith("http")
     assert document["expires_at"]
+
+
+def _keys(value: object) -> list[str]:
+    """Every key of every mapping nested in ``value``."""
+    if isinstance(value, dict):
+        items = cast("dict[str, object]", value).items()
+        return [key for key, item in items for key in (key, *_keys(item))]
+    if isinstance(value, list):
+        return [key for item in cast("list[object]", value) for key in _keys(item)]
+    return []
+
+
+SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+
+
+def test_upload_json_keys_are_snake_case(invoke: Invoke) -> None:
+    result = invoke("upload", PERSON, "--json")
+
+    document = json.loads(result.stdout)
+    assert all(SNAKE.fullmatch(key) for key in _keys(document)), sorted(_keys(document))
+    assert "downloadUrl" not in result.stdout
+    assert {"url", "file_name", "file_path", "size", "expires_at"} <= set(document)
+
+
+def test_status_json_keys_are_snake_case(invoke: Invoke, fake: FakeKie) -> None:
+    task_id = _create_task(fake)
+    fake.finish_task(task_id)
+
+    document = json.loads(invoke("status", task_id, "--json").stdout)
+
+    assert all(SNAKE.fullmatch(key) for key in _keys(document)), sorted(_keys(document))
+
+
+def test_upload_says_uploaded_only_after_kies_answer(invoke: Invoke) -> None:
+    refused = invoke("upload", PERSON, "--api-key", "sk-wrong-key-0123456789abcdef")
+    accepted = invoke("upload", PERSON)
+
+    assert refused.exit_code == 3
+    assert "waiting for Kie" in refused.stderr
+    assert "uploaded" not in refused.stderr
+    assert accepted.stderr.splitlines()[-2:] == [
+        "sent person.png (2.4 kB), waiting for Kie",
+        "uploaded person.png (2.4 kB)",
+    ]
 
 
 def test_upload_from_a_url(invoke: Invoke, fake: FakeKie) -> None:

@@ -193,7 +193,7 @@ class FakeKie:
     def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> AbstractAsyncContextManager[str]:
         """Serve the fake on a real loopback socket; yields its base URL, e.g.
         ``http://127.0.0.1:54321`` (pass it as both ``base_url`` and ``upload_base_url``).
-        Works under asyncio and trio; needs ``pip install kieai[testing]``.
+        Works under asyncio and trio; needs ``pip install 'kieai[testing]'``.
 
         Raises ``TypeError`` at once when ``callback_http_client`` is an ``httpx.AsyncClient``
         instance: the server delivers callbacks on its own thread and loop, so it needs a
