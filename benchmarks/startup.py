@@ -84,7 +84,9 @@ def _run_once(argv: list[str]) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Start-up cost of import kieai and of the kie command.")
+    parser = argparse.ArgumentParser(
+        description="Start-up cost of import kieai and of the kie command."
+    )
     parser.add_argument("--runs", type=int, default=21, help="rounds (each runs every case)")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args()

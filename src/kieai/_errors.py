@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from ._logging import redact
 
 if TYPE_CHECKING:
+    # Annotations only: `import kieai` loads this module and must not pay for httpx.
+    import httpx
+
     from .types import Task
 
 __all__ = [

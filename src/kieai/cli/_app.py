@@ -55,7 +55,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals would include the API key
     context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode="markdown",  # paragraphs reflow; docstrings stay wrapped at 100 columns
+    # Plain click help: typer's rich help imports rich's markdown, traceback and table modules
+    # (about as long as typer itself), which would double what `kie --help` costs.
+    # Paragraphs still reflow; docstrings stay wrapped at 100 columns.
+    rich_markup_mode=None,
 )
 
 # -- shared options --------------------------------------------------------------------------

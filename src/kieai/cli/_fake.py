@@ -17,7 +17,7 @@ from .._client import KieClient
 from .._constants import API_KEY_ENV, BASE_URL_ENV, UPLOAD_BASE_URL_ENV, WEBHOOK_HMAC_KEY_ENV
 from ._messages import cli_wording
 from ._output import Output
-from ._runtime import INTERRUPTED, UsageProblem, fail
+from ._runtime import UsageProblem, fail, interruptions
 
 if TYPE_CHECKING:
     from ..testing import FakeKie
@@ -120,7 +120,7 @@ def serve_fake(out: Output, *, port: int, settings: FakeServerSettings) -> None:
 
     try:
         anyio.run(work)
-    except INTERRUPTED:
+    except interruptions():
         out.note("fake Kie stopped")
     except UsageProblem as exc:
         fail(out, exc)

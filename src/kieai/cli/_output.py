@@ -20,12 +20,14 @@ import json
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, cast
 
 from .._logging import redact
+
+if TYPE_CHECKING:
+    from rich.console import Console as Console
+
+# rich is imported when a command first prints, not when `kie --help` imports this module.
 
 __all__ = ["Output", "snake_case"]
 
@@ -44,7 +46,12 @@ def snake_case(key: str) -> str:
 class Output:
     """The command's voice. One instance per command invocation."""
 
+    stdout: Console
+    stderr: Console
+
     def __init__(self, *, json_mode: bool, debug: bool = False) -> None:
+        from rich.console import Console
+
         self.json_mode = json_mode
         self.debug = debug
         # Consoles resolve sys.stdout / sys.stderr at write time (test runners swap them).
@@ -75,6 +82,8 @@ class Output:
 
     def note(self, message: str, *, style: str | None = None) -> None:
         """An informational line on stderr (kept in ``--json`` mode: stdout stays pure JSON)."""
+        from rich.text import Text
+
         self.stderr.print(Text(self.scrub(message), style=style or ""))
 
     def error(
@@ -87,6 +96,8 @@ class Output:
     ) -> None:
         """``error: <message>`` on stderr, then one indented line per detail, then a hint; with
         ``--debug``, the raw ``debug`` lines last."""
+        from rich.text import Text
+
         self.stderr.print(Text.assemble(("error: ", "bold red"), self.scrub(message)))
         for detail in details:
             self.stderr.print(Text(f"  - {self.scrub(detail)}"))
@@ -132,6 +143,8 @@ class Output:
 
     def fields(self, rows: Sequence[tuple[str, object]]) -> None:
         """Aligned ``key: value`` lines on stdout (rows whose value is None are skipped)."""
+        from rich.text import Text
+
         shown = [(key, value) for key, value in rows if value is not None]
         width = max((len(key) for key, _ in shown), default=0) + 1
         for key, value in shown:

@@ -20,7 +20,6 @@ Exit codes (documented in docs/cli.md):
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -72,6 +71,7 @@ __all__ = [
     "UsageProblem",
     "execute",
     "fail",
+    "interruptions",
 ]
 
 T = TypeVar("T")
@@ -204,9 +204,13 @@ def interrupted(out: Output, task_id: str | None, resume: str | None) -> NoRetur
     raise typer.Exit(EXIT_INTERRUPTED)
 
 
-#: What Ctrl-C looks like when it leaves ``anyio.run``: KeyboardInterrupt, or on Python 3.10's
-#: asyncio the main task's CancelledError (3.11+ turns that back into KeyboardInterrupt).
-INTERRUPTED: tuple[type[BaseException], ...] = (KeyboardInterrupt, asyncio.CancelledError)
+def interruptions() -> tuple[type[BaseException], ...]:
+    """What Ctrl-C looks like when it leaves ``anyio.run``: KeyboardInterrupt, or on Python
+    3.10's asyncio the main task's CancelledError (3.11+ turns that back into
+    KeyboardInterrupt). A function, so that importing this module does not import asyncio."""
+    import asyncio
+
+    return (KeyboardInterrupt, asyncio.CancelledError)
 
 
 def execute(
@@ -224,7 +228,7 @@ def execute(
 
     try:
         return anyio.run(work)
-    except INTERRUPTED:
+    except interruptions():
         task_id, command = resume() if resume is not None else (None, None)
         interrupted(out, task_id, command)
     except (KieError, UsageProblem, OSError) as exc:
