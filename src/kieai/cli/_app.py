@@ -530,18 +530,29 @@ def check(
     """Run every local check on the inputs (no network, no API key). Exit 2 lists all problems."""
     import dataclasses
 
+    import httpx
+
     from .._client import KieClient
     from .._errors import KieInputError
+
+    class _NoNetwork(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            raise AssertionError(f"kie check must not send requests, tried {request.url}")
 
     out = Output(json_mode=json_)
 
     async def work() -> CheckReport:
-        # Local checks only: the client never sends a request, so no real key is needed.
-        async with KieClient(
-            api_key="local-checks-only",
-            base_url="https://api.kie.ai",
-            upload_base_url="https://kieai.redpandaai.co",
-        ) as client:
+        # Local checks only: no real key is needed, and the client's HTTP transport refuses
+        # to send anything (which also spares loading httpcore and its connection pool).
+        async with (
+            httpx.AsyncClient(transport=_NoNetwork()) as http_client,
+            KieClient(
+                api_key="local-checks-only",
+                base_url="https://api.kie.ai",
+                upload_base_url="https://kieai.redpandaai.co",
+                http_client=http_client,
+            ) as client,
+        ):
             return await client.motion_control.check(
                 image=image,
                 video=video,
