@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    # What type checkers and the API reference see; at run time `__getattr__` below builds the
+    # same values from `_TIMEOUTS_S` (tests/test_startup.py checks the two agree).
     import httpx
 
-    DEFAULT_TIMEOUT: httpx.Timeout
+    DEFAULT_TIMEOUT: httpx.Timeout = httpx.Timeout(60.0, connect=10.0)
     #: Uploads of 100 MB over a slow link: each socket write/read may take long, the connect
     #: may not.
-    DEFAULT_UPLOAD_TIMEOUT: httpx.Timeout
+    DEFAULT_UPLOAD_TIMEOUT: httpx.Timeout = httpx.Timeout(300.0, connect=10.0)
 
 DEFAULT_BASE_URL = "https://api.kie.ai"
 DEFAULT_UPLOAD_BASE_URL = "https://kieai.redpandaai.co"

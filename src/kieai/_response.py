@@ -4,7 +4,7 @@ Kie reports errors two ways: a real HTTP status, or a JSON ``code`` inside an HT
 JSON code wins when both are present. ``msg`` and ``message`` are both read. A body that is not
 JSON (an nginx 502 page, a captive portal) becomes a status error by its HTTP status, never a
 JSON decode error; a 2xx that is not the documented shape is an
-:class:`APIResponseValidationError` that says what was wrong.
+`APIResponseValidationError` that says what was wrong.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def parse_envelope(response: httpx.Response) -> dict[str, Any]:
 
 
 def require_field(envelope: dict[str, Any], response: httpx.Response, what: str) -> Any:
-    """``envelope["data"]``, or an :class:`APIResponseValidationError` naming the missing piece."""
+    """``envelope["data"]``, or an `APIResponseValidationError` naming the missing piece."""
     if "data" not in envelope or envelope["data"] is None:
         raise APIResponseValidationError(
             f"{describe_request(response.request)}: the answer has no 'data' ({what} expected): "

@@ -1,8 +1,8 @@
 """Sending one logical request: auth, pacing, retries (tenacity), error mapping, logging.
 
-Every call to Kie goes through :meth:`Transport.send`. It is the single place that answers
-"what happens on a 429 during createTask": the retry decision lives in :mod:`._retry`, the
-envelope/error mapping in :mod:`._response`, the pacing in :mod:`._pacing`.
+Every call to Kie goes through `Transport.send`. It is the single place that answers
+"what happens on a 429 during createTask": the retry decision lives in `_retry`, the
+envelope/error mapping in `_response`, the pacing in `_pacing`.
 """
 
 from __future__ import annotations

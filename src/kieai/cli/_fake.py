@@ -1,6 +1,6 @@
 """``kie demo`` and ``kie fake-server``: the built-in fake of Kie, in-process or on loopback.
 
-The demo needs no key and no network: :class:`kieai.testing.FakeKie` answers in-process, the
+The demo needs no key and no network: `kieai.testing.FakeKie` answers in-process, the
 inputs are the sample files shipped in the wheel, and the result is the fake's real MP4.
 """
 

@@ -1,13 +1,13 @@
 """What the ``kie`` command says when something goes wrong: plain words first, raw detail on demand.
 
-:func:`explain` turns an expected failure into an :class:`Explanation`: the exit code, one line
+`explain` turns an expected failure into an `Explanation`: the exit code, one line
 saying what Kie (or the network, or the input) refused and why, an optional hint saying what to
 do, and the raw facts (HTTP status, Kie's JSON code, the request, the library's own message) that
 only ``--debug`` and ``--json`` show. Every command, present and future, reports through it (via
 ``_runtime.fail``), so the wording stays consistent; a new error type needs one branch here.
 
-:func:`cli_wording` rewrites the library's argument names in a message into the flags a CLI
-user types (``check_media=False`` -> ``--no-check-media``); :func:`install_hint` quotes an extra
+`cli_wording` rewrites the library's argument names in a message into the flags a CLI
+user types (``check_media=False`` -> ``--no-check-media``); `install_hint` quotes an extra
 for every shell.
 """
 

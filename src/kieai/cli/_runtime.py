@@ -1,7 +1,7 @@
 """How a command runs: building the client, running its coroutine, and turning the outcome into
 output and an exit code.
 
-The seam for tests (and for embedding the CLI) is :class:`Runtime`, passed to the click
+The seam for tests (and for embedding the CLI) is `Runtime`, passed to the click
 context as ``obj`` (``kieai.cli.main(argv, runtime=...)`` or ``CliRunner().invoke(app, argv,
 obj=...)``). Its ``http_client_factory`` supplies the ``httpx.AsyncClient`` every command
 uses, e.g. ``FakeKie().http_client`` to run the real commands against the in-process fake.

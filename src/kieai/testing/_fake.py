@@ -1,6 +1,6 @@
 """``FakeKie``: the public face of the fake — configuration, inspection and control.
 
-The object is itself the ASGI app; everything it remembers lives in :class:`._state.FakeState`
+The object is itself the ASGI app; everything it remembers lives in `_state.FakeState`
 so that the in-process transport, the ``serve()`` thread and the test all see one truth.
 """
 
@@ -317,7 +317,7 @@ class FakeKie:
 
     @property
     def outcome_hook(self) -> OutcomeHook | None:
-        """Called with each new task's :class:`TaskRequest`; return an :class:`Outcome` to
+        """Called with each new task's `TaskRequest`; return an `Outcome` to
         decide how it ends, or None for the default. Settable."""
         return self._state.outcome_hook
 

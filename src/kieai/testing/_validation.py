@@ -2,7 +2,7 @@
 
 Each check returns problems as ``"<field>: <why>"`` strings; the fake answers ``422`` with all
 of them joined, so one round trip shows every mistake. What is checked beyond the documented
-schema (media kinds and durations of stored files) lives in :mod:`._app` next to the file
+schema (media kinds and durations of stored files) lives in `_app` next to the file
 lookup.
 """
 
