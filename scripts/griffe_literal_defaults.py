@@ -11,6 +11,7 @@ Used by mkdocs.yml (``handlers.python.options.extensions``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -55,6 +56,19 @@ def _value_of(
     return None
 
 
+def _literal(
+    default: str | griffe.Expr | None, loader: griffe.GriffeLoader
+) -> str | griffe.Expr | None:
+    """``default`` with constant names replaced by their values, also inside a tuple or list
+    (``(MOTION_CONTROL_MODEL,)`` -> ``('kling-2.6/motion-control',)``); None if unchanged."""
+    if isinstance(default, (griffe.ExprTuple, griffe.ExprList)):
+        elements = [_value_of(element, loader) or element for element in default.elements]
+        if all(new is old for new, old in zip(elements, default.elements, strict=True)):
+            return None
+        return dataclasses.replace(default, elements=elements)
+    return _value_of(default, loader)
+
+
 class LiteralDefaults(griffe.Extension):
     """Replace named-constant defaults by their values, once the whole package is loaded."""
 
@@ -63,6 +77,6 @@ class LiteralDefaults(griffe.Extension):
     ) -> None:
         for function in _functions(pkg):
             for parameter in function.parameters:
-                value = _value_of(parameter.default, loader)
+                value = _literal(parameter.default, loader)
                 if value is not None:
                     parameter.default = value

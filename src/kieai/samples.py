@@ -1,10 +1,8 @@
 """The sample inputs the quick start and ``kie demo`` use, shipped inside the package.
 
 ``person.png`` (a 480x720 PNG of a person) and ``dance.mp4`` (a 4 s, 720x720 H.264 motion
-video) pass every local check of motion control, so the quick start runs as pasted::
-
-    python -c "import kieai.samples; kieai.samples.save_inputs('.')"
-    kie demo --save-inputs .        # the same from the command line
+video) pass every local check of motion control, so the quick start runs as pasted after
+``kieai.samples.save_inputs(".")``, or ``kie demo --save-inputs .`` from the command line.
 
 They are tiny test pictures, not material Kie will make a good video of.
 """
