@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
+from kieai import (
+    APIResponseValidationError,
+    APITimeoutError,
+    KieError,
+    TaskCreationUncertainError,
+)
+from kieai._errors import make_status_error
 from kieai.cli import main
-from kieai.cli._messages import cli_wording, install_hint
+from kieai.cli._messages import cli_wording, explain, install_hint
+from kieai.cli._output import Output, snake_case
 from kieai.testing import FakeKie
 
 from .conftest import DANCE, FAST, PERSON, Invoke
@@ -129,3 +139,103 @@ def test_cli_wording_names_flags(library: str, cli: str) -> None:
 def test_install_hints_are_quoted_for_every_shell() -> None:
     assert install_hint("testing") == "pip install 'kieai[testing]'"
     assert cli_wording("pip install 'kieai[cli]'") == "pip install 'kieai[cli]'"
+
+
+def _answer(code: int, msg: str, url: str = "https://api.kie.ai/api/v1/jobs/createTask") -> Any:
+    request = httpx.Request("POST", url)
+    body = {"code": code, "msg": msg}
+    response = httpx.Response(200, json=body, request=request)
+    return make_status_error(f"Error code: {code} - {msg}", response=response, body=body, code=code)
+
+
+@pytest.mark.parametrize(
+    ("exc", "message", "hint"),
+    [
+        (
+            _answer(429, "Too many requests"),
+            "Kie refused (while creating the task): too many requests for this account right now",
+            "wait a minute",
+        ),
+        (
+            _answer(455, "maintenance"),
+            "Kie is unavailable (maintenance or overload)",
+            "few minutes",
+        ),
+        (_answer(500, "boom"), "Kie had an internal error (while creating the task)", "--debug"),
+        (
+            _answer(400, "prompt is required"),
+            "Kie refused the request's parameters (while creating the task): prompt is required",
+            None,
+        ),
+        (
+            _answer(404, "no such thing", "https://api.kie.ai/api/v1/common/download-url"),
+            "Kie does not know what was asked for (while asking for a download URL)",
+            None,
+        ),
+        (
+            _answer(418, "teapot", "https://kieai.redpandaai.co/api/file-stream-upload"),
+            "Kie refused the request (while uploading a file): teapot",
+            "--debug",
+        ),
+        (
+            APITimeoutError(request=httpx.Request("GET", "https://api.kie.ai/api/v1/chat/credit")),
+            "api.kie.ai did not answer in time (while reading the credit balance)",
+            "network",
+        ),
+        (
+            APIResponseValidationError("not JSON", request=httpx.Request("GET", "https://x/y")),
+            "Kie's answer was not in the shape its documentation describes",
+            "--debug shows the answer",
+        ),
+        (
+            TaskCreationUncertainError("read timeout after send"),
+            "the task may have been created: the request reached Kie but no answer came back",
+            "https://kie.ai/logs",
+        ),
+        (KieError("check_media=False would skip it"), "--no-check-media would skip it", None),
+        (PermissionError(13, "Permission denied", "out.mp4"), "Permission denied: out.mp4", None),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, BaseException) else None,
+)
+def test_explain_words_each_failure(exc: BaseException, message: str, hint: str | None) -> None:
+    explained = explain(exc)
+
+    assert explained.exit_code == 3
+    assert explained.message.startswith(message), explained.message
+    if hint is None:
+        assert explained.hint is None
+    else:
+        assert explained.hint is not None
+        assert hint in explained.hint
+    assert explained.debug[-1].startswith(("caused by", type(exc).__name__))
+
+
+def test_debug_lines_carry_the_raw_facts() -> None:
+    explained = explain(_answer(500, "boom"))
+
+    assert explained.debug == [
+        "HTTP 200, Kie code 500",
+        "request: POST https://api.kie.ai/api/v1/jobs/createTask",
+        "InternalServerError: Error code: 500 - boom",
+    ]
+
+
+def test_raw_json_output_keys_are_snake_case_too(capsys: pytest.CaptureFixture[str]) -> None:
+    Output(json_mode=True).emit_json({"baseUrl": "u", "env": {"KIE_API_KEY": "k"}}, scrub=False)
+
+    assert json.loads(capsys.readouterr().out) == {"base_url": "u", "env": {"KIE_API_KEY": "k"}}
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("downloadUrl", "download_url"),
+        ("callBackUrl", "call_back_url"),
+        ("task_id", "task_id"),
+        ("KIE_API_KEY", "KIE_API_KEY"),
+        ("720p", "720p"),
+        ("url", "url"),
+    ],
+)
+def test_snake_case(key: str, expected: str) -> None:
+    assert snake_case(key) == expected
