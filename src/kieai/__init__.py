@@ -4,12 +4,20 @@ image-to-video and text-to-video).
 >>> async with KieClient() as client:                        # doctest: +SKIP
 ...     result = await client.motion_control.generate(image="person.png", video="dance.mp4")
 ...     await result.download("out.mp4")
+
+Start-up cost: ``import kieai`` loads only the error tree and the logging set-up (which reads
+``KIE_LOG`` at import, as documented). Every other public name is imported from its module on
+first access (PEP 562 module ``__getattr__``), so a program that never probes media or verifies
+a webhook never pays for those modules. ``from kieai import KieClient`` works as usual; type
+checkers see the plain imports under ``TYPE_CHECKING``.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from . import _logging
-from ._client import KieClient
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -34,18 +42,58 @@ from ._errors import (
     UnprocessableEntityError,
     WebhookVerificationError,
 )
-from ._models.kling_video import ImageToVideoInput, TextToVideoInput
-from ._pipeline import CheckReport
-from ._resources.image_to_video import ImageToVideo
-from ._resources.motion_control import MotionControl
-from ._resources.text_to_video import TextToVideo
 from ._version import __version__
-from .media import ImageInfo, VideoInfo, probe
-from .motion_control import MotionControlInput
-from .types import MotionControlResult, Task, TaskState, UploadedFile, VideoResult
-from .webhooks import parse_callback, sign_callback, verify_callback
+
+if TYPE_CHECKING:
+    from ._client import KieClient
+    from ._models.kling_video import ImageToVideoInput, TextToVideoInput
+    from ._pipeline import CheckReport
+    from ._resources.image_to_video import ImageToVideo
+    from ._resources.motion_control import MotionControl
+    from ._resources.text_to_video import TextToVideo
+    from .media import ImageInfo, VideoInfo, probe
+    from .motion_control import MotionControlInput
+    from .types import MotionControlResult, Task, TaskState, UploadedFile, VideoResult
+    from .webhooks import parse_callback, sign_callback, verify_callback
 
 _logging.setup_from_env()
+
+#: Public name -> the module that defines it, imported on first access.
+_LAZY: dict[str, str] = {
+    "KieClient": "._client",
+    "ImageInfo": ".media",
+    "VideoInfo": ".media",
+    "probe": ".media",
+    "CheckReport": "._pipeline",
+    "MotionControl": "._resources.motion_control",
+    "ImageToVideo": "._resources.image_to_video",
+    "TextToVideo": "._resources.text_to_video",
+    "MotionControlInput": "._models.motion_control",
+    "ImageToVideoInput": "._models.kling_video",
+    "TextToVideoInput": "._models.kling_video",
+    "MotionControlResult": ".types",
+    "VideoResult": ".types",
+    "Task": ".types",
+    "TaskState": ".types",
+    "UploadedFile": ".types",
+    "parse_callback": ".webhooks",
+    "sign_callback": ".webhooks",
+    "verify_callback": ".webhooks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "APIConnectionError",

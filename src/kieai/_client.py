@@ -1,7 +1,7 @@
 """``KieClient``: configuration, lifecycle, and one method per Kie endpoint.
 
 Configuration is resolved once, in the constructor (argument, else environment, else default).
-Requests go through :class:`~kieai._transport.Transport`; this module only says which endpoint,
+Requests go through `Transport`; this module only says which endpoint,
 which retry policy, which pacer, and how to read the ``data`` of the answer.
 """
 
@@ -172,10 +172,10 @@ class KieClient:
         _check_key_characters(key)
         register_secret(key)
         problems: list[str] = []
-        self.base_url = _check_base_url(
+        self.base_url: str = _check_base_url(
             base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, "base_url", problems
         )
-        self.upload_base_url = _check_base_url(
+        self.upload_base_url: str = _check_base_url(
             upload_base_url or os.environ.get(UPLOAD_BASE_URL_ENV) or DEFAULT_UPLOAD_BASE_URL,
             "upload_base_url",
             problems,
@@ -256,7 +256,7 @@ class KieClient:
 
     async def aclose(self) -> None:
         """Close the HTTP client if this instance created it (a caller's client stays open).
-        Any later call on this client raises :class:`KieError`."""
+        Any later call on this client raises `KieError`."""
         if self._closed:
             return
         self._closed = True
@@ -307,7 +307,7 @@ class KieClient:
         """``POST /api/v1/jobs/createTask``; returns the task id.
 
         Never sent twice unless the first attempt provably created nothing (connection never
-        opened; 429; 455). A lost answer raises :class:`TaskCreationUncertainError`.
+        opened; 429; 455). A lost answer raises `TaskCreationUncertainError`.
         """
         return await self._create_task(model, input, callback_url=callback_url)
 
@@ -319,7 +319,7 @@ class KieClient:
         callback_url: str | None = None,
         on_created: Callable[[str], Awaitable[None] | None] | None = None,
     ) -> str:
-        """:meth:`create_task`, handing the id to ``on_created`` as soon as Kie returned it
+        """`create_task`, handing the id to ``on_created`` as soon as Kie returned it
         (the generation pipeline's entry point: the hook runs before anything else can fail)."""
         problems: list[str] = []
         if not isinstance(model, str) or not model.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
@@ -449,8 +449,8 @@ class KieClient:
         max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
         on_update: OnUpdate | None = None,
     ) -> Task:
-        """Poll until the task succeeds (returns it), fails (:class:`TaskFailedError`) or the
-        deadline passes (:class:`TaskTimeoutError`). Resumable: call it again with the same id."""
+        """Poll until the task succeeds (returns it), fails (`TaskFailedError`) or the
+        deadline passes (`TaskTimeoutError`). Resumable: call it again with the same id."""
         return await wait_for_task(
             self.get_task,
             task_id,
@@ -533,7 +533,7 @@ class KieClient:
         file_name: str | None = None,
         on_progress: ProgressCallback | None = None,
     ) -> UploadedFile:
-        """Upload an input :func:`open_local` already validated and sniffed (motion control
+        """Upload an input `open_local` already validated and sniffed (motion control
         calls this with the files it just checked, instead of opening them again)."""
         name = (
             file_name if file_name is not None else unique_file_name(local.display_name, local.kind)
@@ -562,7 +562,7 @@ class KieClient:
     ) -> UploadedFile:
         """Upload ``local`` once per content for this client, or for the whole fleet with a
         coordinator (see ``reuse_uploads``): a later or concurrent request for the same content
-        gets the same :class:`UploadedFile` while it stays valid for more than an hour. A
+        gets the same `UploadedFile` while it stays valid for more than an hour. A
         reused file reports ``(size, size)`` progress.
 
         A fleet-wide store identifies content by the sha256 of its bytes (paths differ between

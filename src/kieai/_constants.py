@@ -1,8 +1,23 @@
-"""Defaults and documented limits, with units in their names, in one place."""
+"""Defaults and documented limits, with units in their names, in one place.
+
+Plain values only, except the two ``httpx.Timeout`` defaults, which module ``__getattr__``
+builds on first use: `kieai._logging` (run by ``import kieai``) reads this module, and neither
+``import kieai`` nor a ``kie`` command that never talks to Kie should pay for importing httpx.
+"""
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # What type checkers and the API reference see; at run time `__getattr__` below builds the
+    # same values from `_TIMEOUTS_S` (tests/test_startup.py checks the two agree).
+    import httpx
+
+    DEFAULT_TIMEOUT: httpx.Timeout = httpx.Timeout(60.0, connect=10.0)
+    #: Uploads of 100 MB over a slow link: each socket write/read may take long, the connect
+    #: may not.
+    DEFAULT_UPLOAD_TIMEOUT: httpx.Timeout = httpx.Timeout(300.0, connect=10.0)
 
 DEFAULT_BASE_URL = "https://api.kie.ai"
 DEFAULT_UPLOAD_BASE_URL = "https://kieai.redpandaai.co"
@@ -13,9 +28,11 @@ UPLOAD_BASE_URL_ENV = "KIE_UPLOAD_BASE_URL"
 WEBHOOK_HMAC_KEY_ENV = "KIE_WEBHOOK_HMAC_KEY"
 LOG_ENV = "KIE_LOG"
 
-DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-#: Uploads of 100 MB over a slow link: each socket write/read may take long, the connect may not.
-DEFAULT_UPLOAD_TIMEOUT = httpx.Timeout(300.0, connect=10.0)
+#: ``name -> (timeout_s, connect_timeout_s)`` of the lazily built ``httpx.Timeout`` defaults.
+_TIMEOUTS_S: dict[str, tuple[float, float]] = {
+    "DEFAULT_TIMEOUT": (60.0, 10.0),
+    "DEFAULT_UPLOAD_TIMEOUT": (300.0, 10.0),
+}
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_INITIAL_RETRY_DELAY_S = 0.5
 DEFAULT_MAX_RETRY_DELAY_S = 8.0
@@ -41,3 +58,13 @@ DEFAULT_UPLOAD_PATH = "kieai"
 STREAM_CHUNK_BYTES = 1024 * 1024
 
 RETRY_COUNT_HEADER = "x-kieai-retry-count"
+
+
+def __getattr__(name: str) -> httpx.Timeout:
+    if name not in _TIMEOUTS_S:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import httpx
+
+    seconds, connect_s = _TIMEOUTS_S[name]
+    value = globals()[name] = httpx.Timeout(seconds, connect=connect_s)
+    return value

@@ -1,14 +1,14 @@
 """The seam between a client and whatever it shares pacing and upload reuse with.
 
-A :class:`KieClient` needs two things that may be shared beyond itself: pacers for Kie's
+A `KieClient` needs two things that may be shared beyond itself: pacers for Kie's
 createTask and recordInfo windows, and a store of reusable uploads. By default both live in
-the client (:class:`LocalCoordinator`: the in-process :class:`~kieai._pacing.RateLimiter` and
-:class:`~kieai._upload_cache.UploadCache`). ``KieClient(coordinator=...)`` swaps both for an
-implementation shared by many processes, such as :class:`kieai.redis.RedisCoordinator`; the
+the client (`LocalCoordinator`: the in-process `RateLimiter` and
+`UploadCache`). ``KieClient(coordinator=...)`` swaps both for an
+implementation shared by many processes, such as `kieai.redis.RedisCoordinator`; the
 core never imports what such an implementation is built on.
 
-The client calls :meth:`Coordinator.bind` once, with a fingerprint of its API key (never the
-key), and gets a :class:`Coordination`: the pacers and upload store for that account.
+The client calls `Coordinator.bind` once, with a fingerprint of its API key (never the
+key), and gets a `Coordination`: the pacers and upload store for that account.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ CONTENT_HASH_CACHE_ENTRIES = 4096
 
 
 class Slot(Protocol):
-    """A send's place in a window, taken by :meth:`Pacer.acquire`. ``release`` is awaited once
+    """A send's place in a window, taken by `Pacer.acquire`. ``release`` is awaited once
     the attempt is over (also after a failure or a cancellation, so it must not block on a
     cancelled scope and must never raise: the request's outcome is already decided)."""
 
@@ -92,10 +92,10 @@ class Coordination(Protocol):
 
 @runtime_checkable
 class Coordinator(Protocol):
-    """Hands each client a :class:`Coordination` for its account."""
+    """Hands each client a `Coordination` for its account."""
 
     def bind(self, account: str) -> Coordination:
-        """``account`` is the client's :func:`account_fingerprint` (a coordinator configured
+        """``account`` is the client's `account_fingerprint` (a coordinator configured
         with an explicit account uses that instead)."""
         ...
 
@@ -124,7 +124,7 @@ class _LocalSlot:
 
 
 class LocalPacer:
-    """:class:`Pacer` over the in-process :class:`RateLimiter` (its fairness and its "a slot
+    """`Pacer` over the in-process `RateLimiter` (its fairness and its "a slot
     counts until the attempt ends" rule)."""
 
     def __init__(self, count: int, period: float) -> None:
@@ -139,7 +139,7 @@ class LocalPacer:
 
 
 class LocalUploadReuse:
-    """:class:`UploadReuse` over the in-process :class:`UploadCache`."""
+    """`UploadReuse` over the in-process `UploadCache`."""
 
     content_addressed = False
 

@@ -1,6 +1,6 @@
 """The kieai error tree.
 
-Every exception the library raises on purpose is a :class:`KieError`, so ``except KieError``
+Every exception the library raises on purpose is a `KieError`, so ``except KieError``
 is a complete catch-all. HTTP failures carry the request (method and URL only: never headers,
 so never the API key) and the parsed body. Task-level outcomes (failed, timed out, creation
 uncertain) sit under the same base, unlike SDKs whose wait helpers raise bare ``Exception``.
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from ._logging import redact, redact_value
 
 if TYPE_CHECKING:
+    # Annotations only: `import kieai` loads this module and must not pay for httpx.
+    import httpx
+
     from .types import Task
 
 __all__ = [
@@ -212,7 +213,7 @@ class APIResponseValidationError(APIError):
 class MalformedCallbackError(APIResponseValidationError):
     """A callback body is not the JSON shape Kie documents: not JSON, not an object, no ``data``
     object, or ``data`` without a task id or state. (A web app answers these with 400, while a
-    :class:`WebhookVerificationError` deserves 401.)"""
+    `WebhookVerificationError` deserves 401.)"""
 
 
 class TaskCreationUncertainError(KieError):
@@ -321,7 +322,7 @@ def status_hint(code: int, *, creating: bool = False) -> str | None:
 
 
 def status_error_class(code: int) -> type[APIStatusError]:
-    """The :class:`APIStatusError` subclass for a Kie code or HTTP status."""
+    """The `APIStatusError` subclass for a Kie code or HTTP status."""
     if code in _STATUS_CLASSES:
         return _STATUS_CLASSES[code]
     if 500 <= code <= 599:

@@ -1,7 +1,7 @@
 """One file argument of a generation call, made ready: a URL to pass through, or a local file
 opened, measured and checked against its slot's media rule.
 
-URLs (``http://``/``https://`` strings) and :class:`UploadedFile` values pass unchanged (an
+URLs (``http://``/``https://`` strings) and `UploadedFile` values pass unchanged (an
 expired upload is refused); anything else is a local file that must exist, be readable, be no
 larger than the rule allows and, unless ``check_media=False``, be what the rule accepts. Runs in
 a worker thread: probing reads the disk.
@@ -23,7 +23,7 @@ from .types import UploadedFile
 __all__ = ["MediaInput", "PreparedFile", "prepare_file"]
 
 #: What a file argument accepts: a local file (path, bytes, binary file), an http(s) URL
-#: string, or an :class:`UploadedFile` from an earlier upload.
+#: string, or an `UploadedFile` from an earlier upload.
 MediaInput = FileInput | UploadedFile
 
 

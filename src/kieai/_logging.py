@@ -46,7 +46,7 @@ def _cut_prefixes(secret: str) -> re.Pattern[str]:
 
 
 def register_secret(secret: str) -> None:
-    """Make :func:`redact` (and so every log record and error message) replace ``secret``."""
+    """Make `redact` (and so every log record and error message) replace ``secret``."""
     if len(secret) >= _MIN_SECRET_PREFIX_CHARS:
         with _secrets_lock:
             if secret not in _secrets:
@@ -65,7 +65,7 @@ def redact_secrets(text: str, secrets: dict[str, re.Pattern[str]]) -> str:
 
 
 def secret_patterns(*secrets: str) -> dict[str, re.Pattern[str]]:
-    """What :func:`redact_secrets` needs for secrets that are not registered (bytes keys)."""
+    """What `redact_secrets` needs for secrets that are not registered (bytes keys)."""
     return {s: _cut_prefixes(s) for s in secrets if len(s) >= _MIN_SECRET_PREFIX_CHARS}
 
 

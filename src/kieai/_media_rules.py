@@ -1,6 +1,6 @@
 """The media limits a model documents, and judging a probed file against them.
 
-A rule is data (formats, byte size, sides, aspect ratio, duration); :func:`judge` turns a
+A rule is data (formats, byte size, sides, aspect ratio, duration); `judge` turns a
 ``probe`` result into problems that name the input, the rule and the measured value, with just
 enough decimals to show the violation (30.14 s against a 30 s limit, not "30.1 s").
 """

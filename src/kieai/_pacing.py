@@ -1,8 +1,8 @@
 """Client-side pacing: at most N sends in any window of T seconds, shared by all coroutines.
 
 Kie rejects (does not queue) requests over its limits, so a batch of 300 concurrent
-``generate`` calls would otherwise collect 429s. A send holds a slot from :meth:`acquire` until
-:meth:`release` (called when its attempt finished), and the slot keeps counting for T seconds
+``generate`` calls would otherwise collect 429s. A send holds a slot from `acquire` until
+`release` (called when its attempt finished), and the slot keeps counting for T seconds
 after that. Counting from the end rather than from the start of the send is what makes the
 window hold at the moment a request actually leaves (and arrives at Kie), however long the way
 from ``acquire`` to the socket took. Waiters are served first-come first-served (anyio's Lock is
@@ -44,7 +44,7 @@ class RateLimiter:
 
     async def acquire(self) -> None:
         """Wait until one more send fits in the window and take a slot for it. Every call must
-        be paired with :meth:`release` once the send is over (also when it failed)."""
+        be paired with `release` once the send is over (also when it failed)."""
         if self._lock is None:
             self._lock = anyio.Lock()
         async with self._lock:

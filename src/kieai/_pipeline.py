@@ -2,7 +2,7 @@
 local files concurrently (reused), create the task, hand out its id, wait, return the result.
 
 Resources (``client.motion_control``, ``client.image_to_video``, ...) only name their
-arguments and pick a :class:`~kieai._spec.ModelSpec`; everything that happens between a call
+arguments and pick a `ModelSpec`; everything that happens between a call
 and a finished video happens here, once.
 """
 

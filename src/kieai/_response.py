@@ -4,7 +4,7 @@ Kie reports errors two ways: a real HTTP status, or a JSON ``code`` inside an HT
 JSON code wins when both are present. ``msg`` and ``message`` are both read. A body that is not
 JSON (an nginx 502 page, a captive portal) becomes a status error by its HTTP status, never a
 JSON decode error; a 2xx that is not the documented shape is an
-:class:`APIResponseValidationError` that says what was wrong.
+`APIResponseValidationError` that says what was wrong.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ _SNIPPET_CHARS = 200
 #: An API answer (a task record, an upload receipt) is a few KiB; anything past this after
 #: decompression is refused instead of being held in memory.
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
-#: The encodings :func:`read_bounded` decodes itself, with a bound, as advertised to Kie.
+#: The encodings `read_bounded` decodes itself, with a bound, as advertised to Kie.
 ACCEPT_ENCODING = "gzip, deflate"
 #: After giving up on a body, how long finishing httpx's stream iterators may take.
 _STOP_READING_S = 1.0
@@ -132,8 +132,8 @@ async def read_bounded(response: httpx.Response) -> bytes:
     """Read the whole body of an API answer with bounds on memory and time, and keep it as the
     response's content (``response.content``/``.text`` work as after ``aread()``).
 
-    Raises :class:`APIResponseValidationError` when the body is larger than
-    :data:`MAX_RESPONSE_BYTES` after decompression or its compression is garbled. Transport
+    Raises `APIResponseValidationError` when the body is larger than
+    `MAX_RESPONSE_BYTES` after decompression or its compression is garbled. Transport
     errors (a dropped connection) propagate as httpx raises them.
     """
     try:
@@ -286,7 +286,7 @@ def parse_envelope(response: httpx.Response, *, creating: bool = False) -> dict[
 
     Kie's JSON ``code`` wins over the HTTP status in both directions: ``{"code": 200, ...}`` in
     an HTTP 502 is a success (the task it names exists), ``{"code": 422, ...}`` in an HTTP 200
-    is an error. ``creating`` marks a createTask answer (see :func:`error_for_status`).
+    is an error. ``creating`` marks a createTask answer (see `error_for_status`).
     """
     body, is_json = _decode(response)
     if is_json and isinstance(body, dict):
@@ -334,7 +334,7 @@ TASK_ENDED_CODES = frozenset({408, 501})
 
 
 def task_ended(error: APIStatusError, task_id: str) -> Task | None:
-    """The failed :class:`Task` a recordInfo error answer stands for, or None.
+    """The failed `Task` a recordInfo error answer stands for, or None.
 
     Only Kie's JSON code counts (a proxy's HTTP 408 says nothing about the task). The record in
     ``data`` is used when there is one, as in Kie's failure callback
@@ -371,7 +371,7 @@ _SNAKE = {"failCode": "fail_code", "failMsg": "fail_msg"}
 
 
 def require_field(envelope: dict[str, Any], response: httpx.Response, what: str) -> Any:
-    """``envelope["data"]``, or an :class:`APIResponseValidationError` naming the missing piece."""
+    """``envelope["data"]``, or an `APIResponseValidationError` naming the missing piece."""
     if "data" not in envelope or envelope["data"] is None:
         raise APIResponseValidationError(
             f"{describe_request(response.request)}: the answer has no 'data' ({what} expected): "

@@ -1,9 +1,9 @@
 """The vocabulary of a model spec: what one Kie model takes, as data.
 
-A :class:`ModelSpec` names the model id, the pydantic model of its ``input`` object, its file
+A `ModelSpec` names the model id, the pydantic model of its ``input`` object, its file
 inputs (each an argument like ``image`` bound to a Kie field like ``input_urls``, with the media
-rule it must pass) and its other arguments (:class:`Text`, :class:`Choice`, :class:`Flag`). The
-generation pipeline (:mod:`._pipeline`) runs any spec; adding a model is writing one.
+rule it must pass) and its other arguments (`Text`, `Choice`, `Flag`). The
+generation pipeline (`._pipeline`) runs any spec; adding a model is writing one.
 """
 
 from __future__ import annotations

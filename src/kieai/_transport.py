@@ -1,8 +1,8 @@
 """Sending one logical request: auth, pacing, retries (tenacity), error mapping, logging.
 
-Every call to Kie goes through :meth:`Transport.send`. It is the single place that answers
-"what happens on a 429 during createTask": the retry decision lives in :mod:`._retry`, the
-envelope/error mapping in :mod:`._response`, the pacing in :mod:`._pacing`.
+Every call to Kie goes through `Transport.send`. It is the single place that answers
+"what happens on a 429 during createTask": the retry decision lives in `_retry`, the
+envelope/error mapping in `_response`, the pacing in `_pacing`.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class _BytesBody(httpx.AsyncByteStream):
 def _json_body(
     payload: Any, on_leaving: Callable[[], None] | None
 ) -> tuple[_BytesBody, dict[str, str]]:
-    """``payload`` encoded exactly as httpx's ``json=`` does, as a :class:`_BytesBody`."""
+    """``payload`` encoded exactly as httpx's ``json=`` does, as a `_BytesBody`."""
     data = jsonlib.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     raw = data.encode("utf-8")
     headers = {"Content-Length": str(len(raw)), "Content-Type": "application/json"}
@@ -106,7 +106,7 @@ class SendGuard:
 
     Use ``with guard.scope:`` around the send and what must follow it (handing the id on).
     The scope starts unshielded: a cancellation before the request leaves sends nothing. Once
-    the body leaves, the transport calls :meth:`leaving` and the scope shields the rest, for at
+    the body leaves, the transport calls `leaving` and the scope shields the rest, for at
     most ``budget_s`` seconds (the request timeout); an answer proving nothing was created
     (before a retry) lifts the shield again. The caller's cancellation resumes after the scope.
     """
@@ -215,7 +215,7 @@ class Transport:
 
         ``handle`` runs inside the attempt, so a status error it raises is retried by the same
         rules as a transport error; with ``stream=True`` it may read the body incrementally
-        (otherwise the body is read first, within :data:`~._response.MAX_RESPONSE_BYTES`).
+        (otherwise the body is read first, within `MAX_RESPONSE_BYTES`).
         ``guard`` learns when a JSON body leaves and when an answer proved nothing was created.
         """
         if self.closed:

@@ -42,7 +42,7 @@ class UploadCache:
     async def get_or_load(
         self, key: Hashable, load: Callable[[], Awaitable[tuple[UploadedFile, bool]]]
     ) -> tuple[UploadedFile, bool]:
-        """:meth:`get_or_upload` for a ``load`` that may itself find an earlier upload (a
+        """`get_or_upload` for a ``load`` that may itself find an earlier upload (a
         fleet-wide store behind this cache): it returns (file, reused) and its flag is passed
         on to the caller that ran it; callers served from this cache get ``reused=True``."""
         while True:

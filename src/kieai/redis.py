@@ -15,20 +15,20 @@ server's clock (``TIME``; no skew between hosts), and upload each distinct input
 How the window works (``_ACQUIRE``, one short Lua script, one round trip when a slot is free):
 a send takes an *in-flight* entry (with a lease, so a process that dies mid-send frees it) and
 its release turns it into a *done* entry that counts for the window's length from the moment
-the attempt ended, exactly like the in-process :class:`~kieai._pacing.RateLimiter`. Waiters
+the attempt ended, exactly like the in-process `RateLimiter`. Waiters
 queue in arrival order (one per process: a process's own coroutines queue locally first), the
 script admits only the first waiters that fit, and it answers the others with how long to
 wait. Every key expires.
 
 Uploads: content is named by its sha256; the first process to take a short lease (``SET NX
 PX``, renewed while the upload runs) uploads, the others wait for the stored
-:class:`~kieai.UploadedFile`, which is reused while it has more than an hour of validity left.
+`UploadedFile`, which is reused while it has more than an hour of validity left.
 
 Faults: Redis down, slow (each call has a deadline) or flushed never loses or duplicates a
 task; the coordinator only decides *when* a request leaves, never whether it is resent. With
 ``on_unavailable="local"`` the client falls back to in-process pacing and reuse, says so once
 at WARNING, retries Redis every second and goes back to it; with ``"raise"`` the call raises
-:class:`~kieai.CoordinatorUnavailableError` before anything is sent.
+`CoordinatorUnavailableError` before anything is sent.
 """
 
 from __future__ import annotations
@@ -197,7 +197,7 @@ class RedisCoordinator:
             Set it when several keys belong to one account (Kie counts per account).
         on_unavailable: ``"local"``: pace and reuse uploads in-process while Redis is down,
             slow or unreachable, warn once, and go back to Redis when it answers again;
-            ``"raise"``: raise :class:`~kieai.CoordinatorUnavailableError` instead.
+            ``"raise"``: raise `CoordinatorUnavailableError` instead.
     """
 
     def __init__(
@@ -310,8 +310,8 @@ class RedisCoordinator:
     # -- calls, with the fault policy -----------------------------------------------------------
 
     async def call(self, what: str, op: Callable[[], Awaitable[T]]) -> T:
-        """Run one Redis call with a deadline. Raises :class:`_Unavailable` (local mode) or
-        :class:`CoordinatorUnavailableError` (raise mode) when Redis cannot answer."""
+        """Run one Redis call with a deadline. Raises `_Unavailable` (local mode) or
+        `CoordinatorUnavailableError` (raise mode) when Redis cannot answer."""
         now = anyio.current_time()
         local = self.on_unavailable == "local"
         if local and self._down_since is not None and now < self._retry_at:
@@ -404,7 +404,7 @@ class _RedisCoordination:
             self._opened = True
 
     async def close(self) -> None:
-        """Leave the coordinator if :meth:`open` entered it (a client closed without ever
+        """Leave the coordinator if `open` entered it (a client closed without ever
         being entered leaves it alone)."""
         if self._opened:
             self._opened = False
@@ -434,7 +434,7 @@ class RedisPacer:
 
     This process's coroutines take turns (first come, first served) to queue in Redis, so the
     fleet's queue holds one waiter per process and admits them in arrival order. Every send
-    then also passes a local :class:`LocalPacer` of the same rate, *after* Redis admitted it:
+    then also passes a local `LocalPacer` of the same rate, *after* Redis admitted it:
     it never waits then (this process's sends are a subset of the fleet's), it keeps this
     process's own history for when Redis goes away mid-window, and it is the pacing while
     Redis is unavailable.

@@ -15,7 +15,7 @@ import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, ClassVar, Protocol
 
 from pydantic import (
     AliasChoices,
@@ -137,7 +137,11 @@ OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
+    # ClassVar: pyright's --verifytypes needs the declared type; defer_build: the schema is
+    # built on first validation, not at import (a program that never parses a Task pays nothing).
+    model_config: ClassVar[ConfigDict] = ConfigDict(
+        frozen=True, extra="allow", populate_by_name=True, defer_build=True
+    )
 
 
 class Task(_Model):
@@ -289,4 +293,4 @@ class VideoResult(_Model):
 
 
 class MotionControlResult(VideoResult):
-    """The outcome of a successful motion-control task (a :class:`VideoResult`)."""
+    """The outcome of a successful motion-control task (a `VideoResult`)."""

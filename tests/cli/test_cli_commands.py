@@ -6,8 +6,10 @@ import contextlib
 import io
 import json
 import math
+import re
 import sys
 from pathlib import Path
+from typing import cast
 
 import anyio
 import pytest
@@ -70,12 +72,17 @@ def test_status_of_a_failed_task_shows_the_reason(invoke: Invoke, fake: FakeKie)
     assert shown["failure"] == "422: face not detected"
 
 
-def test_status_of_an_unknown_task_exits_3_with_a_hint(invoke: Invoke) -> None:
+def test_status_of_an_unknown_task_says_so_plainly(invoke: Invoke) -> None:
     result = invoke("status", "task_unknown")
 
     assert result.exit_code == 3
-    assert "recordInfo is null" in result.stderr
-    assert "Kie knows no task with this id" in result.stderr
+    assert result.stderr.startswith(
+        "error: Kie has no task task_unknown (yet): check the id; a task just created can take "
+        "a few seconds to appear\n"
+    )
+    # The raw code and message are for --debug and --json only.
+    assert "recordInfo is null" not in result.stderr
+    assert "422" not in result.stderr
 
 
 # -- credits ---------------------------------------------------------------------------------
@@ -112,6 +119,50 @@ def test_upload_json(invoke: Invoke) -> None:
     document = json.loads(result.stdout)
     assert document["url"].startswith("http")
     assert document["expires_at"]
+
+
+def _keys(value: object) -> list[str]:
+    """Every key of every mapping nested in ``value``."""
+    if isinstance(value, dict):
+        items = cast("dict[str, object]", value).items()
+        return [key for key, item in items for key in (key, *_keys(item))]
+    if isinstance(value, list):
+        return [key for item in cast("list[object]", value) for key in _keys(item)]
+    return []
+
+
+SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+
+
+def test_upload_json_keys_are_snake_case(invoke: Invoke) -> None:
+    result = invoke("upload", PERSON, "--json")
+
+    document = json.loads(result.stdout)
+    assert all(SNAKE.fullmatch(key) for key in _keys(document)), sorted(_keys(document))
+    assert "downloadUrl" not in result.stdout
+    assert {"url", "file_name", "file_path", "size", "expires_at"} <= set(document)
+
+
+def test_status_json_keys_are_snake_case(invoke: Invoke, fake: FakeKie) -> None:
+    task_id = _create_task(fake)
+    fake.finish_task(task_id)
+
+    document = json.loads(invoke("status", task_id, "--json").stdout)
+
+    assert all(SNAKE.fullmatch(key) for key in _keys(document)), sorted(_keys(document))
+
+
+def test_upload_says_uploaded_only_after_kies_answer(invoke: Invoke) -> None:
+    refused = invoke("upload", PERSON, "--api-key", "sk-wrong-key-0123456789abcdef")
+    accepted = invoke("upload", PERSON)
+
+    assert refused.exit_code == 3
+    assert "waiting for Kie" in refused.stderr
+    assert "uploaded" not in refused.stderr
+    assert accepted.stderr.splitlines()[-2:] == [
+        "sent person.png (2.4 kB), waiting for Kie",
+        "uploaded person.png (2.4 kB)",
+    ]
 
 
 def test_upload_from_a_url(invoke: Invoke, fake: FakeKie) -> None:
@@ -152,7 +203,9 @@ def test_check_bad_inputs_exits_2_listing_every_problem(invoke: Invoke, tmp_path
     assert result.exit_code == 2
     assert "4 problems with the input:" in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.startswith("  - ")]) == 4
-    assert "character_orientation" in result.stderr
+    # Worded for the command line: the flag the user typed, not the library's argument.
+    assert '  - --orientation: must be "image" or "video", got \'sideways\'' in result.stderr
+    assert "character_orientation" not in result.stderr
 
 
 def test_check_json_reports_measurements_and_problems(invoke: Invoke) -> None:
@@ -197,7 +250,8 @@ def test_wrong_api_key_exits_3_and_is_never_printed(invoke: Invoke, fake: FakeKi
     error = json.loads(result.stdout)["error"]
     assert error["type"] == "AuthenticationError"
     assert error["code"] == 401
-    assert "check the API key" in result.stderr
+    assert error["message"].startswith("Kie refused the API key")
+    assert "check KIE_API_KEY or --api-key" in result.stderr
     assert wrong not in result.stdout + result.stderr
     assert fake.requests[0].headers["authorization"] == f"Bearer {wrong}"
 

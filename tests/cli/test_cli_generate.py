@@ -153,7 +153,10 @@ def test_failed_task_exits_1_without_writing_a_file(
 
     assert result.exit_code == 1
     task_id = _created_id(result.stderr)
-    assert f"error: task {task_id} failed (500: model exploded)" in result.stderr
+    assert (
+        f"error: Kie could not generate task {task_id}: model exploded (fail code 500)"
+        in result.stderr
+    )
     assert "Traceback" not in result.output
     assert not (tmp_path / "out.mp4").exists()
 

@@ -159,7 +159,10 @@ def test_a_failed_text_to_video_task_exits_1(invoke: Invoke, fake: FakeKie) -> N
     result = invoke("text-to-video", "-p", "p", *FAST)
     assert result.exit_code == 1
     task_id = _created_id(result.stderr)
-    assert f"error: task {task_id} failed (500: model exploded)" in result.stderr
+    assert (
+        f"error: Kie could not generate task {task_id}: model exploded (fail code 500)"
+        in result.stderr
+    )
 
 
 @pytest.mark.parametrize(

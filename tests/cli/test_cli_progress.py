@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -56,6 +58,8 @@ def test_plain_lines_in_a_log(tmp_path: Path) -> None:
     _run_flow(progress, tmp_path)
 
     assert buffer.getvalue().splitlines() == [
+        "sent me.png (100 bytes), waiting for Kie",
+        "sent video (2.0 kB), waiting for Kie",
         "uploaded me.png (100 bytes)",
         "uploaded video (2.0 kB)",
         "task task_1 created (resume with: kie wait task_1)",
@@ -73,3 +77,69 @@ def test_disabled_shows_only_the_created_task(tmp_path: Path) -> None:
     _run_flow(progress, tmp_path)
 
     assert buffer.getvalue().splitlines() == ["task task_1 created (resume with: kie wait task_1)"]
+
+
+def test_a_sent_file_is_waiting_for_kie_until_accepted() -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system=None, width=120)
+    progress = FlowProgress(console, names={"image": "me.png"})
+
+    progress.upload(100, 100, "image")
+    progress.close()
+    sent = buffer.getvalue()
+    progress.accepted()
+
+    assert "me.png: sent, waiting for Kie" in sent
+    assert "uploaded" not in sent
+
+
+def test_plain_upload_lines_wait_for_the_answer() -> None:
+    buffer = io.StringIO()
+    progress = FlowProgress(Console(file=buffer, width=200), names={"file": "a.png"})
+
+    progress.upload(0, 10)
+    progress.upload(10, 10)
+    progress.upload(10, 10)  # a repeated final call prints nothing new
+    before = buffer.getvalue().splitlines()
+    progress.accepted()
+    progress.accepted()  # accepted once only
+
+    assert before == ["sent a.png (10 bytes), waiting for Kie"]
+    assert buffer.getvalue().splitlines()[1:] == ["uploaded a.png (10 bytes)"]
+
+
+def test_not_resumable_leaves_out_the_resume_hint() -> None:
+    buffer = io.StringIO()
+    progress = FlowProgress(Console(file=buffer, width=200), resumable=False)
+
+    progress.created("task_1")
+
+    assert buffer.getvalue().splitlines() == ["task task_1 created"]
+
+
+def _old_task(state: str, age_s: float) -> Task:
+    created_ms = int((time.time() - age_s) * 1000)
+    return Task.model_validate({"taskId": "task_1", "state": state, "createTime": created_ms})
+
+
+def test_elapsed_time_counts_from_the_tasks_creation_in_a_log() -> None:
+    buffer = io.StringIO()
+    progress = FlowProgress(Console(file=buffer, width=200))
+
+    progress.update(_old_task("generating", 95))
+
+    # 95 s, or 96 if this machine stalls for a second between the two lines
+    assert re.fullmatch(
+        r"task task_1: generating \(0:01:3[56] since created\)", buffer.getvalue().strip()
+    )
+
+
+def test_elapsed_time_counts_from_the_tasks_creation_on_a_terminal() -> None:
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system=None, width=120)
+    progress = FlowProgress(console)
+
+    progress.update(_old_task("generating", 3725))
+    progress.close()
+
+    assert re.search(r"task task_1: generating +1:02:0[56]", buffer.getvalue())

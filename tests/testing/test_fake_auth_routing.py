@@ -220,7 +220,7 @@ async def test_kie_fake_server_keeps_a_bounded_history_without_bodies(
 
     assert _fake.FAKE_SERVER_HISTORY == 1000
     monkeypatch.setattr(_fake, "FAKE_SERVER_HISTORY", 3)
-    fake = _fake.fake_server_fake(api_key="dev-key", hmac_key=None)
+    fake = _fake.fake_server_fake(_fake.FakeServerSettings(api_key="dev-key"))
     async with fake.http_client() as client:
         for task_id in "abcde":
             await client.get(

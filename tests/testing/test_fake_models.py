@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from kieai.testing import FakeKie, ManualClock
+from kieai.testing import DEFAULT_MODELS, FakeKie, ManualClock
+from kieai.testing._validation import MODEL_RULES
 
 from ..media.builders import simple_mp4
 from ..motion._media import fixture, png_bytes
@@ -33,13 +34,14 @@ async def _problem(client: httpx.AsyncClient, model: str, input_: dict[str, Any]
     return str(payload["msg"])
 
 
-def test_every_supported_model_is_accepted_by_default() -> None:
+def test_every_supported_model_is_accepted_by_default_and_has_rules() -> None:
     assert FakeKie()._state.settings.models == {  # pyright: ignore[reportPrivateUsage]
         "kling-2.6/motion-control",
         V3,
         I2V,
         T2V,
     }
+    assert set(DEFAULT_MODELS) == set(MODEL_RULES)
 
 
 # -- kling-3.0/motion-control ---------------------------------------------------------------

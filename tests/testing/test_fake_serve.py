@@ -172,7 +172,7 @@ async def test_missing_uvicorn_names_the_extra(monkeypatch: pytest.MonkeyPatch) 
         return None if name == "uvicorn" else real_find_spec(name, package)
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    with pytest.raises(RuntimeError, match=r"pip install kieai\[testing\]"):
+    with pytest.raises(RuntimeError, match=r"pip install 'kieai\[testing\]'"):
         async with FakeKie().serve():
             pass
 

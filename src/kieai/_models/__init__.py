@@ -1,3 +1,3 @@
 """One module per model family: each holds the family's pydantic ``input`` models and one
-:class:`~kieai._spec.ModelSpec` per model id, with the limits Kie documents and the page each
+`ModelSpec` per model id, with the limits Kie documents and the page each
 comes from. Adding a model is adding a spec here (see docs/adding-a-model.md)."""

@@ -23,7 +23,7 @@ _CLI_DEPENDENCIES = frozenset({"typer", "rich", "click"})
 def main(argv: Sequence[str] | None = None, *, runtime: Runtime | None = None) -> int:
     """Run ``kie`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit code.
 
-    ``runtime`` replaces how commands reach Kie (see :class:`kieai.cli._runtime.Runtime`):
+    ``runtime`` replaces how commands reach Kie (see `kieai.cli._runtime.Runtime`):
     tests pass ``Runtime(http_client_factory=FakeKie().http_client)``.
     """
     try:

@@ -1,37 +1,32 @@
-"""The ``kie`` command: a typer app over :class:`kieai.KieClient`.
+"""The ``kie`` command: a typer app over `kieai.KieClient`.
 
-Each command parses its options, builds one :class:`~kieai.cli._output.Output` (human or
-``--json``) and runs one coroutine through :func:`~kieai.cli._runtime.execute`, which turns
-expected failures into a one-line message and an exit code. Progress goes to stderr.
+Each command parses its options, builds one `Output` (human or ``--json``) and runs one
+coroutine through `execute` (in ``_runtime``), which turns expected failures into plain-language
+lines (``_messages``) and an exit code. Progress goes to stderr. ``-o`` is resolved by
+``_paths.destination`` (a trailing separator or an existing directory: write into it).
+
+Start-up: this module imports only typer and kieai's constants, so ``kie --help`` pays for
+nothing else; each command imports the client, the models and the progress bars in its body.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import shlex
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypedDict, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypedDict, cast
 
 import typer
 
-from .._assets import asset_path
-from .._client import KieClient
 from .._constants import (
     DEFAULT_MAX_POLL_INTERVAL_S,
     DEFAULT_POLL_INTERVAL_S,
     DEFAULT_WAIT_TIMEOUT_S,
 )
-from .._errors import APIError, KieInputError
-from .._files import is_url
-from .._pipeline import OnCreated, UploadProgress
-from .._polling import OnUpdate
 from .._version import __version__
-from ..media import ImageInfo, VideoInfo
-from ..motion_control import CheckReport
-from ..types import Task, UploadedFile, VideoResult
+from ._messages import resume_command
 from ._output import Output
-from ._progress import FlowProgress
+from ._paths import destination
 from ._runtime import (
     API_KEY_HELP,
     BASE_URL_HELP,
@@ -40,8 +35,18 @@ from ._runtime import (
     ClientOptions,
     DownloadFailedError,
     Runtime,
+    UsageProblem,
     execute,
+    fail,
 )
+
+if TYPE_CHECKING:
+    from .._client import KieClient
+    from .._pipeline import CheckReport, OnCreated, UploadProgress
+    from .._polling import OnUpdate
+    from ..media import ImageInfo, VideoInfo
+    from ..types import Task, UploadedFile, VideoResult
+    from ._progress import FlowProgress
 
 __all__ = ["app"]
 
@@ -54,7 +59,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals would include the API key
     context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode="markdown",  # paragraphs reflow; docstrings stay wrapped at 100 columns
+    # Plain click help: typer's rich help imports rich's markdown, traceback and table modules
+    # (about as long as typer itself), which would double what `kie --help` costs.
+    # Paragraphs still reflow; docstrings stay wrapped at 100 columns.
+    rich_markup_mode=None,
 )
 
 # -- shared options --------------------------------------------------------------------------
@@ -66,6 +74,12 @@ JsonOpt = Annotated[
     bool,
     typer.Option(
         "--json", help="Print one JSON document on stdout (also on errors); no progress bars."
+    ),
+]
+DebugOpt = Annotated[
+    bool,
+    typer.Option(
+        "--debug", help="On errors, also show the raw facts: HTTP status, Kie's code, request."
     ),
 ]
 ApiKeyOpt = Annotated[
@@ -103,11 +117,12 @@ PollOpt = Annotated[
     ),
 ]
 OutputOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--output",
         "-o",
-        help="Where to save the video: a file or a directory (default: ./TASK_ID.mp4).",
+        help="Where to save the video: a file, or a directory to save TASK_ID.mp4 in (ending "
+        "in / or existing). Default: ./TASK_ID.mp4.",
         show_default=False,
     ),
 ]
@@ -199,17 +214,20 @@ def _wait_timeout(seconds: float) -> float | None:
     return None if seconds == 0 else seconds
 
 
-def _progress(out: Output, names: dict[str, str] | None = None) -> FlowProgress:
-    return FlowProgress(out.stderr, enabled=not out.json_mode, names=names)
+def _progress(
+    out: Output, names: dict[str, str] | None = None, *, resumable: bool = True
+) -> FlowProgress:
+    from ._progress import FlowProgress
+
+    return FlowProgress(out.stderr, enabled=not out.json_mode, names=names, resumable=resumable)
+
+
+def _is_url(value: str) -> bool:
+    return value.lower().startswith(("http://", "https://"))
 
 
 def _name_of(value: str) -> str:
-    return value if is_url(value) else Path(value).name or value
-
-
-def _resume_command(task_id: str, output: Path | None) -> str:
-    command = f"kie wait {task_id}"
-    return command if output is None else f"{command} -o {shlex.quote(str(output))}"
+    return value if _is_url(value) else Path(value).name or value
 
 
 # -- result rendering ------------------------------------------------------------------------
@@ -248,15 +266,17 @@ async def _save(
     ui: FlowProgress,
     task_id: str,
     url: str,
-    output: Path | None,
+    output: str | None,
 ) -> Path:
-    dest = output if output is not None else Path(f"{task_id}.mp4")
+    from .._errors import APIError
+
+    dest = destination(output, f"{task_id}.mp4")
     try:
         path = await client.download(url, dest, on_progress=ui.download)
     except (APIError, OSError) as exc:
         raise DownloadFailedError(
             f"task {task_id} succeeded but the download failed ({exc}); the video is at {url} "
-            f"(retry with: {_resume_command(task_id, output)})",
+            f"(retry with: {resume_command(task_id, output)})",
             task_id=task_id,
             video_url=url,
         ) from exc
@@ -281,7 +301,7 @@ class CommonArgs(TypedDict):
 class Flow:
     """The options every generating command shares."""
 
-    output: Path | None
+    output: str | None
     no_download: bool
     callback_url: str | None
     check_media: bool
@@ -326,7 +346,7 @@ def _generation(
     result, saved = execute(
         out,
         work,
-        resume=lambda: (ui.task_id, _resume_command(ui.task_id or "", flow.output)),
+        resume=lambda: (ui.task_id, resume_command(ui.task_id or "", flow.output)),
     )
     _show_finished(out, result.task, result.video_urls, saved)
 
@@ -375,6 +395,7 @@ def generate(
     base_url: BaseUrlOpt = None,
     upload_base_url: UploadBaseUrlOpt = None,
     json_: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Check, upload, create a motion-control task, wait for it and download the video
     (Kling 2.6 by default; `--model kling-3.0/motion-control` for 3.0).
@@ -385,7 +406,7 @@ def generate(
     _generation(
         Flow(output, no_download, callback_url, not no_check_media, timeout, poll_interval),
         _client_options(ctx, api_key, base_url, upload_base_url),
-        Output(json_mode=json_),
+        Output(json_mode=json_, debug=debug),
         {"image": _name_of(image), "video": _name_of(video)},
         # The CLI passes any string through; the library's checks report it.
         lambda client, common: client.motion_control.generate(
@@ -434,6 +455,7 @@ def image_to_video(
     base_url: BaseUrlOpt = None,
     upload_base_url: UploadBaseUrlOpt = None,
     json_: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Animate one image with Kling 2.6 image-to-video: check, upload, create, wait, download.
 
@@ -443,7 +465,7 @@ def image_to_video(
     _generation(
         Flow(output, no_download, callback_url, not no_check_media, timeout, poll_interval),
         _client_options(ctx, api_key, base_url, upload_base_url),
-        Output(json_mode=json_),
+        Output(json_mode=json_, debug=debug),
         {"image": _name_of(image)},
         lambda client, common: client.image_to_video.generate(
             image=image, prompt=prompt, duration=cast(Any, duration), sound=sound, **common
@@ -473,6 +495,7 @@ def text_to_video(
     api_key: ApiKeyOpt = None,
     base_url: BaseUrlOpt = None,
     json_: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Make a video from a prompt with Kling 2.6 text-to-video: create, wait, download.
 
@@ -482,7 +505,7 @@ def text_to_video(
     _generation(
         Flow(output, no_download, callback_url, True, timeout, poll_interval),
         _client_options(ctx, api_key, base_url, None),
-        Output(json_mode=json_),
+        Output(json_mode=json_, debug=debug),
         {},
         lambda client, common: client.text_to_video.generate(
             prompt=prompt,
@@ -505,9 +528,13 @@ def wait(
     api_key: ApiKeyOpt = None,
     base_url: BaseUrlOpt = None,
     json_: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
-    """Wait for a task to finish (resumable at any time), then download its video."""
-    out = Output(json_mode=json_)
+    """Wait for a task to finish (resumable at any time), then download its video.
+
+    The elapsed time shown counts from the task's creation at Kie.
+    """
+    out = Output(json_mode=json_, debug=debug)
     options = _client_options(ctx, api_key, base_url, None)
     ui = _progress(out)
     ui.task_id = task_id
@@ -535,7 +562,7 @@ def wait(
                 ui.close()
         return task, saved
 
-    task, saved = execute(out, work, resume=lambda: (task_id, _resume_command(task_id, output)))
+    task, saved = execute(out, work, resume=lambda: (task_id, resume_command(task_id, output)))
     _show_finished(out, task, task.result_urls, saved)
 
 
@@ -546,9 +573,10 @@ def status(
     api_key: ApiKeyOpt = None,
     base_url: BaseUrlOpt = None,
     json_: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Show a task's current state (one request, no waiting)."""
-    out = Output(json_mode=json_)
+    out = Output(json_mode=json_, debug=debug)
     options = _client_options(ctx, api_key, base_url, None)
 
     async def work() -> Task:
@@ -577,9 +605,10 @@ def credits(
     api_key: ApiKeyOpt = None,
     base_url: BaseUrlOpt = None,
     json_: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Show the account's remaining credits."""
-    out = Output(json_mode=json_)
+    out = Output(json_mode=json_, debug=debug)
     options = _client_options(ctx, api_key, base_url, None)
 
     async def work() -> float:
@@ -606,28 +635,33 @@ def upload(
     api_key: ApiKeyOpt = None,
     upload_base_url: UploadBaseUrlOpt = None,
     json_: JsonOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Upload a file to Kie's temporary file host (free; kept 3 days) and print its URL."""
-    out = Output(json_mode=json_)
+    out = Output(json_mode=json_, debug=debug)
     options = _client_options(ctx, api_key, None, upload_base_url)
     ui = _progress(out, {"file": _name_of(file)})
 
     async def work() -> UploadedFile:
         async with options.open(out) as client:
             try:
-                if is_url(file):
+                if _is_url(file):
                     return await client.upload_from_url(
                         file, upload_path=upload_path, file_name=file_name
                     )
-                return await client.upload(
+                uploaded = await client.upload(
                     file, upload_path=upload_path, file_name=file_name, on_progress=ui.upload
                 )
+                ui.accepted()  # Kie answered: only now is the file "uploaded"
+                return uploaded
             finally:
                 ui.close()
 
     uploaded = execute(out, work)
     out.result(
-        uploaded.model_dump(mode="json"),
+        # The model's own fields only: Kie's raw camelCase extras (downloadUrl, ...) repeat
+        # them under other names.
+        uploaded.model_dump(mode="json", exclude=set(uploaded.model_extra or {})),
         [
             ("url", uploaded.url),
             ("file_path", uploaded.file_path),
@@ -662,15 +696,29 @@ def check(
     json_: JsonOpt = False,
 ) -> None:
     """Run every local check on the inputs (no network, no API key). Exit 2 lists all problems."""
+    import httpx
+
+    from .._client import KieClient
+    from .._errors import KieInputError
+
+    class _NoNetwork(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            raise AssertionError(f"kie check must not send requests, tried {request.url}")
+
     out = Output(json_mode=json_)
 
     async def work() -> CheckReport:
-        # Local checks only: the client never sends a request, so no real key is needed.
-        async with KieClient(
-            api_key="local-checks-only",
-            base_url="https://api.kie.ai",
-            upload_base_url="https://kieai.redpandaai.co",
-        ) as client:
+        # Local checks only: no real key is needed, and the client's HTTP transport refuses
+        # to send anything (which also spares loading httpcore and its connection pool).
+        async with (
+            httpx.AsyncClient(transport=_NoNetwork()) as http_client,
+            KieClient(
+                api_key="local-checks-only",
+                base_url="https://api.kie.ai",
+                upload_base_url="https://kieai.redpandaai.co",
+                http_client=http_client,
+            ) as client,
+        ):
             return await client.motion_control.check(
                 image=image,
                 video=video,
@@ -698,12 +746,10 @@ def check(
             ]
         )
     if not report.ok:
-        error = KieInputError(report.problems)
-        problems = error.problems
-        if len(problems) == 1:
-            out.error(problems[0])
-        else:
-            out.error(f"{len(problems)} problems with the input:", details=problems)
+        from ._messages import explain
+
+        explained = explain(KieInputError(report.problems))
+        out.error(explained.message, details=explained.details)
         raise typer.Exit(EXIT_USAGE)
     if not out.json_mode:
         out.note("ok: the inputs pass every local check", style="green")
@@ -712,24 +758,82 @@ def check(
 @app.command()
 def demo(
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to save the generated video.")
-    ] = Path("demo-output.mp4"),
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Where to save the generated video: a file, or a directory (ending in / or "
+            "existing). Default: ./demo-output.mp4.",
+            show_default=False,
+        ),
+    ] = None,
+    save_inputs: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-inputs",
+            help="Only write the sample inputs (person.png, dance.mp4) into this directory, "
+            "for trying the quick start, and exit.",
+            show_default=False,
+        ),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Run the whole generate flow against the built-in fake of Kie (no key, no network)."""
+    out = Output(json_mode=json_)
+    if save_inputs is not None:
+        _save_sample_inputs(out, save_inputs)
+        return
+    from .._assets import asset_path
     from ._fake import run_demo
 
-    out = Output(json_mode=json_)
-    ui = _progress(out, {"image": "person.png", "video": "dance.mp4"})
+    # The fake lives in this process only: there is no task to resume after it ends.
+    ui = _progress(out, {"image": "person.png", "video": "dance.mp4"}, resumable=False)
     if not out.json_mode:
         out.note("demo: the built-in fake of Kie, in-process (no API key, no network, no credits)")
     result, saved = execute(
         out,
         lambda: run_demo(
-            ui, image=asset_path("person.png"), video=asset_path("dance.mp4"), output=output
+            ui,
+            image=asset_path("person.png"),
+            video=asset_path("dance.mp4"),
+            output=destination(output, "demo-output.mp4"),
         ),
     )
     _show_finished(out, result.task, result.video_urls, saved)
+
+
+def _save_sample_inputs(out: Output, directory: Path) -> None:
+    from .. import samples
+
+    try:
+        written = samples.save_inputs(directory)
+    except FileExistsError as exc:
+        problem = f"{exc.filename}: exists with other content; not overwritten (remove it or "
+        fail(out, UsageProblem(problem + "choose another directory)"))
+    except OSError as exc:
+        fail(out, exc)
+    out.result(
+        {"saved_inputs": [str(path.resolve()) for path in written]},
+        [("saved", path) for path in written],
+    )
+
+
+def _schedule(value: str | None) -> tuple[float, float, float] | None:
+    """``--schedule WAITING,QUEUING,GENERATING`` (seconds) -> the three durations."""
+    if value is None:
+        return None
+    parts = [part.strip() for part in value.split(",")]
+    try:
+        seconds = tuple(float(part) for part in parts)
+    except ValueError:
+        seconds = ()
+    if len(seconds) != 3 or not all(0 <= s < float("inf") for s in seconds):
+        raise typer.BadParameter(
+            f"expected three seconds >= 0 as WAITING,QUEUING,GENERATING (e.g. 1,2,10), "
+            f"got {value!r}",
+            param_hint="--schedule",
+        )
+    return seconds
 
 
 @app.command("fake-server")
@@ -743,13 +847,39 @@ def fake_server(
     hmac_key: Annotated[
         str | None,
         typer.Option(
-            "--hmac-key", help="Sign callbacks with this webhook HMAC key.", show_default=False
+            "--hmac-key",
+            help="Sign callbacks with this webhook HMAC key (verify them with "
+            "KIE_WEBHOOK_HMAC_KEY set to the same value).",
+            show_default=False,
+        ),
+    ] = None,
+    allow_external_urls: Annotated[
+        bool,
+        typer.Option(
+            "--allow-external-urls",
+            help="Accept input URLs the fake does not host (it cannot fetch them; their "
+            "content is not checked).",
+        ),
+    ] = False,
+    schedule: Annotated[
+        str | None,
+        typer.Option(
+            "--schedule",
+            help="Seconds a task spends waiting, queuing and generating, as W,Q,G "
+            "(default: 0.05,0.1,0.15).",
+            show_default=False,
         ),
     ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Serve the fake of Kie on 127.0.0.1 until Ctrl-C, for developing apps against it."""
-    from ._fake import serve_fake
+    from ._fake import FakeServerSettings, serve_fake
 
     out = Output(json_mode=json_)
-    serve_fake(out, port=port, api_key=api_key, hmac_key=hmac_key)
+    settings = FakeServerSettings(
+        api_key=api_key,
+        hmac_key=hmac_key,
+        allow_external_urls=allow_external_urls,
+        schedule=_schedule(schedule),
+    )
+    serve_fake(out, port=port, settings=settings)

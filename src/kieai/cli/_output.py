@@ -3,8 +3,13 @@
 Two modes. Human: aligned ``key: value`` lines on stdout, notes and errors on stderr (colour only
 when stderr is a terminal). ``--json``: exactly one JSON document on stdout, success or error,
 and plain uncoloured notes on stderr, so ``kie ... --json | jq`` always gets something to parse.
+Its keys are snake_case throughout: camelCase keys that come from Kie (extra fields kept on a
+model, a task's ``param``) are converted where the document is written, so every command,
+present and future, gets this for free.
 
-Every message passes through :meth:`Output.scrub`, which removes the API key (and any
+``--debug`` adds the raw facts under an error line (HTTP status, Kie's code, the request).
+
+Every message passes through `Output.scrub`, which removes the API key (and any
 ``Authorization``/``Bearer`` value), so no message can echo a credential. (The one exception is
 ``kie fake-server`` announcing the fake's own test key.)
 """
@@ -12,23 +17,43 @@ Every message passes through :meth:`Output.scrub`, which removes the API key (an
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, cast
 
 from .._logging import redact
 
-__all__ = ["Output"]
+if TYPE_CHECKING:
+    from rich.console import Console as Console
+
+# rich is imported when a command first prints, not when `kie --help` imports this module.
+
+__all__ = ["Output", "snake_case"]
+
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL_KEY = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)+")
+
+
+def snake_case(key: str) -> str:
+    """``downloadUrl`` -> ``download_url``; anything not camelCase (``KIE_BASE_URL``,
+    ``task_id``, ``720p``) is left alone."""
+    if not _CAMEL_KEY.fullmatch(key):
+        return key
+    return _CAMEL_BOUNDARY.sub("_", key).lower()
 
 
 class Output:
     """The command's voice. One instance per command invocation."""
 
-    def __init__(self, *, json_mode: bool) -> None:
+    stdout: Console
+    stderr: Console
+
+    def __init__(self, *, json_mode: bool, debug: bool = False) -> None:
+        from rich.console import Console
+
         self.json_mode = json_mode
+        self.debug = debug
         # Consoles resolve sys.stdout / sys.stderr at write time (test runners swap them).
         self.stdout = Console(highlight=False, soft_wrap=True, emoji=False, markup=False)
         self.stderr = Console(
@@ -57,22 +82,37 @@ class Output:
 
     def note(self, message: str, *, style: str | None = None) -> None:
         """An informational line on stderr (kept in ``--json`` mode: stdout stays pure JSON)."""
+        from rich.text import Text
+
         self.stderr.print(Text(self.scrub(message), style=style or ""))
 
-    def error(self, message: str, *, details: Iterable[str] = (), hint: str | None = None) -> None:
-        """``error: <message>`` on stderr, then one indented line per detail, then a hint."""
+    def error(
+        self,
+        message: str,
+        *,
+        details: Iterable[str] = (),
+        hint: str | None = None,
+        debug: Iterable[str] = (),
+    ) -> None:
+        """``error: <message>`` on stderr, then one indented line per detail, then a hint; with
+        ``--debug``, the raw ``debug`` lines last."""
+        from rich.text import Text
+
         self.stderr.print(Text.assemble(("error: ", "bold red"), self.scrub(message)))
         for detail in details:
             self.stderr.print(Text(f"  - {self.scrub(detail)}"))
         if hint:
             self.stderr.print(Text(self.scrub(hint), style="dim"))
+        if self.debug:
+            for line in debug:
+                self.stderr.print(Text(f"debug: {self.scrub(line)}", style="dim"))
 
     # -- stdout ------------------------------------------------------------------------------
 
     def emit_json(self, data: Mapping[str, Any], *, scrub: bool = True) -> None:
         # Scrub the values, not the serialised text: a short key replaced inside the JSON
         # syntax itself ("exit_code") would print an invalid document.
-        clean = self._scrub_value(dict(data)) if scrub else data
+        clean = self._scrub_value(dict(data)) if scrub else self._snake_only(data)
         text = json.dumps(clean, indent=2, ensure_ascii=False, default=str)
         sys.stdout.write(text + "\n")
         sys.stdout.flush()
@@ -81,14 +121,30 @@ class Output:
         if isinstance(value, str):
             return self.scrub(value)
         if isinstance(value, Mapping):
-            items = cast("Mapping[object, object]", value).items()
-            return {str(k): self._scrub_value(v) for k, v in items}
+            items = [(str(k), v) for k, v in cast("Mapping[object, object]", value).items()]
+            # Keys already snake_case first: a converted Kie key ("fileName") never replaces
+            # the model's own field of the same name ("file_name").
+            clean: dict[str, Any] = {
+                k: self._scrub_value(v) for k, v in items if k == snake_case(k)
+            }
+            for key, item in items:
+                clean.setdefault(snake_case(key), self._scrub_value(item))
+            return clean
         if isinstance(value, (list, tuple)):
             return [self._scrub_value(v) for v in cast("Sequence[object]", value)]
         return value
 
+    @staticmethod
+    def _snake_only(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            items = cast("Mapping[object, object]", value).items()
+            return {snake_case(str(k)): Output._snake_only(v) for k, v in items}
+        return value
+
     def fields(self, rows: Sequence[tuple[str, object]]) -> None:
         """Aligned ``key: value`` lines on stdout (rows whose value is None are skipped)."""
+        from rich.text import Text
+
         shown = [(key, value) for key, value in rows if value is not None]
         width = max((len(key) for key, _ in shown), default=0) + 1
         for key, value in shown:

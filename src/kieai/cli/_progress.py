@@ -2,10 +2,16 @@
 while waiting, and a bar for the download.
 
 The library reports progress through hooks (``on_upload_progress``, ``on_created``,
-``on_update``, download ``on_progress``); :class:`FlowProgress` is one object whose methods
+``on_update``, download ``on_progress``); `FlowProgress` is one object whose methods
 are those hooks. It moves through the phases on its own: the first upload hook opens the
 upload bars, ``created`` closes them, the first state update opens the spinner, the first
 download hook closes it and opens the download bar.
+
+Truthful wording: a file whose last byte went out is "sent, waiting for Kie" until Kie's answer
+is in; only then is it "uploaded" (`FlowProgress.accepted`, called by ``created`` — Kie
+creates the task only after every upload was answered — or by ``kie upload`` once
+``client.upload`` returned). The wait's elapsed time counts from the task's creation at Kie
+when the task reports it (``kie wait`` on an older task), else from the first poll.
 
 On a terminal it draws rich live bars. Anywhere else (a pipe, a CI log) it prints one plain
 line per event instead of redrawing. With ``enabled=False`` (``--json``) it draws nothing.
@@ -13,6 +19,7 @@ line per event instead of redrawing. With ``enabled=False`` (``--json``) it draw
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -26,10 +33,10 @@ from rich.progress import (
     SpinnerColumn,
     TaskID,
     TextColumn,
-    TimeElapsedColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+from rich.progress import Task as BarTask
 from rich.text import Text
 
 from ..types import Task
@@ -37,6 +44,22 @@ from ..types import Task
 __all__ = ["FlowProgress"]
 
 Phase = Literal["upload", "wait", "download"]
+
+
+def _elapsed(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+class _SinceCreationColumn(ProgressColumn):
+    """Elapsed time since the task's ``create_time`` (a row field ``since``, epoch seconds),
+    falling back to the row's own elapsed time."""
+
+    def render(self, task: BarTask) -> Text:
+        since = task.fields.get("since")
+        seconds = time.time() - since if isinstance(since, float) else task.elapsed or 0.0
+        return Text(_elapsed(seconds), style="progress.elapsed")
 
 
 def _transfer_columns() -> list[ProgressColumn]:
@@ -54,6 +77,8 @@ class FlowProgress:
 
     ``names`` maps the upload labels the library passes (``"image"``, ``"video"``, or
     ``"file"`` for ``kie upload``) to what the user should read (usually the file name).
+    ``resumable=False`` (``kie demo``: the task lives only in this process) leaves out the
+    ``kie wait`` hint when the task is created.
     """
 
     def __init__(
@@ -63,8 +88,10 @@ class FlowProgress:
         enabled: bool = True,
         live: bool | None = None,
         names: dict[str, str] | None = None,
+        resumable: bool = True,
     ) -> None:
         self._console = console
+        self._resumable = resumable
         self._enabled = enabled
         self._live = (
             live if live is not None else console.is_terminal and not console.is_dumb_terminal
@@ -73,7 +100,8 @@ class FlowProgress:
         self._progress: Progress | None = None
         self._phase: Phase | None = None
         self._rows: dict[str, TaskID] = {}
-        self._finished: set[str] = set()
+        self._sent: dict[str, int | None] = {}  # label -> size, for files fully sent
+        self._accepted: set[str] = set()
         self._last_state: str | None = None
         self.task_id: str | None = None
         """The created task's id, once known (for the resume hint after Ctrl-C)."""
@@ -93,7 +121,7 @@ class FlowProgress:
             columns: list[ProgressColumn] = [
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
-                TimeElapsedColumn(),
+                _SinceCreationColumn(),
             ]
         else:
             columns = _transfer_columns()
@@ -119,25 +147,46 @@ class FlowProgress:
     def upload(self, sent: int, total: int | None, label: str = "file") -> None:
         """``on_upload_progress`` / ``upload(on_progress=...)``: per-file progress."""
         name = self._names.get(label, label)
+        done = total is not None and sent >= total
+        if done and label not in self._sent:
+            self._sent[label] = total
+            self._plain(f"sent {name} ({decimal(total or 0)}), waiting for Kie")
         progress = self._enter("upload")
         if progress is not None:
             row = self._rows.get(label)
             if row is None:
                 row = self._rows[label] = progress.add_task(f"upload {name}", total=total)
-            progress.update(row, completed=sent, total=total)
-        elif total is not None and sent >= total and label not in self._finished:
-            self._finished.add(label)
-            self._plain(f"uploaded {name} ({decimal(total)})")
+            description = f"{name}: sent, waiting for Kie" if done else f"upload {name}"
+            progress.update(row, completed=sent, total=total, description=description)
+
+    def accepted(self) -> None:
+        """Kie answered every upload sent so far: now they are "uploaded"."""
+        for label, size in self._sent.items():
+            if label in self._accepted:
+                continue
+            self._accepted.add(label)
+            name = self._names.get(label, label)
+            shown = f" ({decimal(size)})" if size is not None else ""
+            row = self._rows.get(label)
+            if self._progress is not None and row is not None:
+                self._progress.update(row, description=f"uploaded {name}")
+            self._plain(f"uploaded {name}{shown}")
 
     def created(self, task_id: str) -> None:
-        """``on_created``: remember the id and show it right away, even in ``--json`` mode."""
+        """``on_created``: remember the id and show it right away, even in ``--json`` mode.
+
+        Kie creates a task only after it answered every upload, so they are "uploaded" now.
+        """
         self.task_id = task_id
+        self.accepted()
         self.close()
-        self._console.print(
-            Text.assemble(
+        if self._resumable:
+            line = Text.assemble(
                 "task ", (task_id, "bold"), " created (resume with: ", f"kie wait {task_id}", ")"
             )
-        )
+        else:
+            line = Text.assemble("task ", (task_id, "bold"), " created")
+        self._console.print(line)
 
     def update(self, task: Task) -> None:
         """``on_update``: the task's state changed."""
@@ -145,14 +194,16 @@ class FlowProgress:
         state = str(task.state)
         progress = self._enter("wait")
         description = f"task {task.task_id}: {state}"
+        since = task.create_time.timestamp() if task.create_time is not None else None
         if progress is not None:
             row = self._rows.get("wait")
             if row is None:
-                self._rows["wait"] = progress.add_task(description, total=None)
+                self._rows["wait"] = progress.add_task(description, total=None, since=since)
             else:
                 progress.update(row, description=description)
         elif state != self._last_state:
-            self._plain(description)
+            age = f" ({_elapsed(time.time() - since)} since created)" if since is not None else ""
+            self._plain(description + age)
         self._last_state = state
 
     def download(self, sent: int, total: int | None) -> None:

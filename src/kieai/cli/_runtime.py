@@ -1,7 +1,7 @@
 """How a command runs: building the client, running its coroutine, and turning the outcome into
 output and an exit code.
 
-The seam for tests (and for embedding the CLI) is :class:`Runtime`, passed to the click
+The seam for tests (and for embedding the CLI) is `Runtime`, passed to the click
 context as ``obj`` (``kieai.cli.main(argv, runtime=...)`` or ``CliRunner().invoke(app, argv,
 obj=...)``). Its ``http_client_factory`` supplies the ``httpx.AsyncClient`` every command
 uses, e.g. ``FakeKie().http_client`` to run the real commands against the in-process fake.
@@ -20,32 +20,44 @@ Exit codes (documented in docs/cli.md):
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-import anyio
-import httpx
 import typer
 
-from .._client import KieClient
 from .._constants import API_KEY_ENV, BASE_URL_ENV, UPLOAD_BASE_URL_ENV
 from .._errors import (
     APIError,
     APIStatusError,
-    AuthenticationError,
-    InsufficientCreditsError,
     KieError,
     KieInputError,
     TaskCreationUncertainError,
     TaskFailedError,
     TaskTimeoutError,
-    UnprocessableEntityError,
+    describe_request,
 )
-from ._output import Output
+from ._messages import (
+    EXIT_API_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TASK_FAILED,
+    EXIT_USAGE,
+    DownloadFailedError,
+    Explanation,
+    UsageProblem,
+    explain,
+    resume_command,
+)
+
+if TYPE_CHECKING:
+    # Imported when a command runs, not when `kie --help` or a local check needs none of it.
+    import httpx
+
+    from .._client import KieClient
+    from ._output import Output
 
 __all__ = [
     "EXIT_API_ERROR",
@@ -56,17 +68,13 @@ __all__ = [
     "ClientOptions",
     "DownloadFailedError",
     "Runtime",
+    "UsageProblem",
     "execute",
     "fail",
+    "interruptions",
 ]
 
 T = TypeVar("T")
-
-EXIT_OK = 0
-EXIT_TASK_FAILED = 1
-EXIT_USAGE = 2
-EXIT_API_ERROR = 3
-EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -74,24 +82,11 @@ class Runtime:
     """What commands take from their surroundings; tests replace it.
 
     ``http_client_factory``: called once per command, inside its event loop, for the
-    ``httpx.AsyncClient`` the :class:`KieClient` uses (the command closes it). None: the
+    ``httpx.AsyncClient`` the `KieClient` uses (the command closes it). None: the
     client makes its own.
     """
 
     http_client_factory: Callable[[], httpx.AsyncClient] | None = None
-
-
-class DownloadFailedError(APIError):
-    """The task succeeded but saving its video failed; carries what is needed to retry."""
-
-    def __init__(self, message: str, *, task_id: str, video_url: str | None) -> None:
-        super().__init__(message)
-        self.task_id = task_id
-        self.video_url = video_url
-
-
-class UsageProblem(Exception):
-    """Bad configuration found by the CLI itself (exit 2), e.g. no API key."""
 
 
 @dataclass
@@ -114,7 +109,9 @@ class ClientOptions:
 
     @asynccontextmanager
     async def open(self, out: Output) -> AsyncGenerator[KieClient]:
-        """A :class:`KieClient` for one command (the key is registered with ``out`` first)."""
+        """A `KieClient` for one command (the key is registered with ``out`` first)."""
+        from .._client import KieClient
+
         key = self.resolve_key()
         out.add_secret(key)
         factory = self.runtime.http_client_factory
@@ -139,51 +136,20 @@ class ClientOptions:
 # -- failures ------------------------------------------------------------------------------
 
 
-def _classify(
-    exc: BaseException, resume: str | None = None
-) -> tuple[int, str, list[str], str | None]:
-    """Exit code, message, detail lines and hint for an expected failure."""
-    if isinstance(exc, UsageProblem):
-        return EXIT_USAGE, str(exc), [], None
-    if isinstance(exc, KieInputError):
-        if len(exc.problems) == 1:
-            return EXIT_USAGE, exc.problems[0], [], None
-        count = len(exc.problems)
-        return EXIT_USAGE, f"{count} problems with the input:", list(exc.problems), None
-    if isinstance(exc, TaskFailedError):
-        return EXIT_TASK_FAILED, str(exc), [], None
-    if isinstance(exc, TaskTimeoutError):
-        hint = f"the task keeps running at Kie; resume with: {resume or _wait(exc.task_id)}"
-        return EXIT_TASK_FAILED, str(exc), [], hint
-    if isinstance(exc, UnprocessableEntityError) and "recordinfo is null" in exc.message.lower():
-        hint = "Kie knows no task with this id (a task created a moment ago may not show yet)"
-        return EXIT_API_ERROR, str(exc), [], hint
-    if isinstance(exc, AuthenticationError):
-        hint = f"check the API key ({API_KEY_ENV} or --api-key)"
-        return EXIT_API_ERROR, str(exc), [], hint
-    if isinstance(exc, InsufficientCreditsError):
-        return EXIT_API_ERROR, str(exc), [], "top up your Kie account, then retry"
-    if isinstance(exc, TaskCreationUncertainError):
-        hint = "check https://kie.ai/logs before creating the task again"
-        return EXIT_API_ERROR, str(exc), [], hint
-    if isinstance(exc, KieError):
-        return EXIT_API_ERROR, str(exc), [], None
-    if isinstance(exc, OSError):
-        where = f": {exc.filename}" if exc.filename else ""
-        return EXIT_API_ERROR, f"{exc.strerror or exc}{where}", [], None
-    raise exc  # pragma: no cover  (only expected failures are passed in)
-
-
-def _wait(task_id: str) -> str:
-    return f"kie wait {task_id}"
-
-
 def _error_document(
-    exc: BaseException, code: int, message: str, resume: str | None
+    exc: BaseException, explained: Explanation, resume: str | None
 ) -> dict[str, Any]:
-    error: dict[str, Any] = {"type": type(exc).__name__, "message": message, "exit_code": code}
+    """The ``--json`` error: the plain message and hint, plus the raw facts (``detail``, HTTP
+    ``status_code``, Kie's ``code``, the ``request``) that the human output keeps for ``--debug``."""
+    error: dict[str, Any] = {
+        "type": type(exc).__name__,
+        "message": explained.message,
+        "hint": explained.hint,
+        "exit_code": explained.exit_code,
+        "detail": str(exc),
+    }
     if isinstance(exc, KieInputError):
-        error["problems"] = list(exc.problems)
+        error["problems"] = list(explained.details or [explained.message])
     if isinstance(exc, APIStatusError):
         error["status_code"] = exc.status_code
         error["code"] = exc.code
@@ -195,24 +161,27 @@ def _error_document(
             error["fail_code"] = exc.fail_code
             error["fail_msg"] = exc.fail_msg
         else:
-            error["resume"] = resume or _wait(exc.task_id)
+            error["resume"] = resume or resume_command(exc.task_id)
     if isinstance(exc, DownloadFailedError):
         error["task_id"] = exc.task_id
         error["video_url"] = exc.video_url
-        error["resume"] = resume or _wait(exc.task_id)
-    if isinstance(exc, APIError) and exc.request is not None:
-        error["request"] = f"{exc.request.method} {exc.request.url.copy_with(query=None)}"
+        error["resume"] = resume or resume_command(exc.task_id)
+    if isinstance(exc, (APIError, TaskCreationUncertainError)) and exc.request is not None:
+        error["request"] = describe_request(exc.request)
     return error
 
 
 def fail(out: Output, exc: BaseException, *, resume: str | None = None) -> NoReturn:
-    """Report an expected failure (one line on stderr; a JSON error document in ``--json``
-    mode) and exit with its code. ``resume``: the command that picks the task up again."""
-    code, message, details, hint = _classify(exc, resume)
-    out.error(message, details=details, hint=hint)
+    """Report an expected failure (plain lines on stderr, the raw facts too with ``--debug``; a
+    JSON error document in ``--json`` mode) and exit with its code. ``resume``: the command
+    that picks the task up again."""
+    explained = explain(exc, resume=resume)
+    out.error(
+        explained.message, details=explained.details, hint=explained.hint, debug=explained.debug
+    )
     if out.json_mode:
-        out.emit_json({"error": _error_document(exc, code, message, resume)})
-    raise typer.Exit(code)
+        out.emit_json({"error": _error_document(exc, explained, resume)})
+    raise typer.Exit(explained.exit_code)
 
 
 def interrupted(out: Output, task_id: str | None, resume: str | None) -> NoReturn:
@@ -235,9 +204,13 @@ def interrupted(out: Output, task_id: str | None, resume: str | None) -> NoRetur
     raise typer.Exit(EXIT_INTERRUPTED)
 
 
-#: What Ctrl-C looks like when it leaves ``anyio.run``: KeyboardInterrupt, or on Python 3.10's
-#: asyncio the main task's CancelledError (3.11+ turns that back into KeyboardInterrupt).
-INTERRUPTED: tuple[type[BaseException], ...] = (KeyboardInterrupt, asyncio.CancelledError)
+def interruptions() -> tuple[type[BaseException], ...]:
+    """What Ctrl-C looks like when it leaves ``anyio.run``: KeyboardInterrupt, or on Python
+    3.10's asyncio the main task's CancelledError (3.11+ turns that back into
+    KeyboardInterrupt). A function, so that importing this module does not import asyncio."""
+    import asyncio
+
+    return (KeyboardInterrupt, asyncio.CancelledError)
 
 
 def execute(
@@ -251,9 +224,11 @@ def execute(
     ``resume`` returns ``(task_id, command)``: the task created so far (None if none) and
     the command that resumes waiting for it, for the messages after Ctrl-C or a timeout.
     """
+    import anyio
+
     try:
         return anyio.run(work)
-    except INTERRUPTED:
+    except interruptions():
         task_id, command = resume() if resume is not None else (None, None)
         interrupted(out, task_id, command)
     except (KieError, UsageProblem, OSError) as exc:

@@ -1,7 +1,7 @@
 """The fake's sense of time: task schedules, rate-limit windows and link expiry read it.
 
-Tests want determinism, so besides the real clock there is a :class:`ManualClock` that only
-moves when told to. Both can jump forward with :meth:`Clock.advance`, which is how a test
+Tests want determinism, so besides the real clock there is a `ManualClock` that only
+moves when told to. Both can jump forward with `Clock.advance`, which is how a test
 skips a long schedule without sleeping. Clocks are shared with the server thread of
 ``FakeKie.serve()``, so they guard their state with a ``threading.Lock``.
 """
@@ -34,7 +34,7 @@ class Clock:
 
 
 class SystemClock(Clock):
-    """Real wall-clock time, plus whatever :meth:`advance` added."""
+    """Real wall-clock time, plus whatever `advance` added."""
 
     def now(self) -> float:
         with self._lock:
@@ -42,7 +42,7 @@ class SystemClock(Clock):
 
 
 class ManualClock(Clock):
-    """Frozen time that moves only through :meth:`advance`: tasks never progress on their own.
+    """Frozen time that moves only through `advance`: tasks never progress on their own.
 
     ``start`` defaults to the real time at construction, so timestamps the fake reports look
     like today's.

@@ -1,6 +1,6 @@
 """``FakeKie``: the public face of the fake — configuration, inspection and control.
 
-The object is itself the ASGI app; everything it remembers lives in :class:`._state.FakeState`
+The object is itself the ASGI app; everything it remembers lives in `_state.FakeState`
 so that the in-process transport, the ``serve()`` thread and the test all see one truth.
 """
 
@@ -204,7 +204,7 @@ class FakeKie:
     def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> AbstractAsyncContextManager[str]:
         """Serve the fake on a real loopback socket; yields its base URL, e.g.
         ``http://127.0.0.1:54321`` (pass it as both ``base_url`` and ``upload_base_url``).
-        Works under asyncio and trio; needs ``pip install kieai[testing]``.
+        Works under asyncio and trio; needs ``pip install 'kieai[testing]'``.
 
         Raises ``TypeError`` at once when ``callback_http_client`` is an ``httpx.AsyncClient``
         instance: the server delivers callbacks on its own thread and loop, so it needs a
@@ -328,7 +328,7 @@ class FakeKie:
 
     @property
     def outcome_hook(self) -> OutcomeHook | None:
-        """Called with each new task's :class:`TaskRequest`; return an :class:`Outcome` to
+        """Called with each new task's `TaskRequest`; return an `Outcome` to
         decide how it ends, or None for the default. Settable."""
         return self._state.outcome_hook
 

@@ -112,7 +112,7 @@ class Fault:
         return route is not None and route in self._routes
 
     def answer(self, route: str, *, message_key: MessageKey = "msg") -> Response:
-        """The replacement answer (only for faults that :attr:`has_answer`)."""
+        """The replacement answer (only for faults that `has_answer`)."""
         headers: list[tuple[str, str]] = []
         if self.retry_after is not None:
             headers.append(("retry-after", f"{self.retry_after:g}"))

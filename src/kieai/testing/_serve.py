@@ -219,7 +219,7 @@ async def _serve(
     if importlib.util.find_spec("uvicorn") is None:
         raise RuntimeError(
             "FakeKie.serve() needs uvicorn, which comes with the testing extra: "
-            "pip install kieai[testing]"
+            "pip install 'kieai[testing]'"
         )
     runner = _ServerThread(state, source, host, port)
     try:

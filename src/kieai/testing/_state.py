@@ -209,7 +209,7 @@ class FakeState:
 
     def claim_callbacks(self) -> list[TaskRecord]:
         """Take the callbacks that are due; each is handed out once (or again after
-        :meth:`requeue_callbacks`)."""
+        `requeue_callbacks`)."""
         self.settle()
         with self.lock:
             due, self._due_callbacks = self._due_callbacks, []

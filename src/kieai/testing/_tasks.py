@@ -56,7 +56,7 @@ class Schedule:
     """How long a task spends in each state before it finishes, in seconds of the fake's clock.
 
     The default (0.3 s in all) keeps a test against the real clock quick; use
-    ``math.inf`` for ``generating`` to hold tasks until :meth:`FakeKie.finish_task`.
+    ``math.inf`` for ``generating`` to hold tasks until `FakeKie.finish_task`.
     """
 
     waiting: float = 0.05
@@ -77,7 +77,7 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How a task ends. Build one with :meth:`success` or :meth:`failure`.
+    """How a task ends. Build one with `success` or `failure`.
 
     ``result_urls`` replaces the fake's own result video URL on success; ``schedule``
     replaces the fake's schedule for this one task.
@@ -128,7 +128,7 @@ def _epoch_ms(seconds: float) -> int:
 
 @dataclass(eq=False)
 class TaskRecord:
-    """One task the fake created. ``state`` and :meth:`record_info` read the fake's clock.
+    """One task the fake created. ``state`` and `record_info` read the fake's clock.
 
     ``cost`` is the credits charged at creation; ``refunded`` turns true when a failed task's
     credits went back to the balance.
@@ -241,7 +241,7 @@ class TaskRecord:
     def callback_body(self, *, task_id_at: CallbackTaskId = "data.taskId") -> dict[str, Any]:
         """What Kie POSTs to ``callBackUrl`` once the task finished.
 
-        ``data`` is :meth:`record_info` in the shape of Kie's motion-control callback examples:
+        ``data`` is `record_info` in the shape of Kie's motion-control callback examples:
         ``failCode``/``failMsg`` are ``null`` on success and ``resultJson`` is ``null`` on
         failure (``recordInfo`` sends ``""`` there). ``task_id_at="data.task_id"`` moves the
         id to ``data.task_id`` and adds a top-level ``taskId``, as on Kie's webhook-verification

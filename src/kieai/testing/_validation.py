@@ -4,8 +4,8 @@ This table is the fake's own and deliberately independent of the client's model 
 (``kieai._models``): when the client's checks drift from Kie's docs, the fake still answers the
 way Kie documents and the client's tests catch the drift. Each check returns problems as
 ``"input.<field>: <why>"``; the fake answers ``422`` with all of them joined, so one round trip
-shows every mistake. Fetching the media URLs lives in :mod:`._api`; judging what they hold is
-:func:`media_problems` here.
+shows every mistake. Fetching the media URLs lives in `_api`; judging what they hold is
+`media_problems` here.
 
 Where Kie's own pages disagree, the fake follows the page closest to the live service (the
 live page over the docs schema), so it refuses only what Kie would.
@@ -220,8 +220,14 @@ MODEL_RULES: Mapping[str, ModelRules] = {
     )
 }
 
-#: What ``FakeKie(models=...)`` accepts by default: every model kieai supports.
-DEFAULT_MODELS: tuple[str, ...] = tuple(MODEL_RULES)
+#: What ``FakeKie(models=...)`` accepts by default: every model kieai supports (each has rules
+#: above; spelled out so the API reference shows the values).
+DEFAULT_MODELS: tuple[str, ...] = (
+    "kling-2.6/motion-control",
+    "kling-3.0/motion-control",
+    "kling-2.6/image-to-video",
+    "kling-2.6/text-to-video",
+)
 
 
 def _single_url(input_: Mapping[str, Any], name: str) -> list[str]:

@@ -1,0 +1,119 @@
+"""Start-up cost of ``import kieai`` and of the ``kie`` command, as ratios to a reference.
+
+    python benchmarks/startup.py                 # --runs N (default 21), --check exits 1 on a miss
+
+Each case is a fresh interpreter (``subprocess.run``), timed from spawn to exit, so the figure
+is what a user waits for. The cases run interleaved, round after round, and each figure is the
+median over the rounds: a shared machine's noise hits every case alike, and the ratios (case
+median / reference median, measured in the same run) carry over to other machines.
+
+- ``import kieai`` against ``import httpx, pydantic, anyio, tenacity`` (kieai's runtime
+  dependencies: what any program using the library pays anyway). Target: at most 1.25x.
+- ``kie --help`` and ``kie check`` (a local check of the bundled sample files, under 1 ms of
+  work) against ``python -c "import typer"`` (the CLI framework alone). Target: at most 2.5x.
+
+``from kieai import KieClient`` is shown too, for information (it imports the client and
+its transport, which a program that talks to Kie needs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from kieai._assets import asset_path
+
+LIBRARY_TARGET = 1.25
+CLI_TARGET = 2.5
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    argv: list[str]
+    reference: str | None = None  # name of the case this one is compared with
+    target: float | None = None
+
+
+def _python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def _kie(*args: str) -> list[str]:
+    # What the `kie` console script runs (pip's wrapper adds nothing measurable).
+    return _python(f"import sys; from kieai.cli import main; sys.exit(main({list(args)!r}))")
+
+
+def cases() -> list[Case]:
+    image, video = str(asset_path("person.png")), str(asset_path("dance.mp4"))
+    return [
+        Case(
+            "import httpx, pydantic, anyio, tenacity",
+            _python("import httpx, pydantic, anyio, tenacity"),
+        ),
+        Case(
+            "import kieai",
+            _python("import kieai"),
+            reference="import httpx, pydantic, anyio, tenacity",
+            target=LIBRARY_TARGET,
+        ),
+        Case(
+            "from kieai import KieClient",
+            _python("from kieai import KieClient"),
+            reference="import httpx, pydantic, anyio, tenacity",
+        ),
+        Case("import typer", _python("import typer")),
+        Case("kie --help", _kie("--help"), reference="import typer", target=CLI_TARGET),
+        Case(
+            "kie check",
+            _kie("check", "--image", image, "--video", video),
+            reference="import typer",
+            target=CLI_TARGET,
+        ),
+    ]
+
+
+def _run_once(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description="Start-up cost of import kieai and of the kie command."
+    )
+    parser.add_argument("--runs", type=int, default=21, help="rounds (each runs every case)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args()
+    all_cases = cases()
+    times: dict[str, list[float]] = {case.name: [] for case in all_cases}
+    for case in all_cases:  # warm-up: page cache, .pyc files
+        _run_once(case.argv)
+    for _ in range(args.runs):
+        for case in all_cases:
+            times[case.name].append(_run_once(case.argv))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    print(f"start-up, median of {args.runs} runs per case (Python {sys.version.split()[0]})")
+    print(f"{'case':<42} {'median':>9} {'ratio':>7} {'target':>7}")
+    missed = False
+    for case in all_cases:
+        median = medians[case.name]
+        ratio = target = verdict = ""
+        if case.reference is not None:
+            value = median / medians[case.reference]
+            ratio = f"{value:.2f}x"
+            if case.target is not None:
+                target = f"{case.target:.2f}x"
+                verdict = "met" if value <= case.target else "MISSED"
+                missed = missed or value > case.target
+        print(f"{case.name:<42} {median * 1000:>7.1f}ms {ratio:>7} {target:>7} {verdict}")
+    return 1 if args.check and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
