@@ -50,8 +50,8 @@ try:
     import coredis.exceptions
     from coredis.client import Client
     from coredis.commands import Script
-except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError("kieai.redis needs coredis: pip install 'kieai[redis]'") from exc
+except ImportError as _missing:  # pragma: no cover - exercised only without the extra
+    raise ImportError("kieai.redis needs coredis: pip install 'kieai[redis]'") from _missing
 
 from ._constants import UPLOAD_REUSE_MIN_VALIDITY_S
 from ._coordination import LocalPacer, PacerKind, Slot
@@ -255,7 +255,7 @@ class RedisCoordinator:
         self._retry_at = 0.0
         self._answered_once = False
         #: How many times Redis became unavailable (each time: local pacing until it is back).
-        self.outages = 0
+        self.outages: int = 0
 
     def __repr__(self) -> str:
         return (
@@ -380,7 +380,7 @@ class _RedisCoordination:
 
     def __init__(self, coordinator: RedisCoordinator, account: str) -> None:
         self.coordinator = coordinator
-        self.prefix = f"{coordinator.namespace}:{{{account}}}"
+        self.prefix: str = f"{coordinator.namespace}:{{{account}}}"
         self._pacers: dict[tuple[PacerKind, int, float], RedisPacer] = {}
         self._uploads = RedisUploadReuse(coordinator, f"{self.prefix}:upload")
         self._opened = False
