@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from . import _logging
 from ._client import KieClient
 from ._errors import (
@@ -37,7 +39,22 @@ from .motion_control import CheckReport, MotionControl, MotionControlInput
 from .types import MotionControlResult, Task, TaskState, UploadedFile
 from .webhooks import parse_callback, sign_callback, verify_callback
 
+if TYPE_CHECKING:
+    from ._sync import SyncKieClient, SyncMotionControl, SyncMotionControlResult
+
 _logging.setup_from_env()
+
+#: Imported on first use, so ``import kieai`` does not pay for the sync client (PEP 562).
+_SYNC_NAMES = frozenset({"SyncKieClient", "SyncMotionControl", "SyncMotionControlResult"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SYNC_NAMES:
+        from . import _sync
+
+        return getattr(_sync, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "APIConnectionError",
@@ -61,6 +78,9 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "ServiceUnavailableError",
+    "SyncKieClient",
+    "SyncMotionControl",
+    "SyncMotionControlResult",
     "Task",
     "TaskCreationUncertainError",
     "TaskFailedError",

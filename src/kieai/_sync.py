@@ -1,0 +1,554 @@
+"""``SyncKieClient``: the whole library from synchronous code, with one code path.
+
+A sync client does not re-implement the protocol. Each ``SyncKieClient`` starts one background
+thread running an asyncio event loop (an anyio blocking portal) and builds the real
+:class:`~kieai.KieClient` *inside* that loop, so its ``httpx.AsyncClient``, pacers and upload
+cache belong to the loop that uses them. A sync call submits the async method to the loop and
+blocks until it finishes. Every thread sharing one ``SyncKieClient`` therefore shares one pacing
+window and one upload cache, and a thread whose own event loop is running (Jupyter) can call it
+too: the work runs on the client's loop, not the caller's.
+
+The surface is derived, not copied: ``get_task = _mirror(KieClient.get_task)`` gives the sync
+method the async one's parameters, defaults, docstring and (for pyright) exact signature, and
+``motion_control = _Resource(SyncMotionControl)`` wraps the async resource of the same name.
+
+Hooks (``on_progress``, ``on_update``, ``on_created``, ...; every ``on_*`` argument) run in the
+*calling* thread, not the loop thread: the caller services them while it waits. So a hook may
+touch objects bound to its thread (a sqlite connection, a GUI widget), a slow hook stalls only
+its own call, and after Ctrl-C the caller still receives what the cancelled work reports
+(``on_created`` with the id of a task that was created) before ``KeyboardInterrupt`` goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import inspect
+import os
+import queue
+import threading
+import warnings
+import weakref
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Concatenate, Final, Generic, ParamSpec, TypeVar, overload
+
+import httpx
+from pydantic import BaseModel, PrivateAttr
+
+from ._client import KieClient, Rate
+from ._constants import (
+    DEFAULT_CREATE_TASK_RATE,
+    DEFAULT_GET_TASK_RATE,
+    DEFAULT_INITIAL_RETRY_DELAY_S,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_DELAY_S,
+)
+from ._errors import KieError, KieInputError
+from ._hooks import ProgressCallback
+from .motion_control import MotionControl
+from .types import MotionControlResult
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from anyio.from_thread import BlockingPortal
+    from typing_extensions import Self
+
+__all__ = ["SyncKieClient", "SyncMotionControl", "SyncMotionControlResult"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+ResourceT = TypeVar("ResourceT", bound="_Bound")
+
+#: How often a caller draining an interrupted call checks that the loop thread still runs.
+_DRAIN_POLL_S = 0.05
+
+
+class _Done:
+    """Queued for the caller when its call's coroutine has finished, whatever the outcome."""
+
+
+_DONE = _Done()
+_HookRequest = tuple[Callable[..., Any], tuple[Any, ...], "concurrent.futures.Future[Any]"]
+
+
+class _HookInterruptedError(KieError):
+    """What the async side sees when a hook was interrupted (Ctrl-C) in the caller's thread."""
+
+
+class _Loop:
+    """One background event loop and the :class:`KieClient` living on it.
+
+    Holds no reference to the :class:`SyncKieClient`, so a forgotten client can be collected
+    and its finaliser can stop this loop.
+    """
+
+    def __init__(self, build: Callable[[], KieClient]) -> None:
+        from anyio.from_thread import start_blocking_portal  # threads only when a client is made
+
+        self.pid = os.getpid()
+        self.closed = False
+        self._lock = threading.Lock()
+        self._active: set[concurrent.futures.Future[Any]] = set()
+        self._portal_cm: AbstractContextManager[BlockingPortal] = start_blocking_portal("asyncio")
+        self._portal: BlockingPortal = self._portal_cm.__enter__()
+        try:
+            self.thread: threading.Thread = self._portal.call(_name_loop_thread)
+            self.client: KieClient = self._portal.call(build)
+        except BaseException:
+            self.closed = True
+            self._stop()
+            raise
+
+    # -- calls ---------------------------------------------------------------------------
+
+    def check_usable(self) -> None:
+        if self.pid != os.getpid():
+            raise KieError(
+                f"this SyncKieClient was created in process {self.pid} and cannot be used "
+                f"after fork() (in process {os.getpid()}): its event-loop thread and "
+                "connections exist only in the parent. Create a new SyncKieClient in the child."
+            )
+        if self.closed:
+            raise KieError("this SyncKieClient is closed (after close() or its with block)")
+        if threading.current_thread() is self.thread:
+            raise KieError(
+                "a SyncKieClient cannot be called from its own event-loop thread (from inside "
+                "an async hook?); hooks given to SyncKieClient should be plain functions"
+            )
+
+    def call(
+        self, function: Callable[..., Awaitable[R]], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> R:
+        """Run ``function(*args, **kwargs)`` on the loop and block until it is done; serve its
+        hooks in this thread meanwhile. Interrupted (Ctrl-C), cancel it, hand over what it
+        still reports, then re-raise."""
+        self.check_usable()
+        call = _Call()
+        kwargs = {
+            name: call.hook(value) if name.startswith("on_") and callable(value) else value
+            for name, value in kwargs.items()
+        }
+        try:
+            future = self._portal.start_task_soon(call.run, function, args, kwargs)
+        except RuntimeError:  # the portal stopped between the check and the call
+            self.check_usable()
+            raise
+        with self._lock:
+            self._active.add(future)
+        try:
+            try:
+                call.serve()
+            except BaseException:
+                future.cancel()  # cancels the coroutine's scope on the loop
+                call.drain(self.thread)
+                raise
+            try:
+                return future.result()
+            except concurrent.futures.CancelledError:
+                raise KieError("this SyncKieClient was closed while the call was running") from None
+        finally:
+            with self._lock:
+                self._active.discard(future)
+
+    # -- closing -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Cancel calls still running, close the async client, stop and join the thread."""
+        with self._lock:
+            if self.closed or self.pid != os.getpid():  # a forked child owns no thread
+                self.closed = True
+                return
+            self.closed = True
+            active = list(self._active)
+        if threading.current_thread() is self.thread:  # a finaliser run by the loop itself
+            self._portal_cm_stop_soon()
+            return
+        for future in active:
+            future.cancel()
+        try:
+            self._portal.call(self.client.aclose)
+        finally:
+            self._stop()
+
+    def _stop(self) -> None:
+        self._portal_cm.__exit__(_Closing, _Closing(), None)  # cancel what is left; join
+
+    def _portal_cm_stop_soon(self) -> None:
+        async def shut_down() -> None:
+            await self.client.aclose()
+            await self._portal.stop(cancel_remaining=True)
+
+        asyncio.get_running_loop().create_task(shut_down())
+
+
+class _Closing(Exception):
+    """Thrown into the portal's context manager so that it cancels remaining tasks."""
+
+
+def _name_loop_thread() -> threading.Thread:
+    thread = threading.current_thread()
+    thread.name = f"kieai-sync-loop-{thread.ident}"
+    return thread
+
+
+class _Call:
+    """One blocking call: the queue through which its coroutine asks the caller to run hooks,
+    and finally says it is done."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[_HookRequest | _Done] = queue.SimpleQueue()
+
+    async def run(
+        self, function: Callable[..., Awaitable[R]], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> R:
+        try:
+            return await function(*args, **kwargs)
+        finally:
+            self._queue.put(_DONE)
+
+    def hook(self, hook: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+        """An async stand-in for ``hook`` that runs it in the calling thread and waits."""
+
+        @functools.wraps(hook)  # keeps the signature: motion control inspects its arity
+        async def in_calling_thread(*args: Any) -> Any:
+            reply: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            self._queue.put((hook, args, reply))
+            result = await asyncio.wrap_future(reply)
+            if inspect.isawaitable(result):  # an async hook: await it here, on the loop
+                result = await result
+            return result
+
+        return in_calling_thread
+
+    def serve(self) -> None:
+        """Run hooks as they are asked for, until the coroutine is done."""
+        while True:
+            item = self._queue.get()
+            if isinstance(item, _Done):
+                return
+            self._run_hook(item)
+
+    def drain(self, loop_thread: threading.Thread) -> None:
+        """After an interrupt: keep serving hooks until the cancelled coroutine is done (a
+        shielded createTask answer still reaches ``on_created``). A second Ctrl-C stops."""
+        try:
+            while loop_thread.is_alive():
+                try:
+                    item = self._queue.get(timeout=_DRAIN_POLL_S)
+                except queue.Empty:
+                    continue
+                if isinstance(item, _Done):
+                    return
+                self._run_hook(item)
+        except BaseException:  # a second interrupt: stop waiting, raise the first
+            return
+
+    @staticmethod
+    def _run_hook(request: _HookRequest) -> None:
+        hook, args, reply = request
+        if not reply.set_running_or_notify_cancel():
+            return
+        try:
+            result = hook(*args)
+        except Exception as exc:
+            reply.set_exception(exc)
+        except BaseException:
+            reply.set_exception(_HookInterruptedError(f"hook {hook!r} was interrupted"))
+            raise
+        else:
+            reply.set_result(result)
+
+
+# -- the derived surface ---------------------------------------------------------------------
+
+
+class _Bound:
+    """What a mirrored method is bound to: the loop, and the async object it calls on."""
+
+    _loop: _Loop
+    _target: Any
+
+    def _binding(self) -> tuple[_Loop, Any]:
+        return self._loop, self._target
+
+
+class _Mirror(Generic[P, R]):
+    """A sync method derived from an async one: same parameters, defaults and docstring.
+
+    On an instance it gives a plain function that runs the async method on the instance's
+    loop. Typed with a ParamSpec, so type checkers see the async method's exact signature.
+    """
+
+    def __init__(
+        self,
+        method: Callable[Concatenate[Any, P], Awaitable[Any]],
+        convert: Callable[[_Loop, Any], Any] | None,
+    ) -> None:
+        self.method = method
+        self.convert = convert
+        self.name: str = getattr(method, "__name__", "method")
+        self.__doc__ = method.__doc__
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: _Bound, owner: type[Any] | None = None) -> Callable[P, R]: ...
+    def __get__(self, obj: _Bound | None, owner: type[Any] | None = None) -> Self | Callable[P, R]:
+        if obj is None:
+            return self
+        method, convert = self.method, self.convert
+
+        def blocking(*args: P.args, **kwargs: P.kwargs) -> R:
+            loop, target = obj._binding()  # pyright: ignore[reportPrivateUsage]
+            result = loop.call(method, (target, *args), kwargs)
+            return convert(loop, result) if convert is not None else result
+
+        functools.update_wrapper(blocking, method)  # name, docstring, __wrapped__
+        signature = inspect.signature(method)
+        # What help() and inspect show: the async signature without ``self``, and the sync
+        # twin's result type where one replaces the async result.
+        blocking.__dict__["__signature__"] = signature.replace(
+            parameters=list(signature.parameters.values())[1:],
+            return_annotation=self.return_annotation(signature),
+        )
+        obj.__dict__[self.name] = blocking  # later lookups skip the descriptor
+        return blocking
+
+    def return_annotation(self, signature: inspect.Signature) -> Any:
+        if self.convert is None:
+            return signature.return_annotation
+        return inspect.signature(self.convert).return_annotation
+
+
+@overload
+def _mirror(method: Callable[Concatenate[Any, P], Awaitable[R]]) -> _Mirror[P, R]: ...
+@overload
+def _mirror(
+    method: Callable[Concatenate[Any, P], Awaitable[Any]], convert: Callable[[_Loop, Any], T]
+) -> _Mirror[P, T]: ...
+def _mirror(
+    method: Callable[Concatenate[Any, P], Awaitable[Any]],
+    convert: Callable[[_Loop, Any], Any] | None = None,
+) -> _Mirror[P, Any]:
+    """``name = _mirror(AsyncClass.name)``: the sync twin of an async method; ``convert``
+    turns its result into a sync twin (a result whose ``download`` blocks)."""
+    return _Mirror(method, convert)
+
+
+class _Resource(Generic[ResourceT]):
+    """``motion_control = _Resource(SyncMotionControl)``: the sync twin of the async client's
+    resource of the same name, made on first use."""
+
+    def __init__(self, sync_class: Callable[[_Loop, Any], ResourceT]) -> None:
+        self.sync_class = sync_class
+        self.name = ""
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+        self.__doc__ = getattr(KieClient, name).__doc__
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: _Bound, owner: type[Any] | None = None) -> ResourceT: ...
+    def __get__(self, obj: _Bound | None, owner: type[Any] | None = None) -> Self | ResourceT:
+        if obj is None:
+            return self
+        loop, target = obj._binding()  # pyright: ignore[reportPrivateUsage]
+        resource = self.sync_class(loop, getattr(target, self.name))
+        obj.__dict__[self.name] = resource
+        return resource
+
+
+class _SyncResource(_Bound):
+    def __init__(self, loop: _Loop, target: Any) -> None:
+        self._loop = loop
+        self._target = target
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self._loop.client!r}>"
+
+
+class _SyncResult(BaseModel):
+    """Mixed into a result model: the same data, with a ``download`` that blocks."""
+
+    _sync_binding: tuple[_Loop, Any] | None = PrivateAttr(default=None)
+
+    @classmethod
+    def _from_async(cls, loop: _Loop, result: BaseModel) -> Self:
+        twin = cls.model_construct(_fields_set=set(result.model_fields_set), **dict(result))
+        twin._sync_binding = (loop, result)
+        return twin
+
+    def download(
+        self, dest: str | os.PathLike[str] = ".", *, on_progress: ProgressCallback | None = None
+    ) -> Path:
+        """Download the video; the same as ``client.download(result.video_url, dest, ...)``."""
+        if self._sync_binding is None:
+            raise KieError(
+                f"this {type(self).__name__} is not bound to a client (it was built or loaded "
+                "outside generate()); use client.download(result.video_url, dest)"
+            )
+        loop, result = self._sync_binding
+        path: Path = loop.call(result.download, (dest,), {"on_progress": on_progress})
+        return path
+
+
+class SyncMotionControlResult(_SyncResult, MotionControlResult):  # pyright: ignore[reportIncompatibleMethodOverride]  # the sync twin: same data, a download that blocks
+    """The outcome of a successful motion-control task (``task_id``, ``task``, ``video_url``,
+    ``video_urls``), from :class:`SyncKieClient`: ``download`` blocks instead of awaiting."""
+
+
+def _motion_control_result(loop: _Loop, result: MotionControlResult) -> SyncMotionControlResult:
+    return SyncMotionControlResult._from_async(loop, result)  # pyright: ignore[reportPrivateUsage]
+
+
+class SyncMotionControl(_SyncResource):
+    """``client.motion_control`` of a :class:`SyncKieClient`: check, create and generate
+    motion-control videos without ``await``."""
+
+    check: Final = _mirror(MotionControl.check)
+    create: Final = _mirror(MotionControl.create)
+    generate: Final = _mirror(MotionControl.generate, _motion_control_result)
+
+
+class SyncKieClient(_Bound):
+    """Sync client for Kie AI: ``with SyncKieClient() as client: ...``.
+
+    The same methods, arguments, results and errors as :class:`KieClient`, without ``await``.
+    One instance is meant to be shared by every thread of an application: pacing and upload
+    reuse hold across all of them. It runs the real ``KieClient`` on a background event-loop
+    thread, so it also works in a thread whose own loop is running (Jupyter). Ctrl-C stops
+    the call it interrupts and cancels its work; hooks run in the calling thread.
+
+    ``http_client``, when given, is an ``httpx.Client``: requests go through it (its
+    transport, proxies, mounts, auth, event hooks and default headers), and it stays open.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        upload_base_url: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        initial_retry_delay: float = DEFAULT_INITIAL_RETRY_DELAY_S,
+        max_retry_delay: float = DEFAULT_MAX_RETRY_DELAY_S,
+        http_client: httpx.Client | None = None,
+        create_task_rate: Rate | None = DEFAULT_CREATE_TASK_RATE,
+        get_task_rate: Rate | None = DEFAULT_GET_TASK_RATE,
+        reuse_uploads: bool = True,
+        upload_timeout: float | httpx.Timeout | None = None,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, httpx.Client):  # pyright: ignore[reportUnnecessaryIsInstance]
+            hint = (
+                "; an httpx.AsyncClient belongs to KieClient"
+                if isinstance(http_client, httpx.AsyncClient)
+                else ""
+            )
+            raise KieInputError(
+                f"http_client: must be an httpx.Client, got {type(http_client).__name__}{hint}"
+            )
+        options: dict[str, Any] = {
+            "base_url": base_url,
+            "upload_base_url": upload_base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "initial_retry_delay": initial_retry_delay,
+            "max_retry_delay": max_retry_delay,
+            "create_task_rate": create_task_rate,
+            "get_task_rate": get_task_rate,
+            "reuse_uploads": reuse_uploads,
+            "upload_timeout": upload_timeout,
+        }
+
+        def build() -> KieClient:  # runs on the loop thread: the async client is born there
+            adapter = None if http_client is None else _adapt(http_client)
+            return KieClient(api_key, http_client=adapter, **options)
+
+        self._loop = _Loop(build)
+        self._target: KieClient = self._loop.client
+        self._finalizer = weakref.finalize(self, _close_forgotten, self._loop)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP connections this instance opened (a caller's ``httpx.Client`` stays
+        open) and stop its event-loop thread. Any later call raises :class:`KieError`."""
+        self._finalizer.detach()
+        self._loop.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"SyncKieClient(base_url={self._target.base_url!r}, "
+            f"upload_base_url={self._target.upload_base_url!r})"
+        )
+
+    # -- configuration, as on KieClient --------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self._target.base_url
+
+    @property
+    def upload_base_url(self) -> str:
+        return self._target.upload_base_url
+
+    @property
+    def reuse_uploads(self) -> bool:
+        return self._target.reuse_uploads
+
+    @property
+    def max_retries(self) -> int:
+        return self._target.max_retries
+
+    # -- resources and endpoints: derived from KieClient -----------------------------------
+
+    motion_control: Final = _Resource(SyncMotionControl)
+
+    create_task: Final = _mirror(KieClient.create_task)
+    get_task: Final = _mirror(KieClient.get_task)
+    wait_for_task: Final = _mirror(KieClient.wait_for_task)
+    get_credits: Final = _mirror(KieClient.get_credits)
+    get_download_url: Final = _mirror(KieClient.get_download_url)
+    upload: Final = _mirror(KieClient.upload)
+    upload_from_url: Final = _mirror(KieClient.upload_from_url)
+    download: Final = _mirror(KieClient.download)
+
+
+def _close_forgotten(loop: _Loop) -> None:
+    """A SyncKieClient collected (or left at exit) unclosed: stop its thread anyway."""
+    if loop.closed or loop.pid != os.getpid():
+        return
+    warnings.warn(
+        "unclosed SyncKieClient: use `with SyncKieClient() as client:` or call close()",
+        ResourceWarning,
+        stacklevel=2,
+    )
+    loop.close()
+
+
+def _adapt(http_client: httpx.Client) -> httpx.AsyncClient:
+    from ._sync_http import async_client_over
+
+    return async_client_over(http_client)
