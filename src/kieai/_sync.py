@@ -47,7 +47,6 @@ from ._constants import (
     DEFAULT_MAX_RETRY_DELAY_S,
 )
 from ._errors import KieError, KieInputError
-from ._hooks import ProgressCallback
 from .motion_control import MotionControl
 from .types import MotionControlResult
 
@@ -63,6 +62,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
 ResourceT = TypeVar("ResourceT", bound="_Bound")
+TwinT = TypeVar("TwinT", bound="_SyncResult")
 
 #: How often a caller draining an interrupted call checks that the loop thread still runs.
 _DRAIN_POLL_S = 0.05
@@ -90,8 +90,8 @@ class _Loop:
     def __init__(self, build: Callable[[], KieClient]) -> None:
         from anyio.from_thread import start_blocking_portal  # threads only when a client is made
 
-        self.pid = os.getpid()
-        self.closed = False
+        self.pid: int = os.getpid()
+        self.closed: bool = False
         self._lock = threading.Lock()
         self._active: set[concurrent.futures.Future[Any]] = set()
         self._portal_cm: AbstractContextManager[BlockingPortal] = start_blocking_portal("asyncio")
@@ -107,6 +107,8 @@ class _Loop:
     # -- calls ---------------------------------------------------------------------------
 
     def check_usable(self) -> None:
+        """Raise a clear :class:`KieError` where a call cannot work (closed, forked, or made
+        from the loop thread itself, where it would wait for itself forever)."""
         if self.pid != os.getpid():
             raise KieError(
                 f"this SyncKieClient was created in process {self.pid} and cannot be used "
@@ -287,10 +289,10 @@ class _Mirror(Generic[P, R]):
     def __init__(
         self,
         method: Callable[Concatenate[Any, P], Awaitable[Any]],
-        convert: Callable[[_Loop, Any], Any] | None,
+        twin: type[_SyncResult] | None,
     ) -> None:
-        self.method = method
-        self.convert = convert
+        self.method: Callable[Concatenate[Any, P], Awaitable[Any]] = method
+        self.twin: type[_SyncResult] | None = twin
         self.name: str = getattr(method, "__name__", "method")
         self.__doc__ = method.__doc__
 
@@ -304,43 +306,38 @@ class _Mirror(Generic[P, R]):
     def __get__(self, obj: _Bound | None, owner: type[Any] | None = None) -> Self | Callable[P, R]:
         if obj is None:
             return self
-        method, convert = self.method, self.convert
+        method, twin = self.method, self.twin
 
         def blocking(*args: P.args, **kwargs: P.kwargs) -> R:
             loop, target = obj._binding()  # pyright: ignore[reportPrivateUsage]
             result = loop.call(method, (target, *args), kwargs)
-            return convert(loop, result) if convert is not None else result
+            return twin._from_async(loop, result) if twin is not None else result  # pyright: ignore[reportPrivateUsage, reportReturnType]
 
         functools.update_wrapper(blocking, method)  # name, docstring, __wrapped__
         signature = inspect.signature(method)
-        # What help() and inspect show: the async signature without ``self``, and the sync
-        # twin's result type where one replaces the async result.
+        # What help() and inspect show: the async signature without ``self``, returning the
+        # sync twin where one replaces the async result.
         blocking.__dict__["__signature__"] = signature.replace(
             parameters=list(signature.parameters.values())[1:],
-            return_annotation=self.return_annotation(signature),
+            return_annotation=signature.return_annotation if twin is None else twin.__name__,
         )
         obj.__dict__[self.name] = blocking  # later lookups skip the descriptor
         return blocking
-
-    def return_annotation(self, signature: inspect.Signature) -> Any:
-        if self.convert is None:
-            return signature.return_annotation
-        return inspect.signature(self.convert).return_annotation
 
 
 @overload
 def _mirror(method: Callable[Concatenate[Any, P], Awaitable[R]]) -> _Mirror[P, R]: ...
 @overload
 def _mirror(
-    method: Callable[Concatenate[Any, P], Awaitable[Any]], convert: Callable[[_Loop, Any], T]
-) -> _Mirror[P, T]: ...
+    method: Callable[Concatenate[Any, P], Awaitable[Any]], twin: type[TwinT]
+) -> _Mirror[P, TwinT]: ...
 def _mirror(
-    method: Callable[Concatenate[Any, P], Awaitable[Any]],
-    convert: Callable[[_Loop, Any], Any] | None = None,
+    method: Callable[Concatenate[Any, P], Awaitable[Any]], twin: type[_SyncResult] | None = None
 ) -> _Mirror[P, Any]:
-    """``name = _mirror(AsyncClass.name)``: the sync twin of an async method; ``convert``
-    turns its result into a sync twin (a result whose ``download`` blocks)."""
-    return _Mirror(method, convert)
+    """``name = _mirror(AsyncClass.name)``: the sync twin of an async method. With ``twin``
+    (a result class mixing in :class:`_SyncResult`), the async result is handed back as that
+    sync twin: the same data, with a ``download`` that blocks."""
+    return _Mirror(method, twin)
 
 
 class _Resource(Generic[ResourceT]):
@@ -348,8 +345,8 @@ class _Resource(Generic[ResourceT]):
     resource of the same name, made on first use."""
 
     def __init__(self, sync_class: Callable[[_Loop, Any], ResourceT]) -> None:
-        self.sync_class = sync_class
-        self.name = ""
+        self.sync_class: Callable[[_Loop, Any], ResourceT] = sync_class
+        self.name: str = ""
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.name = name
@@ -369,6 +366,8 @@ class _Resource(Generic[ResourceT]):
 
 
 class _SyncResource(_Bound):
+    """Base of the sync resources: bound to the loop and to the async resource it mirrors."""
+
     def __init__(self, loop: _Loop, target: Any) -> None:
         self._loop = loop
         self._target = target
@@ -389,7 +388,10 @@ class _SyncResult(BaseModel):
         return twin
 
     def download(
-        self, dest: str | os.PathLike[str] = ".", *, on_progress: ProgressCallback | None = None
+        self,
+        dest: str | os.PathLike[str] = ".",
+        *,
+        on_progress: Callable[[int, int | None], Awaitable[None] | None] | None = None,
     ) -> Path:
         """Download the video; the same as ``client.download(result.video_url, dest, ...)``."""
         if self._sync_binding is None:
@@ -407,17 +409,13 @@ class SyncMotionControlResult(_SyncResult, MotionControlResult):  # pyright: ign
     ``video_urls``), from :class:`SyncKieClient`: ``download`` blocks instead of awaiting."""
 
 
-def _motion_control_result(loop: _Loop, result: MotionControlResult) -> SyncMotionControlResult:
-    return SyncMotionControlResult._from_async(loop, result)  # pyright: ignore[reportPrivateUsage]
-
-
 class SyncMotionControl(_SyncResource):
     """``client.motion_control`` of a :class:`SyncKieClient`: check, create and generate
     motion-control videos without ``await``."""
 
     check: Final = _mirror(MotionControl.check)
     create: Final = _mirror(MotionControl.create)
-    generate: Final = _mirror(MotionControl.generate, _motion_control_result)
+    generate: Final = _mirror(MotionControl.generate, SyncMotionControlResult)
 
 
 class SyncKieClient(_Bound):
