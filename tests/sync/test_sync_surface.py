@@ -104,12 +104,12 @@ def test_results_with_an_async_download_come_back_as_their_sync_twin() -> None:
     for resource in resources_of(KieClient).values():
         for name, method in coroutine_methods(resource).items():
             returned: Any = typing.get_type_hints(method)["return"]
-            if not (isinstance(returned, type) and hasattr(returned, "download")):
+            if not (inspect.isclass(returned) and hasattr(returned, "download")):
                 continue
             sync_class: Any = vars(SyncKieClient)[_resource_name(resource)].sync_class
-            mirror = vars(sync_class)[name]
+            mirror: _Mirror[..., Any] = vars(sync_class)[name]
             assert isinstance(mirror, _Mirror)
-            twin: type[_SyncResult] | None = typing.cast("_Mirror[..., Any]", mirror).twin
+            twin = mirror.twin
             assert twin is not None and returned in twin.__mro__
             assert not inspect.iscoroutinefunction(twin.download)
             assert comparable(inspect.signature(twin.download), drop_self=True) == comparable(
