@@ -108,8 +108,7 @@ def test_results_with_an_async_download_come_back_as_their_sync_twin() -> None:
             if async_download is None:
                 continue
             sync_class: Any = vars(SyncKieClient)[_resource_name(resource)].sync_class
-            assert isinstance(vars(sync_class)[name], _Mirror)
-            twin: Any = vars(sync_class)[name].twin
+            twin = mirror_of(sync_class, name).twin
             assert twin is not None and returned in twin.__mro__ and _SyncResult in twin.__mro__
             assert not inspect.iscoroutinefunction(twin.download)
             assert comparable(inspect.signature(twin.download), drop_self=True) == comparable(
@@ -118,6 +117,12 @@ def test_results_with_an_async_download_come_back_as_their_sync_twin() -> None:
             assert twin.download.__doc__ == async_download.__doc__
             checked += 1
     assert checked >= 1
+
+
+def mirror_of(owner: type[Any], name: str) -> _Mirror[..., Any]:
+    found: object = vars(owner)[name]
+    assert isinstance(found, _Mirror), f"{owner.__name__}.{name} is not derived from async"
+    return typing.cast("_Mirror[..., Any]", found)
 
 
 def _resource_name(resource: type[Any]) -> str:
