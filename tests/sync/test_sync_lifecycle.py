@@ -4,12 +4,12 @@ the async client used the sync way or from a second event loop."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import sys
 import threading
 import warnings
 from pathlib import Path
+from typing import TypedDict
 
 import httpx
 import pytest
@@ -22,7 +22,14 @@ from .conftest import KEY
 
 PERSON = asset_path("person.png")
 DANCE = asset_path("dance.mp4")
-FAST = {"poll_interval": 0.02, "max_poll_interval": 0.05}
+
+
+class Fast(TypedDict):
+    poll_interval: float
+    max_poll_interval: float
+
+
+FAST = Fast(poll_interval=0.02, max_poll_interval=0.05)
 
 
 def open_fds() -> set[str]:
@@ -75,11 +82,11 @@ def test_a_result_not_made_by_generate_is_not_bound(base_url: str) -> None:
 
 
 def test_a_forgotten_client_warns_and_stops_its_thread(base_url: str) -> None:
-    client = SyncKieClient(api_key=KEY, base_url=base_url, upload_base_url=base_url)
-    client.get_credits()
+    def use_and_forget() -> None:
+        SyncKieClient(api_key=KEY, base_url=base_url, upload_base_url=base_url).get_credits()
+
     with pytest.warns(ResourceWarning, match="unclosed SyncKieClient"):
-        del client
-        gc.collect()
+        use_and_forget()
     assert sync_threads() == []
 
 
