@@ -295,6 +295,13 @@ class _Mirror(Generic[P, R]):
         self.twin: type[_SyncResult] | None = twin
         self.name: str = getattr(method, "__name__", "method")
         self.__doc__ = method.__doc__
+        signature = inspect.signature(method)
+        #: What help() and inspect show: the async signature without ``self``, returning the
+        #: sync twin where one replaces the async result.
+        self.signature: inspect.Signature = signature.replace(
+            parameters=list(signature.parameters.values())[1:],
+            return_annotation=signature.return_annotation if twin is None else twin.__name__,
+        )
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.name = name
@@ -308,20 +315,19 @@ class _Mirror(Generic[P, R]):
             return self
         method, twin = self.method, self.twin
 
+        # Made on each access, like a bound method, and not cached on ``obj``: a cached
+        # function referring back to ``obj`` would be a cycle keeping a forgotten client (and
+        # its thread) alive until a gc run. Referring to ``obj`` keeps it alive during a call,
+        # so ``SyncKieClient().get_credits()`` works.
         def blocking(*args: P.args, **kwargs: P.kwargs) -> R:
             loop, target = obj._binding()  # pyright: ignore[reportPrivateUsage]
             result = loop.call(method, (target, *args), kwargs)
-            return twin._from_async(loop, result) if twin is not None else result  # pyright: ignore[reportPrivateUsage, reportReturnType]
+            if twin is None:
+                return result
+            return twin._from_async(loop, result, obj)  # pyright: ignore[reportPrivateUsage, reportReturnType]
 
         functools.update_wrapper(blocking, method)  # name, docstring, __wrapped__
-        signature = inspect.signature(method)
-        # What help() and inspect show: the async signature without ``self``, returning the
-        # sync twin where one replaces the async result.
-        blocking.__dict__["__signature__"] = signature.replace(
-            parameters=list(signature.parameters.values())[1:],
-            return_annotation=signature.return_annotation if twin is None else twin.__name__,
-        )
-        obj.__dict__[self.name] = blocking  # later lookups skip the descriptor
+        blocking.__dict__["__signature__"] = self.signature
         return blocking
 
 
@@ -344,8 +350,8 @@ class _Resource(Generic[ResourceT]):
     """``motion_control = _Resource(SyncMotionControl)``: the sync twin of the async client's
     resource of the same name, made on first use."""
 
-    def __init__(self, sync_class: Callable[[_Loop, Any], ResourceT]) -> None:
-        self.sync_class: Callable[[_Loop, Any], ResourceT] = sync_class
+    def __init__(self, sync_class: Callable[[_Bound, Any], ResourceT]) -> None:
+        self.sync_class: Callable[[_Bound, Any], ResourceT] = sync_class
         self.name: str = ""
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
@@ -359,32 +365,32 @@ class _Resource(Generic[ResourceT]):
     def __get__(self, obj: _Bound | None, owner: type[Any] | None = None) -> Self | ResourceT:
         if obj is None:
             return self
-        loop, target = obj._binding()  # pyright: ignore[reportPrivateUsage]
-        resource = self.sync_class(loop, getattr(target, self.name))
-        obj.__dict__[self.name] = resource
-        return resource
+        # Not cached on ``obj`` (it refers back to it: see _Mirror.__get__); cheap to make.
+        return self.sync_class(obj, getattr(obj._target, self.name))  # pyright: ignore[reportPrivateUsage]
 
 
 class _SyncResource(_Bound):
     """Base of the sync resources: bound to the loop and to the async resource it mirrors."""
 
-    def __init__(self, loop: _Loop, target: Any) -> None:
-        self._loop = loop
+    def __init__(self, owner: _Bound, target: Any) -> None:
+        self._owner = owner  # keeps the client (and its loop) alive while this is used
+        self._loop = owner._loop
         self._target = target
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} of {self._loop.client!r}>"
+        return f"<{type(self).__name__} of {self._owner!r}>"
 
 
 class _SyncResult(BaseModel):
     """Mixed into a result model: the same data, with a ``download`` that blocks."""
 
-    _sync_binding: tuple[_Loop, Any] | None = PrivateAttr(default=None)
+    #: (loop, the async result, what keeps the client alive) once made by ``generate``.
+    _sync_binding: tuple[_Loop, Any, object] | None = PrivateAttr(default=None)
 
     @classmethod
-    def _from_async(cls, loop: _Loop, result: BaseModel) -> Self:
+    def _from_async(cls, loop: _Loop, result: BaseModel, keepalive: object) -> Self:
         twin = cls.model_construct(_fields_set=set(result.model_fields_set), **dict(result))
-        twin._sync_binding = (loop, result)
+        twin._sync_binding = (loop, result, keepalive)
         return twin
 
     def download(
@@ -399,7 +405,7 @@ class _SyncResult(BaseModel):
                 f"this {type(self).__name__} is not bound to a client (it was built or loaded "
                 "outside generate()); use client.download(result.video_url, dest)"
             )
-        loop, result = self._sync_binding
+        loop, result, _ = self._sync_binding
         path: Path = loop.call(result.download, (dest,), {"on_progress": on_progress})
         return path
 
