@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import inspect
 import os
@@ -35,6 +36,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, Final, Generic, ParamSpec, TypeVar, overload
 
+import anyio
 import httpx
 from pydantic import BaseModel, PrivateAttr
 
@@ -64,15 +66,21 @@ T = TypeVar("T")
 ResourceT = TypeVar("ResourceT", bound="_Bound")
 TwinT = TypeVar("TwinT", bound="_SyncResult")
 
-#: How often a caller draining an interrupted call checks that the loop thread still runs.
-_DRAIN_POLL_S = 0.05
+#: How often a waiting caller checks that the loop thread still runs (it cannot answer after).
+_LIVENESS_CHECK_S = 0.5
+_CLOSED_WHILE_RUNNING = "this SyncKieClient was closed while the call was running"
 
 
 class _Done:
-    """Queued for the caller when its call's coroutine has finished, whatever the outcome."""
+    """Queued for the caller when its call's coroutine has finished: its value or error."""
+
+    __slots__ = ("error", "value")
+
+    def __init__(self, value: Any = None, error: BaseException | None = None) -> None:
+        self.value = value
+        self.error = error
 
 
-_DONE = _Done()
 _HookRequest = tuple[Callable[..., Any], tuple[Any, ...], "concurrent.futures.Future[Any]"]
 
 
@@ -80,11 +88,17 @@ class _HookInterruptedError(KieError):
     """What the async side sees when a hook was interrupted (Ctrl-C) in the caller's thread."""
 
 
+class _ClosedWhileRunningError(KieError):
+    """A call cancelled because its client was closed (from another thread) meanwhile."""
+
+
 class _Loop:
     """One background event loop and the :class:`KieClient` living on it.
 
     Holds no reference to the :class:`SyncKieClient`, so a forgotten client can be collected
-    and its finaliser can stop this loop.
+    and its finaliser can stop this loop. A call is one hand-off each way: the caller schedules
+    its coroutine into a task group on the loop (``call_soon_threadsafe``, no wait for an
+    acknowledgement), and the coroutine puts its outcome on the caller's queue.
     """
 
     def __init__(self, build: Callable[[], KieClient]) -> None:
@@ -93,11 +107,15 @@ class _Loop:
         self.pid: int = os.getpid()
         self.closed: bool = False
         self._lock = threading.Lock()
-        self._active: set[concurrent.futures.Future[Any]] = set()
         self._portal_cm: AbstractContextManager[BlockingPortal] = start_blocking_portal("asyncio")
         self._portal: BlockingPortal = self._portal_cm.__enter__()
+        #: Calls under way (touched on the loop thread only).
+        self._running: set[_Call] = set()
         try:
             self.thread: threading.Thread = self._portal.call(_name_loop_thread)
+            self._asyncio_loop: asyncio.AbstractEventLoop = self._portal.call(
+                asyncio.get_running_loop
+            )
             self.client: KieClient = self._portal.call(build)
         except BaseException:
             self.closed = True
@@ -130,32 +148,27 @@ class _Loop:
         hooks in this thread meanwhile. Interrupted (Ctrl-C), cancel it, hand over what it
         still reports, then re-raise."""
         self.check_usable()
-        call = _Call()
+        call = _Call(self._asyncio_loop)
         kwargs = {
             name: call.hook(value) if name.startswith("on_") and callable(value) else value
             for name, value in kwargs.items()
         }
         try:
-            future = self._portal.start_task_soon(call.run, function, args, kwargs)
-        except RuntimeError:  # the portal stopped between the check and the call
+            self._asyncio_loop.call_soon_threadsafe(
+                call.start, self._running, function, args, kwargs
+            )
+        except RuntimeError:  # the loop closed between the check and the call
             self.check_usable()
             raise
-        with self._lock:
-            self._active.add(future)
         try:
-            try:
-                call.serve()
-            except BaseException:
-                future.cancel()  # cancels the coroutine's scope on the loop
-                call.drain(self.thread)
-                raise
-            try:
-                return future.result()
-            except concurrent.futures.CancelledError:
-                raise KieError("this SyncKieClient was closed while the call was running") from None
-        finally:
-            with self._lock:
-                self._active.discard(future)
+            done = call.serve(self.thread)
+        except BaseException:
+            call.cancel()
+            call.drain(self.thread)
+            raise
+        if done.error is not None:
+            raise done.error
+        return done.value  # what run() got from function
 
     # -- closing -------------------------------------------------------------------------
 
@@ -166,26 +179,23 @@ class _Loop:
                 self.closed = True
                 return
             self.closed = True
-            active = list(self._active)
         if threading.current_thread() is self.thread:  # a finaliser run by the loop itself
-            self._portal_cm_stop_soon()
+            self._asyncio_loop.create_task(self._shut_down())
             return
-        for future in active:
-            future.cancel()
         try:
-            self._portal.call(self.client.aclose)
+            self._portal.call(self._shut_down)
         finally:
             self._stop()
 
+    async def _shut_down(self) -> None:
+        running = list(self._running)
+        for call in running:  # calls from other threads end as "closed"
+            call.cancel_in_loop()
+        await asyncio.gather(*(call.task for call in running if call.task is not None))
+        await self.client.aclose()
+
     def _stop(self) -> None:
         self._portal_cm.__exit__(_Closing, _Closing(), None)  # cancel what is left; join
-
-    def _portal_cm_stop_soon(self) -> None:
-        async def shut_down() -> None:
-            await self.client.aclose()
-            await self._portal.stop(cancel_remaining=True)
-
-        asyncio.get_running_loop().create_task(shut_down())
 
 
 class _Closing(Exception):
@@ -199,19 +209,53 @@ def _name_loop_thread() -> threading.Thread:
 
 
 class _Call:
-    """One blocking call: the queue through which its coroutine asks the caller to run hooks,
-    and finally says it is done."""
+    """One blocking call: the queue through which its coroutine asks the caller to run hooks
+    and finally hands over its outcome, and the cancel scope the caller may cancel."""
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
         self._queue: queue.SimpleQueue[_HookRequest | _Done] = queue.SimpleQueue()
+        self._scope: anyio.CancelScope | None = None
+        self._cancelled = False
+        self.task: asyncio.Task[None] | None = None
+
+    def start(
+        self,
+        running: set[_Call],
+        function: Callable[..., Awaitable[Any]],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
+        """On the loop (a callback): start :meth:`run` as a task, known to ``close()``."""
+        running.add(self)
+        self.task = self._loop.create_task(self.run(function, args, kwargs))
+        self.task.add_done_callback(lambda _: running.discard(self))
 
     async def run(
-        self, function: Callable[..., Awaitable[R]], args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> R:
+        self, function: Callable[..., Awaitable[Any]], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        """Runs in the loop's task group: never lets an error out into the group."""
+        done = _Done(error=_ClosedWhileRunningError(_CLOSED_WHILE_RUNNING))
         try:
-            return await function(*args, **kwargs)
+            with anyio.CancelScope() as self._scope:
+                if self._cancelled:
+                    self._scope.cancel()
+                done = _Done(value=await function(*args, **kwargs))
+        except Exception as exc:
+            done = _Done(error=exc)
         finally:
-            self._queue.put(_DONE)
+            self._queue.put(done)
+
+    def cancel(self) -> None:
+        """From the caller's thread: cancel the coroutine (before or after it started)."""
+
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nothing left to cancel
+            self._loop.call_soon_threadsafe(self.cancel_in_loop)
+
+    def cancel_in_loop(self) -> None:
+        self._cancelled = True
+        if self._scope is not None:
+            self._scope.cancel()
 
     def hook(self, hook: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
         """An async stand-in for ``hook`` that runs it in the calling thread and waits."""
@@ -227,28 +271,24 @@ class _Call:
 
         return in_calling_thread
 
-    def serve(self) -> None:
-        """Run hooks as they are asked for, until the coroutine is done."""
+    def serve(self, loop_thread: threading.Thread) -> _Done:
+        """Run hooks as they are asked for, until the coroutine hands over its outcome."""
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=_LIVENESS_CHECK_S)
+            except queue.Empty:
+                if not loop_thread.is_alive():  # closed before our coroutine even started
+                    return _Done(error=_ClosedWhileRunningError(_CLOSED_WHILE_RUNNING))
+                continue
             if isinstance(item, _Done):
-                return
+                return item
             self._run_hook(item)
 
     def drain(self, loop_thread: threading.Thread) -> None:
         """After an interrupt: keep serving hooks until the cancelled coroutine is done (a
         shielded createTask answer still reaches ``on_created``). A second Ctrl-C stops."""
-        try:
-            while loop_thread.is_alive():
-                try:
-                    item = self._queue.get(timeout=_DRAIN_POLL_S)
-                except queue.Empty:
-                    continue
-                if isinstance(item, _Done):
-                    return
-                self._run_hook(item)
-        except BaseException:  # a second interrupt: stop waiting, raise the first
-            return
+        with contextlib.suppress(BaseException):  # a second interrupt: raise the first
+            self.serve(loop_thread)
 
     @staticmethod
     def _run_hook(request: _HookRequest) -> None:

@@ -100,6 +100,9 @@ class _ServerThread:
         try:
             if os.name != "nt":  # a restarted `kie fake-server` may reuse its port at once
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # Accepted connections inherit it: without it uvicorn's separate header and body
+            # writes meet the client's delayed ACK, and each kept-alive answer takes ~40 ms.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.bind((self._host, self._port))
         except OSError as exc:
             sock.close()
