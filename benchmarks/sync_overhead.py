@@ -21,7 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 
 import httpx
@@ -42,7 +42,7 @@ with fake.serve_in_thread() as url:
 
 
 @contextmanager
-def fake_server_process() -> Iterator[str]:
+def fake_server_process() -> Generator[str, None, None]:
     server = subprocess.Popen(
         [sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -79,7 +79,7 @@ def async_per_call(url: str, task_id: str, calls: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description="SyncKieClient.get_task vs raw httpx.Client GET")
     parser.add_argument("--calls", type=int, default=300, help="calls per round")
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
@@ -104,7 +104,8 @@ def main() -> None:
 
         raw_times: list[float] = []
         sync_times: list[float] = []
-        per_call(20, raw_get), per_call(20, sync_get)  # warm-up
+        per_call(20, raw_get)  # warm-up: connections, schemas
+        per_call(20, sync_get)
         for _ in range(args.rounds):
             raw_times.append(per_call(args.calls, raw_get))
             sync_times.append(per_call(args.calls, sync_get))
