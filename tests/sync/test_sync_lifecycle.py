@@ -4,6 +4,7 @@ the async client used the sync way or from a second event loop."""
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sys
 import threading
@@ -16,7 +17,7 @@ import pytest
 
 from kieai import KieClient, KieError, KieInputError, SyncKieClient
 from kieai._assets import asset_path
-from kieai.testing import FakeKie
+from kieai.testing import FakeKie, Outcome, Schedule
 
 from .conftest import KEY
 
@@ -164,3 +165,42 @@ def test_a_kieclient_keeps_working_within_one_loop(fake: FakeKie, base_url: str)
             return await _credits_twice(client)
 
     assert asyncio.run(main()) == (fake.credits, fake.credits)
+
+
+def test_close_from_another_thread_ends_a_running_call_with_kie_error(
+    fake: FakeKie, base_url: str
+) -> None:
+    fake.queue_outcomes(Outcome.success(schedule=Schedule(generating=math.inf)))
+    client = SyncKieClient(api_key=KEY, base_url=base_url, upload_base_url=base_url)
+    task_id = client.motion_control.create(image=PERSON, video=DANCE)
+    errors: list[BaseException] = []
+    polling = threading.Event()
+
+    def wait() -> None:
+        try:
+            client.wait_for_task(task_id, poll_interval=0.02, on_update=lambda _t: polling.set())
+        except BaseException as exc:
+            errors.append(exc)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    assert polling.wait(10)
+    client.close()
+    waiter.join(10)
+    assert not waiter.is_alive()
+    assert [type(e) for e in errors] == [type(errors[0])] and isinstance(errors[0], KieError)
+    assert "closed while the call was running" in str(errors[0])
+    assert sync_threads() == []
+
+
+def test_an_async_hook_calling_the_client_on_its_own_loop_gets_a_clear_error(
+    base_url: str,
+) -> None:
+    with SyncKieClient(api_key=KEY, base_url=base_url, upload_base_url=base_url) as client:
+
+        async def reentrant(_task_id: str) -> None:
+            client.get_credits()  # runs on the client's loop thread: would wait for itself
+
+        with pytest.raises(KieError, match="own event-loop thread"):
+            client.motion_control.create(image=PERSON, video=DANCE, on_created=reentrant)
+        assert client.get_credits() > 0  # the client is still fine
