@@ -97,7 +97,7 @@ class _Loop:
 
     Holds no reference to the :class:`SyncKieClient`, so a forgotten client can be collected
     and its finaliser can stop this loop. A call is one hand-off each way: the caller schedules
-    its coroutine into a task group on the loop (``call_soon_threadsafe``, no wait for an
+    its coroutine as a task on the loop (``call_soon_threadsafe``, no wait for an
     acknowledgement), and the coroutine puts its outcome on the caller's queue.
     """
 
@@ -180,19 +180,21 @@ class _Loop:
                 return
             self.closed = True
         if threading.current_thread() is self.thread:  # a finaliser run by the loop itself
-            self._asyncio_loop.create_task(self._shut_down())
+            self._asyncio_loop.create_task(self._shut_down(stop_portal=True))  # no join here
             return
         try:
             self._portal.call(self._shut_down)
         finally:
             self._stop()
 
-    async def _shut_down(self) -> None:
+    async def _shut_down(self, *, stop_portal: bool = False) -> None:
         running = list(self._running)
         for call in running:  # calls from other threads end as "closed"
             call.cancel_in_loop()
         await asyncio.gather(*(call.task for call in running if call.task is not None))
         await self.client.aclose()
+        if stop_portal:
+            await self._portal.stop(cancel_remaining=True)
 
     def _stop(self) -> None:
         self._portal_cm.__exit__(_Closing, _Closing(), None)  # cancel what is left; join
@@ -234,7 +236,8 @@ class _Call:
     async def run(
         self, function: Callable[..., Awaitable[Any]], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> None:
-        """Runs in the loop's task group: never lets an error out into the group."""
+        """The call, as a task on the loop. Its outcome always reaches the caller's queue; no
+        error escapes the task (asyncio would only log it)."""
         done = _Done(error=_ClosedWhileRunningError(_CLOSED_WHILE_RUNNING))
         try:
             with anyio.CancelScope() as self._scope:
@@ -248,7 +251,6 @@ class _Call:
 
     def cancel(self) -> None:
         """From the caller's thread: cancel the coroutine (before or after it started)."""
-
         with contextlib.suppress(RuntimeError):  # the loop is gone: nothing left to cancel
             self._loop.call_soon_threadsafe(self.cancel_in_loop)
 
