@@ -103,7 +103,7 @@ def test_results_with_an_async_download_come_back_as_their_sync_twin() -> None:
     checked = 0
     for resource in resources_of(KieClient).values():
         for name, method in coroutine_methods(resource).items():
-            returned: Any = typing.get_type_hints(method)["return"]
+            returned = return_type(method)
             async_download: Any = getattr(returned, "download", None)
             if async_download is None:
                 continue
@@ -117,6 +117,15 @@ def test_results_with_an_async_download_come_back_as_their_sync_twin() -> None:
             assert twin.download.__doc__ == async_download.__doc__
             checked += 1
     assert checked >= 1
+
+
+def return_type(method: Any) -> Any:
+    """The return annotation, evaluated in the method's module (its other annotations may
+    name types imported only for type checkers)."""
+    annotation: Any = inspect.signature(method).return_annotation
+    if isinstance(annotation, str):
+        annotation = eval(annotation, vars(sys.modules[method.__module__]))
+    return annotation
 
 
 def mirror_of(owner: type[Any], name: str) -> _Mirror[..., Any]:
