@@ -8,9 +8,10 @@ Both send ``GET /api/v1/jobs/recordInfo?taskId=...`` over a kept-alive connectio
 not compete for this process's GIL), with pacing off on both sides: only the work is timed.
 The raw GET only reads the bytes; ``get_task`` also crosses to the client's event-loop thread
 and back, goes through the retry/error-mapping transport and parses the answer into a ``Task``.
-Rounds alternate the two after a warm-up; printed are the median time per call of each and
-their ratio (target: sync <= 1.3x raw), plus the async ``KieClient.get_task`` in its own loop
-and the sync / async ratio: what the thread hand-off costs on top of the async core. Exit status is 0 either way: the figures are for reading, not for CI.
+Rounds alternate raw, sync and the async ``KieClient.get_task`` (on a loop of this thread)
+after a warm-up; printed are the median time per call of each, the sync / raw ratio (target:
+<= 1.3x) and the sync / async ratio (what the thread hand-off adds on top of the async core).
+Exit status is 0 either way: the figures are for reading, not for CI.
 """
 
 from __future__ import annotations
