@@ -51,6 +51,14 @@ if TYPE_CHECKING:
     from ._resources.image_to_video import ImageToVideo
     from ._resources.motion_control import MotionControl
     from ._resources.text_to_video import TextToVideo
+    from ._sync import (
+        SyncImageToVideo,
+        SyncKieClient,
+        SyncMotionControl,
+        SyncMotionControlResult,
+        SyncTextToVideo,
+        SyncVideoResult,
+    )
     from .media import ImageInfo, VideoInfo, probe
     from .motion_control import MotionControlInput
     from .types import MotionControlResult, Task, TaskState, UploadedFile, VideoResult
@@ -79,6 +87,12 @@ _LAZY: dict[str, str] = {
     "parse_callback": ".webhooks",
     "sign_callback": ".webhooks",
     "verify_callback": ".webhooks",
+    "SyncKieClient": "._sync",
+    "SyncMotionControl": "._sync",
+    "SyncImageToVideo": "._sync",
+    "SyncTextToVideo": "._sync",
+    "SyncMotionControlResult": "._sync",
+    "SyncVideoResult": "._sync",
 }
 
 
@@ -121,6 +135,12 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "ServiceUnavailableError",
+    "SyncImageToVideo",
+    "SyncKieClient",
+    "SyncMotionControl",
+    "SyncMotionControlResult",
+    "SyncTextToVideo",
+    "SyncVideoResult",
     "Task",
     "TaskCreationUncertainError",
     "TaskFailedError",

@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import math
 import os
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import anyio
 import httpx
@@ -136,6 +137,55 @@ def _check_base_url(value: str, name: str, problems: list[str]) -> str:
     return url
 
 
+_NOT_SYNC = (
+    "KieClient is an async client: use `async with KieClient() as client:` inside async code; "
+    "from synchronous code (scripts, threads, notebooks) use `with SyncKieClient() as client:`"
+)
+
+
+def _running_loop() -> object | None:
+    """The running asyncio loop, or the running trio run's token; None outside async code.
+
+    Cheap (a dict lookup and a C call) and imports nothing: a library that is not imported
+    cannot be running."""
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        loop: object | None = asyncio.events._get_running_loop()
+        if loop is not None:
+            return loop
+    trio = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            token: object = trio.lowlevel.current_trio_token()
+        except RuntimeError:  # trio imported but not running in this thread
+            return None
+        return token
+    return None
+
+
+class _LoopBoundTransport(Transport):
+    """A `Transport` that remembers the event loop of its first request.
+
+    Connections, pacing and upload reuse belong to that loop; a request from another loop (a
+    second ``asyncio.run()``, another thread's loop) fails here with a clear `KieError`
+    instead of deep inside httpx with "Event loop is closed"."""
+
+    _loop: object | None = None
+
+    async def send(self, method: str, url: str, **kwargs: Any) -> Any:
+        loop = _running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop and not self.closed:
+            raise KieError(
+                "this KieClient is used from a different event loop than the one it first sent "
+                "a request from (one client per event loop: its connections and pacing belong "
+                "to that loop). Create the KieClient inside the loop that uses it, e.g. inside "
+                "the coroutine given to asyncio.run(), or use SyncKieClient from synchronous code"
+            )
+        return await super().send(method, url, **kwargs)
+
+
 class KieClient:
     """Async client for Kie AI. Use it as ``async with KieClient() as client: ...``.
 
@@ -221,7 +271,7 @@ class KieClient:
         self._create_pacer = self._pacer("create", create_rate)
         self._get_pacer = self._pacer("get", get_rate)
         self._content_hasher = ContentHasher()
-        self._transport = Transport(
+        self._transport = _LoopBoundTransport(
             api_key=key,
             http_client=http_client,
             timeout=resolved_timeout
@@ -245,6 +295,17 @@ class KieClient:
             await self.aclose()
             raise
         return self
+
+    def __enter__(self) -> NoReturn:
+        raise TypeError(_NOT_SYNC)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> NoReturn:
+        raise TypeError(_NOT_SYNC)
 
     async def __aexit__(
         self,

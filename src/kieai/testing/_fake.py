@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Mapping
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 
 import httpx
 
@@ -22,7 +22,7 @@ from ._faults import Fault
 from ._http import Receive, Scope, Send
 from ._media import guess_mime
 from ._records import CallbackDelivery, RecordedRequest, StoredFile
-from ._serve import serve
+from ._serve import serve, serve_in_thread
 from ._state import FAKE_BASE_URL, FakeState, OutcomeHook, Settings
 from ._tasks import FAILED_TASK_CODES, CallbackTaskId, FailedTaskCode, Outcome, Schedule, TaskRecord
 from ._transport import FakeTransport
@@ -210,6 +210,17 @@ class FakeKie:
         instance: the server delivers callbacks on its own thread and loop, so it needs a
         zero-argument factory."""
         return serve(self._state, self._callback_client, host=host, port=port)
+
+    def serve_in_thread(
+        self, *, host: str = "127.0.0.1", port: int = 0
+    ) -> AbstractContextManager[str]:
+        """`serve` for synchronous tests: ``with fake.serve_in_thread() as base_url:``
+        (a plain context manager; no event loop needed). Made for ``SyncKieClient``::
+
+            with fake.serve_in_thread() as url, SyncKieClient(base_url=url, upload_base_url=url) as client:
+                client.get_credits()
+        """
+        return serve_in_thread(self._state, self._callback_client, host=host, port=port)
 
     # -- inspection -----------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""``FakeKie.serve()``: the same app on a real loopback socket, for any event loop.
+"""``FakeKie.serve()`` / ``serve_in_thread()``: the same app on a real loopback socket, for any
+event loop or none.
 
 uvicorn runs on its own thread with its own asyncio loop, so the caller may use asyncio or
 trio, and a blocking call in the test cannot stall the server. The thread also runs a ticker
@@ -16,7 +17,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING
 
 import anyio
@@ -32,7 +33,7 @@ from ._tasks import TaskRecord
 if TYPE_CHECKING:
     import uvicorn
 
-__all__ = ["serve"]
+__all__ = ["serve", "serve_in_thread"]
 
 #: How often the server thread looks for due callbacks.
 CALLBACK_TICK_S = 0.02
@@ -99,6 +100,9 @@ class _ServerThread:
         try:
             if os.name != "nt":  # a restarted `kie fake-server` may reuse its port at once
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # Accepted connections inherit it: without it uvicorn's separate header and body
+            # writes meet the client's delayed ACK, and each kept-alive answer takes ~40 ms.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.bind((self._host, self._port))
         except OSError as exc:
             sock.close()
@@ -202,25 +206,37 @@ def serve(
 ) -> contextlib.AbstractAsyncContextManager[str]:
     """The server as an async context manager. Refuses, at once, what cannot work on the
     server's own loop: a callback client instance opened on the caller's."""
+    _check_source(source, "serve()")
+    return _serve(state, source, host=host, port=port)
+
+
+def serve_in_thread(
+    state: FakeState, source: CallbackClient | None, *, host: str, port: int
+) -> contextlib.AbstractContextManager[str]:
+    """The same server as a sync context manager, for tests of sync code (``SyncKieClient``)."""
+    _check_source(source, "serve_in_thread()")
+    return _serve_in_thread(state, source, host=host, port=port)
+
+
+def _check_source(source: CallbackClient | None, method: str) -> None:
     if isinstance(source, httpx.AsyncClient):
         raise TypeError(
-            "FakeKie.serve() cannot use the httpx.AsyncClient given as callback_http_client: "
-            "serve() delivers callbacks from its own thread and event loop, where a client "
-            "made for yours does not work; pass a zero-argument factory for serve(), e.g. "
+            f"FakeKie.{method} cannot use the httpx.AsyncClient given as callback_http_client: "
+            f"{method} delivers callbacks from its own thread and event loop, where a client "
+            f"made for yours does not work; pass a zero-argument factory for {method}, e.g. "
             "callback_http_client=lambda: httpx.AsyncClient(transport=...)"
         )
-    return _serve(state, source, host=host, port=port)
+    if importlib.util.find_spec("uvicorn") is None:
+        raise RuntimeError(
+            f"FakeKie.{method} needs uvicorn, which comes with the testing extra: "
+            "pip install 'kieai[testing]'"
+        )
 
 
 @contextlib.asynccontextmanager
 async def _serve(
     state: FakeState, source: CallbackClient | None, *, host: str, port: int
 ) -> AsyncGenerator[str, None]:
-    if importlib.util.find_spec("uvicorn") is None:
-        raise RuntimeError(
-            "FakeKie.serve() needs uvicorn, which comes with the testing extra: "
-            "pip install 'kieai[testing]'"
-        )
     runner = _ServerThread(state, source, host, port)
     try:
         await anyio.to_thread.run_sync(runner.start)
@@ -228,3 +244,15 @@ async def _serve(
     finally:
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(runner.stop)
+
+
+@contextlib.contextmanager
+def _serve_in_thread(
+    state: FakeState, source: CallbackClient | None, *, host: str, port: int
+) -> Generator[str, None, None]:
+    runner = _ServerThread(state, source, host, port)
+    try:
+        runner.start()
+        yield runner.base_url
+    finally:
+        runner.stop()

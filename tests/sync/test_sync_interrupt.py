@@ -1,0 +1,58 @@
+"""Ctrl-C in sync code: SIGINT delivered to a real process during the upload, the wait and the
+download stops the call, cancels its work, surfaces the task id and leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHILD = Path(__file__).with_name("_interrupt_child.py")
+MARKERS = {"upload": "uploading", "wait": "waiting", "download": "downloading"}
+
+
+def interrupt_at(phase: str, out_dir: Path) -> tuple[int, dict[str, object], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-W", "error", "-u", str(CHILD), phase, str(out_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        said: list[str] = []
+        while MARKERS[phase] not in said:  # earlier phases print their markers first
+            line = process.stdout.readline()
+            assert line, f"the child ended early after {said}"
+            said.append(line.strip())
+        time.sleep(0.2)  # let the phase's request reach the (stalling) fake
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    report: dict[str, object] = json.loads(out.strip().splitlines()[-1])
+    return process.returncode, report, err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("phase", ["upload", "wait", "download"])
+def test_ctrl_c_stops_the_call_and_leaves_nothing_open(phase: str, tmp_path: Path) -> None:
+    started = time.monotonic()
+    returncode, report, stderr = interrupt_at(phase, tmp_path)
+    assert time.monotonic() - started < 20  # the stalled request did not have to finish
+    assert returncode == 130 and report["interrupted"] is True
+    assert stderr == ""  # no traceback, warning or "Task exception was never retrieved"
+    assert report["threads"] == ["MainThread"]  # loop and server threads are gone
+    assert report["files"] == []  # no partial download, no temporary file
+    if phase == "upload":
+        assert report["task_ids"] == [] and report["tasks_at_fake"] == []
+    else:  # the created task was handed to on_created before KeyboardInterrupt went on
+        assert report["task_ids"] == report["tasks_at_fake"]
+        assert len(report["task_ids"]) == 1  # type: ignore[arg-type]
