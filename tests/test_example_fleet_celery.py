@@ -152,6 +152,7 @@ def test_prefork_workers_share_the_accounts_window_and_uploads(
     inputs[video.read_bytes()] = "video"
     out = shared / "results"
     batch = [str(images[n % IMAGES]) for n in range(TASKS)]
+    options = ["--out", str(out), "--poll-interval", "0.2"]
 
     with fake.serve_in_thread() as base_url:
         env = {
@@ -169,8 +170,7 @@ def test_prefork_workers_share_the_accounts_window_and_uploads(
         with celery_worker(env, log):
             started = time.monotonic()
             submitter = subprocess.run(
-                [sys.executable, "-m", "examples.fleet_celery", str(video), *batch]
-                + ["--out", str(out), "--poll-interval", "0.2"],
+                [sys.executable, "-m", "examples.fleet_celery", str(video), *batch, *options],
                 cwd=ROOT,
                 env=env,
                 capture_output=True,
