@@ -2,7 +2,7 @@
 
     # workers: as many as you like, on any machine that reaches Redis and the input files
     celery -A examples.fleet_celery worker --pool prefork --concurrency 4
-    # the submitter: one task per image, then the results as they come back
+    # the submitter: one task per image, then waits for them all and prints each outcome
     python -m examples.fleet_celery dance.mp4 people/*.png --out /shared/results
 
 Each worker *process* (after Celery's fork) makes one ``SyncKieClient`` with a
@@ -92,19 +92,20 @@ def worker_client() -> SyncKieClient:
     return _client
 
 
-@worker_process_init.connect  # pyright: ignore[reportUnknownMemberType, reportUntypedFunctionDecorator]
+@worker_process_init.connect  # pyright: ignore[reportUnknownMemberType]
 def _open_client(**_: Any) -> None:
     global _client
     _client = None  # never a client inherited through fork(): it cannot work in the child
     worker_client()
 
 
-@worker_process_shutdown.connect  # pyright: ignore[reportUnknownMemberType, reportUntypedFunctionDecorator]
+@worker_process_shutdown.connect  # pyright: ignore[reportUnknownMemberType]
 def _close_client(**_: Any) -> None:
     global _client
     if _client is not None:
         _client.close()  # closes the coordinator's Redis connections too
         _client = None
+        logger.info("closed the Kie client of worker process %d", os.getpid())
 
 
 # -- the task ----------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def submit_batch(
     """Send one ``generate`` per image to the workers and wait for them all. Paths must be
     readable by the workers (shared storage) under the same names."""
     signatures = [
-        generate.s(str(image), str(video), str(out_dir), prompt, poll_interval)  # pyright: ignore[reportFunctionMemberAccess, reportUnknownMemberType]
+        generate.s(str(image), str(video), str(out_dir), prompt, poll_interval)  # pyright: ignore[reportFunctionMemberAccess]
         for image in images
     ]
     batch = cast(_Batch, group(signatures).apply_async())  # pyright: ignore[reportUnknownMemberType]

@@ -151,7 +151,9 @@ def test_prefork_workers_share_the_accounts_window_and_uploads(
     shutil.copyfile(asset_path("dance.mp4"), video)
     inputs[video.read_bytes()] = "video"
     out = shared / "results"
-    batch = [str(images[n % IMAGES]) for n in range(TASKS)]
+    broken = shared / "broken.png"  # fails the worker's local check: nothing sent, reported
+    broken.write_bytes(b"not an image")
+    batch = [str(images[n % IMAGES]) for n in range(TASKS)] + [str(broken)]
     options = ["--out", str(out), "--poll-interval", "0.2"]
 
     with fake.serve_in_thread() as base_url:
@@ -167,7 +169,7 @@ def test_prefork_workers_share_the_accounts_window_and_uploads(
             "FLEET_GET_TASK_RATE": "{}/{}".format(*RECORD_RATE),
         }
         log = tmp_path / "worker.log"
-        with celery_worker(env, log):
+        with celery_worker(env, log) as worker:
             started = time.monotonic()
             submitter = subprocess.run(
                 [sys.executable, "-m", "examples.fleet_celery", str(video), *batch, *options],
@@ -181,11 +183,16 @@ def test_prefork_workers_share_the_accounts_window_and_uploads(
             elapsed = time.monotonic() - started
         worker_log = log.read_text(errors="replace")
 
-    assert submitter.returncode == 0, (submitter.stdout[-2000:], submitter.stderr[-3000:])
-    done = [m for line in submitter.stdout.splitlines() if (m := DONE_LINE.match(line))]
+    # One image failed (and said why); it did not stop or repeat any other.
+    assert submitter.returncode == 1, (submitter.stdout[-2000:], submitter.stderr[-3000:])
+    lines = submitter.stdout.splitlines()
+    assert [line for line in lines if line.startswith("fail")] == [
+        f"fail  {broken}: KieInputError: image: broken.png: text file, not an image or video"
+    ]
+    done = [m for line in lines if (m := DONE_LINE.match(line))]
     # Every task done exactly once: 60 answers, 60 distinct Kie tasks, 60 videos on disk.
     assert len(done) == TASKS
-    assert sorted(m["image"] for m in done) == sorted(batch)
+    assert sorted(m["image"] for m in done) == sorted(batch[:-1])
     task_ids = {m["task"] for m in done}
     assert task_ids == set(fake.tasks)
     assert len(fake.tasks) == TASKS
@@ -197,9 +204,15 @@ def test_prefork_workers_share_the_accounts_window_and_uploads(
     # Each distinct input (8 images, 1 video) uploaded once across the four processes.
     uploaded = sorted(inputs[stored.data] for stored in fake.uploads.values())
     assert uploaded == sorted(inputs.values())
-    # Shared all along: no worker fell back to local pacing; the clients were closed.
+    # Celery ran each task once, every process shared Redis all along (never local pacing),
+    # and the warm shutdown closed every process's client.
+    assert len(re.findall(r"Task fleet\.generate\[\S+\] succeeded", worker_log)) == TASKS
     assert "unavailable" not in worker_log, worker_log[-3000:]
-    assert "Traceback" not in worker_log, worker_log[-3000:]
+    assert re.findall(r"Task fleet\.generate\[\S+\] raised unexpected: (\w+)", worker_log) == [
+        "KieInputError"
+    ]
+    assert len(re.findall(r"closed the Kie client of worker process", worker_log)) == CONCURRENCY
+    assert worker.returncode == 0, worker_log[-3000:]
     bound = (TASKS // CREATE_RATE[0] - 1) * CREATE_RATE[1]
     print(
         f"celery fleet: {TASKS} tasks on {CONCURRENCY} prefork processes in {elapsed:.2f} s "
