@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, Final, Generic, ParamSpec, TypeVar, overload
 
 import anyio
-import anyio.abc
 import httpx
 from pydantic import BaseModel, PrivateAttr
 
@@ -60,6 +59,7 @@ from .types import MotionControlResult, VideoResult
 if TYPE_CHECKING:
     from types import TracebackType
 
+    import anyio.abc
     from anyio.from_thread import BlockingPortal
     from typing_extensions import Self
 
