@@ -59,6 +59,7 @@ from .types import MotionControlResult, VideoResult
 if TYPE_CHECKING:
     from types import TracebackType
 
+    import anyio.abc
     from anyio.from_thread import BlockingPortal
     from typing_extensions import Self
 
@@ -128,10 +129,20 @@ class _Loop:
                 asyncio.get_running_loop
             )
             self.client: KieClient = self._portal.call(build)
+            self._lifetime: concurrent.futures.Future[None] = self._portal.start_task(self._live)[0]
         except BaseException:
             self.closed = True
             self._stop()
             raise
+
+    async def _live(self, *, task_status: anyio.abc.TaskStatus[None]) -> None:
+        """Hold the client open (``async with``) for the loop's lifetime, in one task: a
+        coordinator's connection pool (coredis) must be entered and left by the same task,
+        and a `RedisCoordinator` given a URL is opened here, not left unopened."""
+        self._closing = anyio.Event()
+        async with self.client:
+            task_status.started()
+            await self._closing.wait()
 
     # -- calls ---------------------------------------------------------------------------
 
@@ -203,7 +214,8 @@ class _Loop:
         for call in running:  # calls from other threads end as "closed"
             call.cancel_in_loop()
         await asyncio.gather(*(call.task for call in running if call.task is not None))
-        await self.client.aclose()
+        self._closing.set()  # _live leaves its `async with`: the client closes there
+        await asyncio.wrap_future(self._lifetime)
         if stop_portal:
             await self._portal.stop(cancel_remaining=True)
 

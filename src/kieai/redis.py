@@ -175,7 +175,20 @@ _REDIS_FAULTS: tuple[type[BaseException], ...] = (
     RuntimeError,
 )
 
-_process_tag = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+def _tag_process() -> None:
+    """A fresh tag for this process. Run at import and again in every forked child: a prefork
+    pool (Celery, gunicorn --preload, multiprocessing's fork) imports kieai.redis once in the
+    parent, and children sharing the parent's tag and counter would send the same members,
+    which Redis's sorted sets count once (the window would admit more than its limit)."""
+    global _process_tag
+    _process_tag = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+_process_tag = ""
+_tag_process()
+if hasattr(os, "register_at_fork"):  # POSIX; Windows has no fork
+    os.register_at_fork(after_in_child=_tag_process)
 _member_numbers = itertools.count()
 
 

@@ -3,6 +3,9 @@ Redis pace together, fairly, on both of Kie's windows; keys expire and never hol
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import anyio
 import pytest
 
@@ -12,6 +15,8 @@ from kieai.redis import RedisCoordinator
 
 from ._support import KEY, MODEL, client, fake_kie, max_in_any_window, mc_input, statuses
 from .conftest import RedisServer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.anyio
 
@@ -221,3 +226,19 @@ async def test_a_slot_held_by_a_dead_process_frees_at_its_lease(
         waited = anyio.current_time() - started
         await slot.release()
     assert 0.25 <= waited < 1.0
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # the senders are subprocesses
+async def test_children_forked_after_import_share_the_window_exactly(
+    redis_server: RedisServer,
+) -> None:
+    """A prefork pool imports kieai.redis in the parent, then forks: each child must still
+    send fleet-unique members (children sharing the parent's would be counted once)."""
+    fake = fake_kie(create_rate_limit=(8, 1.0))
+    async with fake.serve() as base_url:
+        command = [sys.executable, "-m", "tests.redis._forked_senders", base_url]
+        command += [redis_server.url, "4", "3", "8", "1.0"]
+        done = await anyio.run_process(command, check=False, cwd=ROOT)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    assert statuses(fake, "createTask") == [200] * 12  # not one 429
+    assert max_in_any_window((t.created_at for t in fake.tasks.values()), 1.0) <= 8

@@ -1,0 +1,221 @@
+"""The Celery fleet example: a real prefork worker, a real Redis, one FakeKie on loopback.
+
+``celery -A examples.fleet_celery worker --pool prefork --concurrency 4`` runs as a
+subprocess (its own process group) against the test's ``redis-server`` (broker and result
+backend on db 0, the coordinator on db 1) and a ``FakeKie`` served on a loopback port with
+Kie's account limits on. The submitter runs as ``python -m examples.fleet_celery`` (its
+``__main__``), so Celery's client side stays out of this process too.
+
+Scaling, documented: Kie's window is 20 createTask per 10 s; the fake and every worker's
+client use 20 per **4 s** (the count per window, which the coordinator must get right, is
+Kie's). Four worker processes finish about 8 tasks a second on the fake, above the 5 a
+second the window allows, so the window binds: without the coordinator each process would
+pace only itself and the fake would answer 429s. 60 tasks need two windows after the first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from kieai._assets import asset_path
+from kieai.testing import FakeKie, Schedule
+
+from .motion._media import png_bytes
+from .redis._support import max_in_any_window
+from .redis.conftest import RedisServer
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "celery-fleet-key"
+CREATE_RATE = (20, 4.0)
+RECORD_RATE = (100, 1.0)
+CONCURRENCY = 4
+IMAGES = 8
+TASKS = 60
+#: How long the worker may take to start (four forked children importing kieai, busy cores).
+READY_TIMEOUT_S = 40.0
+#: How long SIGTERM (Celery's warm shutdown) may take before SIGKILL.
+STOP_TIMEOUT_S = 15.0
+DONE_LINE = re.compile(r"^ok {4}(?P<image>\S+) -> (?P<path>\S+) \(task (?P<task>\S+)\)$")
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = RedisServer(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def _process_group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], log: Path) -> Generator[subprocess.Popen[bytes], None, None]:
+    """A prefork worker in its own process group; stopped in ``finally``: SIGTERM (warm
+    shutdown: children finish, ``worker_process_shutdown`` closes their clients), SIGKILL to
+    the whole group after `STOP_TIMEOUT_S`, and no process of the group left behind."""
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "examples.fleet_celery",
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        str(CONCURRENCY),
+        "--loglevel",
+        "INFO",
+        "--hostname",
+        f"fleet-test-{os.getpid()}@localhost",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: its children are stopped with it
+        )
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while " ready." not in log.read_text(errors="replace"):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Celery worker did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.05)
+        yield worker
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        while _process_group_alive(worker.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _process_group_alive(worker.pid):
+            os.killpg(worker.pid, signal.SIGKILL)
+            pytest.fail("the Celery worker left processes behind after it exited")
+
+
+def test_prefork_workers_share_the_accounts_window_and_uploads(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    fake = FakeKie(
+        api_key=KEY,
+        create_rate_limit=CREATE_RATE,
+        record_rate_limit=RECORD_RATE,
+        schedule=Schedule(waiting=0.05, queuing=0.05, generating=0.2),
+        keep_request_bodies=False,
+    )
+    shared = tmp_path / "shared"  # the storage every worker reads and writes
+    shared.mkdir()
+    images: list[Path] = []
+    inputs: dict[bytes, str] = {}
+    for k in range(IMAGES):
+        data = png_bytes(400 + k, 600)
+        images.append(shared / f"person-{k}.png")
+        images[-1].write_bytes(data)
+        inputs[data] = f"image {k}"
+    video = shared / "dance.mp4"
+    shutil.copyfile(asset_path("dance.mp4"), video)
+    inputs[video.read_bytes()] = "video"
+    out = shared / "results"
+    broken = shared / "broken.png"  # fails the worker's local check: nothing sent, reported
+    broken.write_bytes(b"not an image")
+    batch = [str(images[n % IMAGES]) for n in range(TASKS)] + [str(broken)]
+    options = ["--out", str(out), "--poll-interval", "0.2"]
+
+    with fake.serve_in_thread() as base_url:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "CELERY_BROKER_URL": redis_server.url,  # db 0: broker and result backend
+            "KIE_REDIS_URL": redis_server.url.rsplit("/", 1)[0] + "/1",  # the coordinator
+            "KIE_API_KEY": KEY,
+            "KIE_BASE_URL": base_url,
+            "KIE_UPLOAD_BASE_URL": base_url,
+            "FLEET_CREATE_TASK_RATE": "{}/{}".format(*CREATE_RATE),
+            "FLEET_GET_TASK_RATE": "{}/{}".format(*RECORD_RATE),
+        }
+        log = tmp_path / "worker.log"
+        with celery_worker(env, log) as worker:
+            started = time.monotonic()
+            submitter = subprocess.run(
+                [sys.executable, "-m", "examples.fleet_celery", str(video), *batch, *options],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=90,
+                check=False,
+            )
+            elapsed = time.monotonic() - started
+        worker_log = log.read_text(errors="replace")
+
+    # One image failed (and said why); it did not stop or repeat any other.
+    assert submitter.returncode == 1, (submitter.stdout[-2000:], submitter.stderr[-3000:])
+    lines = submitter.stdout.splitlines()
+    assert [line for line in lines if line.startswith("fail")] == [
+        f"fail  {broken}: KieInputError: image: broken.png: text file, not an image or video"
+    ]
+    done = [m for line in lines if (m := DONE_LINE.match(line))]
+    # Every task done exactly once: 60 answers, 60 distinct Kie tasks, 60 videos on disk.
+    assert len(done) == TASKS
+    assert sorted(m["image"] for m in done) == sorted(batch[:-1])
+    task_ids = {m["task"] for m in done}
+    assert task_ids == set(fake.tasks)
+    assert len(fake.tasks) == TASKS
+    assert all(Path(m["path"]).is_file() for m in done)
+    # No 429 reached anyone (none was even sent back and retried), no window over the limit.
+    assert [(r.route, r.status) for r in fake.requests if r.status == 429] == [], worker_log[-6000:]
+    created = [t.created_at for t in fake.tasks.values()]
+    assert max_in_any_window(created, CREATE_RATE[1]) <= CREATE_RATE[0]
+    # Each distinct input (8 images, 1 video) uploaded once across the four processes.
+    uploaded = sorted(inputs[stored.data] for stored in fake.uploads.values())
+    assert uploaded == sorted(inputs.values())
+    # Celery ran each task once, every process shared Redis all along (never local pacing),
+    # and the warm shutdown closed every process's client.
+    assert len(re.findall(r"Task fleet\.generate\[\S+\] succeeded", worker_log)) == TASKS
+    assert "unavailable" not in worker_log, worker_log[-3000:]
+    assert re.findall(r"Task fleet\.generate\[\S+\] raised unexpected: (\w+)", worker_log) == [
+        "KieInputError"
+    ]
+    assert len(re.findall(r"closed the Kie client of worker process", worker_log)) == CONCURRENCY
+    assert worker.returncode == 0, worker_log[-3000:]
+    bound = (TASKS // CREATE_RATE[0] - 1) * CREATE_RATE[1]
+    print(
+        f"celery fleet: {TASKS} tasks on {CONCURRENCY} prefork processes in {elapsed:.2f} s "
+        f"(submitter start-up included); creations spread over {max(created) - min(created):.2f} s "
+        f"against a pacing bound of {bound:.1f} s; uploads {len(fake.uploads)}"
+    )
