@@ -254,7 +254,7 @@ class Transport:
         except Exception as exc:
             if not should_retry(exc, policy):
                 raise
-            first_failure: Exception | None = exc
+            replay = [exc]  # tenacity's first attempt, popped when raised (no cycle left)
         retries = self.max_retries if max_retries is None else max_retries
         retrying = AsyncRetrying(
             stop=stop_after_attempt(retries + 1),
@@ -266,11 +266,8 @@ class Transport:
         )
         async for attempt in retrying:
             with attempt:
-                if first_failure is not None:  # attempt 1 ran above: replay its failure
-                    try:
-                        raise first_failure
-                    finally:
-                        first_failure = None  # no frame -> exception -> traceback cycle
+                if replay:  # attempt 1 ran above: its failure is tenacity's first outcome
+                    raise replay.pop()
                 number = attempt.retry_state.attempt_number - 1
                 return await paced_attempt(number)
         raise AssertionError("unreachable: tenacity either returns or reraises")  # pragma: no cover
