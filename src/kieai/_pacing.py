@@ -45,22 +45,37 @@ class RateLimiter:
     async def acquire(self) -> None:
         """Wait until one more send fits in the window and take a slot for it. Every call must
         be paired with `release` once the send is over (also when it failed)."""
-        if self._lock is None:
-            self._lock = anyio.Lock()
-        async with self._lock:
+        lock = self._lock
+        if lock is None:
+            lock = self._lock = anyio.Lock()
+        if not lock.locked():
+            # Nobody waits (a waiter holds the lock while it waits), so a slot taken at once
+            # overtakes no one: the lock, and its trip through the event loop, are for when the
+            # window is full. A caller already cancelled still takes no slot.
+            await anyio.lowlevel.checkpoint_if_cancelled()
+            if self._take_if_room():
+                return
+        async with lock:
             while True:
-                now = self._clock()
-                while self._sends and now - self._sends[0] >= self.period:
-                    self._sends.popleft()
-                if len(self._sends) + self._in_flight < self.count:
-                    self._in_flight += 1
+                if self._take_if_room():
                     return
+                now = self._clock()
                 # Wake when the oldest finished send leaves the window, or when an in-flight
                 # send finishes (its end time is then known and may be the one to wait for).
                 self._released = released = anyio.Event()
                 delay = self._sends[0] + self.period - now if self._sends else None
                 with anyio.move_on_after(delay):
                     await released.wait()
+
+    def _take_if_room(self) -> bool:
+        """Drop sends that left the window; take a slot if one more send fits."""
+        now = self._clock()
+        while self._sends and now - self._sends[0] >= self.period:
+            self._sends.popleft()
+        if len(self._sends) + self._in_flight < self.count:
+            self._in_flight += 1
+            return True
+        return False
 
     def release(self) -> None:
         """The send that took a slot is over: the slot counts for ``period`` from now."""

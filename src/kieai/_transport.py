@@ -8,6 +8,7 @@ envelope/error mapping in `_response`, the pacing in `_pacing`.
 from __future__ import annotations
 
 import json as jsonlib
+import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -220,6 +221,40 @@ class Transport:
         """
         if self.closed:
             raise KieError("this KieClient is closed (after aclose() or its async with block)")
+
+        async def paced_attempt(number: int) -> T:
+            # A pacing slot is held from before the send until the attempt is over.
+            slot = await pacer.acquire() if pacer is not None else None
+            try:
+                return await self._attempt(
+                    method,
+                    url,
+                    number,
+                    handle=handle,
+                    json=json,
+                    params=params,
+                    body=body,
+                    policy=policy,
+                    timeout=timeout,
+                    auth=auth,
+                    stream=stream,
+                    follow_redirects=follow_redirects,
+                    guard=guard,
+                )
+            finally:
+                if slot is not None:
+                    await slot.release()
+
+        # The first attempt runs without tenacity: building and stepping an AsyncRetrying costs
+        # more than the rest of a kieai request's own work, and most requests succeed at once.
+        # A failure worth retrying is handed to tenacity as its first attempt's outcome, so every
+        # retry decision (stop, wait, Retry-After, logging, the guard) is tenacity's as before.
+        try:
+            return await paced_attempt(0)
+        except Exception as exc:
+            if not should_retry(exc, policy):
+                raise
+            replay = [exc]  # tenacity's first attempt, popped when raised (no cycle left)
         retries = self.max_retries if max_retries is None else max_retries
         retrying = AsyncRetrying(
             stop=stop_after_attempt(retries + 1),
@@ -231,27 +266,10 @@ class Transport:
         )
         async for attempt in retrying:
             with attempt:
+                if replay:  # attempt 1 ran above: its failure is tenacity's first outcome
+                    raise replay.pop()
                 number = attempt.retry_state.attempt_number - 1
-                slot = await pacer.acquire() if pacer is not None else None
-                try:
-                    return await self._attempt(
-                        method,
-                        url,
-                        number,
-                        handle=handle,
-                        json=json,
-                        params=params,
-                        body=body,
-                        policy=policy,
-                        timeout=timeout,
-                        auth=auth,
-                        stream=stream,
-                        follow_redirects=follow_redirects,
-                        guard=guard,
-                    )
-                finally:
-                    if slot is not None:
-                        await slot.release()
+                return await paced_attempt(number)
         raise AssertionError("unreachable: tenacity either returns or reraises")  # pragma: no cover
 
     def _guarded_log(self, guard: SendGuard) -> Callable[[RetryCallState], None]:
@@ -312,8 +330,11 @@ class Transport:
                 stream=stream_body,
                 extensions=request.extensions,
             )
-        where = describe_request(request)
-        logger.debug("Request: %s (attempt %d)", where, number + 1)
+        # describe_request() rebuilds the URL: only worth it when the lines are logged.
+        debug = logger.isEnabledFor(logging.DEBUG)
+        where = describe_request(request) if debug else ""
+        if debug:
+            logger.debug("Request: %s (attempt %d)", where, number + 1)
         started = time.perf_counter()
         try:
             response = await self.http_client.send(
@@ -353,10 +374,11 @@ class Transport:
                             cause=exc,
                         ) from exc
                     raise _connection_error(exc, request) from exc
-            elapsed_ms = (time.perf_counter() - started) * 1000.0
-            logger.debug(
-                "Response: %s -> HTTP %d in %.0f ms", where, response.status_code, elapsed_ms
-            )
+            if debug:
+                elapsed_ms = (time.perf_counter() - started) * 1000.0
+                logger.debug(
+                    "Response: %s -> HTTP %d in %.0f ms", where, response.status_code, elapsed_ms
+                )
             try:
                 return await handle(response)
             except APIStatusError as exc:
@@ -365,9 +387,11 @@ class Transport:
             except httpx.RequestError as exc:  # while streaming a body inside handle()
                 raise _connection_error(exc, request) from exc
         finally:
-            # Shielded: a cancelled caller must still hand the connection back to the pool.
-            with anyio.CancelScope(shield=True):
-                await response.aclose()
+            # Shielded: a cancelled caller must still hand the connection back to the pool. A
+            # body read to its end has done so already (httpx closes it there): nothing to await.
+            if not response.is_closed:
+                with anyio.CancelScope(shield=True):
+                    await response.aclose()
 
     def _default_timeout(self) -> httpx.Timeout:
         return self.timeout if self.timeout is not None else self.http_client.timeout

@@ -152,6 +152,44 @@ async def test_a_cancelled_waiter_does_not_block_the_pacer(respx_mock: respx.Moc
     assert clock.times[1] - clock.times[0] >= 0.05
 
 
+async def test_a_caller_cancelled_before_sending_takes_no_slot(
+    respx_mock: respx.MockRouter,
+) -> None:
+    # The window has room (nobody waits): the slot is taken without the pacer's lock, but a
+    # caller whose scope is already cancelled still gets no slot and sends nothing.
+    clock = SendClock(created())
+    respx_mock.post(CREATE_URL).mock(side_effect=clock)
+    async with kie(create_task_rate=(1, 10.0)) as client:
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            await client.create_task(MODEL, INPUT)
+        assert scope.cancelled_caught
+        with anyio.fail_after(1.0):  # the window's one slot is still free: no 10 s wait
+            await client.create_task(MODEL, INPUT)
+
+    assert len(clock.times) == 1
+
+
+async def test_a_newcomer_queues_behind_a_waiter_even_once_the_window_has_room(
+    respx_mock: respx.MockRouter,
+) -> None:
+    order: list[int] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        order.append(json.loads(request.content)["input"]["n"])
+        return created()
+
+    respx_mock.post(CREATE_URL).mock(side_effect=record)
+    async with kie(create_task_rate=(1, 0.05)) as client:
+        await client.create_task(MODEL, {"n": 0})
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client.create_task, MODEL, {"n": 1})  # waits for the window
+            await anyio.sleep(0.01)
+            tg.start_soon(client.create_task, MODEL, {"n": 2})  # arrives behind it
+
+    assert order == [0, 1, 2]
+
+
 async def test_a_slow_send_keeps_its_slot_until_it_is_answered(
     respx_mock: respx.MockRouter,
 ) -> None:
