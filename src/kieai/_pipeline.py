@@ -147,12 +147,15 @@ def _progress_for(hook: UploadProgress | None, name: str) -> ProgressCallback | 
     return hook
 
 
-async def check(
+def check(
     spec: ModelSpec, args: Mapping[str, object], *, not_taken: Callable[[str, object], str]
 ) -> CheckReport:
-    """Every local check (no network, no client), all problems reported: what a resource's
-    ``check`` runs (and ``kie check``, which builds no client)."""
-    return (await _checked(spec, args, check_media=True, not_taken=not_taken)).report
+    """Every local check (no network, no client), all problems reported, in the calling thread.
+
+    Probing reads the disk, so a resource's async ``check`` runs this in a worker thread;
+    ``kie check`` calls it directly and so never starts an event loop.
+    """
+    return _check(spec, args, check_media=True, callback_url=None, not_taken=not_taken).report
 
 
 async def _checked(

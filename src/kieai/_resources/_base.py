@@ -6,6 +6,8 @@ import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
+import anyio
+
 from .._errors import KieInputError
 from .._pipeline import CheckReport, Pipeline, check
 from .._spec import ModelSpec
@@ -46,12 +48,17 @@ class Resource:
         raise KieInputError(f"model: must be {choices}, got {model!r}")
 
     @classmethod
-    async def _check_locally(cls, model: str, args: Mapping[str, object]) -> CheckReport:
+    def _check_now(cls, model: str, args: Mapping[str, object]) -> CheckReport:
         """``check``'s work, which needs no client: the model's spec, the family's "does not
-        take" wording and the pipeline's local checks (``kie check`` calls it on the class, so
-        its report is ``client.<resource>.check``'s). ``args``: the dict ``check`` builds."""
+        take" wording and the pipeline's local checks, in the calling thread. ``kie check``
+        calls it on the class, so its report is ``client.<resource>.check``'s. ``args``: the
+        dict ``check`` builds from its keyword arguments."""
         spec = cls._spec(model)
-        return await check(spec, args, not_taken=functools.partial(cls._not_taken, spec))
+        return check(spec, args, not_taken=functools.partial(cls._not_taken, spec))
+
+    async def _check_locally(self, model: str, args: Mapping[str, object]) -> CheckReport:
+        """`_check_now` in a worker thread (probing reads the disk): what ``check`` returns."""
+        return await anyio.to_thread.run_sync(functools.partial(self._check_now, model, args))
 
     @classmethod
     def _not_taken(cls, spec: ModelSpec, name: str, value: object) -> str:

@@ -37,12 +37,13 @@ from ._runtime import (
     Runtime,
     UsageProblem,
     execute,
+    execute_now,
     fail,
 )
 
 if TYPE_CHECKING:
     from .._client import KieClient
-    from .._pipeline import CheckReport, OnCreated, UploadProgress
+    from .._pipeline import OnCreated, UploadProgress
     from .._polling import OnUpdate
     from ..media import ImageInfo, VideoInfo
     from ..types import Task, UploadedFile, VideoResult
@@ -702,10 +703,11 @@ def check(
     from .._resources.motion_control import MotionControl, arguments
 
     out = Output(json_mode=json_)
-
-    async def work() -> CheckReport:
-        # What client.motion_control.check runs, with the same argument dict.
-        return await MotionControl._check_locally(  # pyright: ignore[reportPrivateUsage]
+    # What client.motion_control.check runs, with the same argument dict; in this thread, as
+    # there is nothing to wait for (no event loop to start).
+    report = execute_now(
+        out,
+        lambda: MotionControl._check_now(  # pyright: ignore[reportPrivateUsage]
             model,
             # The CLI passes any string through; the library's checks report it.
             arguments(
@@ -716,9 +718,8 @@ def check(
                 cast(Any, mode),
                 cast(Any, background_source),
             ),
-        )
-
-    report = execute(out, work)
+        ),
+    )
     document = {
         "ok": report.ok,
         "problems": list(report.problems),
