@@ -74,6 +74,24 @@ def test_kie_help_imports_neither_the_client_nor_rich() -> None:
     assert _top(new) & {"httpx", "pydantic", "rich", "anyio"} == set()
 
 
+@pytest.mark.parametrize(
+    "module",
+    [
+        "kieai._resources.motion_control",
+        "kieai._resources.image_to_video",
+        "kieai._resources.text_to_video",
+        "kieai._files",
+    ],
+)
+def test_the_local_checks_import_no_httpx(module: str) -> None:
+    """Every resource's checks (and opening local files) work without the HTTP stack."""
+    new = _new_modules(f"import {module}")
+
+    assert module in new
+    assert _top(new) & {"httpx", "httpcore", "tenacity"} == set()
+    assert new & {"kieai._client", "kieai._transport", "kieai._polling", "kieai._retry"} == set()
+
+
 def _kie_check(*args: str) -> tuple[int, set[str]]:
     """Run ``kie check`` on the sample files in a fresh interpreter: its exit code and every
     module loaded by the time it returned."""
