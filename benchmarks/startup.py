@@ -15,7 +15,7 @@ median / reference median, measured in the same run) carry over to other machine
 ``from kieai import KieClient`` is shown too, for information (it imports the client and
 its transport, which a program that talks to Kie needs), and so is the floor under every ``kie``
 command that takes options: a do-nothing typer command with ``kie check``'s eight options.
-typer (0.2x) converts each option's value through a pydantic ``TypeAdapter``, so any such
+typer (0.29 here) converts each option's value through a pydantic ``TypeAdapter``, so any such
 command imports pydantic and builds one validator per option before the command runs.
 
 Bytecode: every case runs with ``.pyc`` files cached (in a temporary ``PYTHONPYCACHEPREFIX``,
