@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 import kieai._constants
+from kieai._assets import asset_path
 
 SRC = Path(kieai._constants.__file__).parent
 
@@ -71,6 +72,78 @@ def test_kie_help_imports_neither_the_client_nor_rich() -> None:
 
     assert "kieai._client" not in new
     assert _top(new) & {"httpx", "pydantic", "rich", "anyio"} == set()
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "kieai._resources.motion_control",
+        "kieai._resources.image_to_video",
+        "kieai._resources.text_to_video",
+        "kieai._files",
+    ],
+)
+def test_the_local_checks_import_no_httpx(module: str) -> None:
+    """Every resource's checks (and opening local files) work without the HTTP stack."""
+    new = _new_modules(f"import {module}")
+
+    assert module in new
+    assert _top(new) & {"httpx", "httpcore", "tenacity"} == set()
+    assert new & {"kieai._client", "kieai._transport", "kieai._polling", "kieai._retry"} == set()
+
+
+def _kie_check(*args: str) -> tuple[int, set[str]]:
+    """Run ``kie check`` on the sample files in a fresh interpreter: its exit code and every
+    module loaded by the time it returned."""
+    argv = [
+        "check",
+        "--image",
+        str(asset_path("person.png")),
+        "--video",
+        str(asset_path("dance.mp4")),
+    ]
+    probe = (
+        "import sys, json\n"
+        "from kieai.cli import main\n"
+        f"code = main({[*argv, *args]!r})\n"
+        "print(json.dumps([code, sorted(sys.modules)]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    code, modules = json.loads(done.stdout.strip().splitlines()[-1])
+    return code, set(modules)
+
+
+@pytest.mark.parametrize("args", [(), ("--json",), ("--model", "kling-3.0/motion-control")])
+def test_kie_check_builds_no_client_and_starts_no_event_loop(args: tuple[str, ...]) -> None:
+    """``kie check`` runs the resource's local checks on its class: no client, so no httpx
+    (which imports click, rich and pygments for its own CLI), no transport, no event loop."""
+    code, loaded = _kie_check(*args)
+
+    assert code == 0
+    assert "kieai._resources.motion_control" in loaded  # the checks really ran here
+    assert _top(loaded) & {"httpx", "httpcore", "tenacity"} == set()
+    assert (
+        loaded & {"kieai._client", "kieai._transport", "kieai._polling", "kieai._multipart"}
+        == set()
+    )
+    assert "anyio._backends._asyncio" not in loaded
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--model", "kling-9/motion-control"),  # refused before any check runs
+        ("--prompt", "x" * 3000, "--mode", "8k"),  # problems reported
+    ],
+)
+def test_kie_check_failing_builds_no_client_either(args: tuple[str, ...]) -> None:
+    code, loaded = _kie_check(*args)
+
+    assert code == 2
+    assert _top(loaded) & {"httpx", "httpcore", "tenacity"} == set()
+    assert "kieai._client" not in loaded
 
 
 @pytest.mark.parametrize(

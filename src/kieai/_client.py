@@ -59,7 +59,6 @@ from ._files import (
     FileInput,
     LocalFile,
     is_url,
-    multipart_body,
     name_from_url,
     open_local,
     unique_file_name,
@@ -67,6 +66,7 @@ from ._files import (
 )
 from ._hooks import Progress, ProgressCallback, call_hook
 from ._logging import logger, register_secret
+from ._multipart import multipart_body
 from ._polling import OnUpdate, wait_for_task
 from ._response import body_text, parse_envelope, require_field, snippet, task_ended
 from ._retry import RetryPolicy

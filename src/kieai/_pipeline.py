@@ -8,6 +8,7 @@ and a finished video happens here, once.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,15 +20,23 @@ from ._errors import APIResponseValidationError, KieInputError
 from ._files import is_url
 from ._hooks import ProgressCallback
 from ._inputs import PreparedFile, prepare_file
-from ._polling import OnUpdate, validate_wait_args
 from ._spec import ModelSpec
 from .media import ImageInfo, VideoInfo
 from .types import VideoResult
 
 if TYPE_CHECKING:
     from ._client import KieClient
+    from ._polling import OnUpdate
 
-__all__ = ["CheckReport", "OnCreated", "Pipeline", "RunOptions", "UploadProgress", "WaitOptions"]
+__all__ = [
+    "CheckReport",
+    "OnCreated",
+    "Pipeline",
+    "RunOptions",
+    "UploadProgress",
+    "WaitOptions",
+    "check",
+]
 
 R = TypeVar("R", bound=VideoResult)
 
@@ -138,6 +147,35 @@ def _progress_for(hook: UploadProgress | None, name: str) -> ProgressCallback | 
     return hook
 
 
+def check(
+    spec: ModelSpec, args: Mapping[str, object], *, not_taken: Callable[[str, object], str]
+) -> CheckReport:
+    """Every local check (no network, no client), all problems reported, in the calling thread.
+
+    Probing reads the disk, so a resource's async ``check`` runs this in a worker thread;
+    ``kie check`` calls it directly and so never starts an event loop.
+    """
+    return _check(spec, args, check_media=True, callback_url=None, not_taken=not_taken).report
+
+
+async def _checked(
+    spec: ModelSpec,
+    args: Mapping[str, object],
+    *,
+    check_media: bool,
+    not_taken: Callable[[str, object], str],
+    callback_url: str | None = None,
+) -> _Checked:
+    """`_check` in a worker thread: probing reads the disk."""
+
+    def run() -> _Checked:
+        return _check(
+            spec, args, check_media=check_media, callback_url=callback_url, not_taken=not_taken
+        )
+
+    return await anyio.to_thread.run_sync(run)
+
+
 class Pipeline:
     """Runs model specs for one client. ``not_taken(spec, name, value)`` words the problem of
     an argument the chosen model does not take (the resource knows which sibling model would)."""
@@ -148,33 +186,14 @@ class Pipeline:
         self._client = client
         self._not_taken = not_taken
 
-    async def _checked(
-        self,
-        spec: ModelSpec,
-        args: Mapping[str, object],
-        *,
-        check_media: bool,
-        callback_url: str | None = None,
-    ) -> _Checked:
-        def run() -> _Checked:
-            return _check(
-                spec,
-                args,
-                check_media=check_media,
-                callback_url=callback_url,
-                not_taken=lambda name, value: self._not_taken(spec, name, value),
-            )
-
-        return await anyio.to_thread.run_sync(run)
-
-    async def check(self, spec: ModelSpec, args: Mapping[str, object]) -> CheckReport:
-        """Every local check (no network), all problems reported."""
-        return (await self._checked(spec, args, check_media=True)).report
-
     async def create(self, spec: ModelSpec, args: Mapping[str, object], options: RunOptions) -> str:
         """Check, upload local inputs concurrently, create the task; returns its id."""
-        checked = await self._checked(
-            spec, args, check_media=options.check_media, callback_url=options.callback_url
+        checked = await _checked(
+            spec,
+            args,
+            check_media=options.check_media,
+            not_taken=functools.partial(self._not_taken, spec),
+            callback_url=options.callback_url,
         )
         if not checked.report.ok:
             raise KieInputError(checked.report.problems)
@@ -200,6 +219,10 @@ class Pipeline:
         If the wait is interrupted (timeout, cancellation, crash), the task keeps running at
         Kie: resume with ``client.wait_for_task(task_id)`` using the id given to ``on_created``.
         """
+        # Here, not at the top: _polling imports the retry table and with it httpx, which the
+        # local checks (`check`, ``kie check``) never need.
+        from ._polling import validate_wait_args
+
         validate_wait_args(wait.timeout, wait.poll_interval, wait.max_poll_interval)
         task_id = await self.create(spec, args, options)
         task = await self._client.wait_for_task(

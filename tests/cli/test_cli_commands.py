@@ -9,12 +9,13 @@ import math
 import re
 import sys
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import anyio
 import pytest
 
-from kieai import KieClient
+from kieai import CheckReport, KieClient
+from kieai._resources.motion_control import MotionControlModel
 from kieai.cli import main
 from kieai.cli._runtime import Runtime
 from kieai.testing import FakeKie, Outcome, Schedule
@@ -219,6 +220,48 @@ def test_check_json_reports_measurements_and_problems(invoke: Invoke) -> None:
     assert document["video"] is None
     assert len(document["problems"]) == 1
     assert document["problems"][0].startswith("video:")
+
+
+@pytest.mark.parametrize("model", ["kling-2.6/motion-control", "kling-3.0/motion-control"])
+def test_check_reports_exactly_what_the_library_check_reports(
+    invoke: Invoke, tmp_path: Path, model: MotionControlModel
+) -> None:
+    """``kie check`` builds no client but runs the same checks: the same problems, in the
+    same order and words (the "does not take" one included), and the same measurements."""
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    prompt = "p" * 2600
+
+    result = invoke(
+        *("check", "-i", DANCE, "-v", "empty.mp4", "--model", model, "--mode", "8k"),
+        *("--prompt", prompt, "--background-source", "input_image", "--json"),
+    )
+
+    async def library() -> CheckReport:
+        async with KieClient(api_key=API_KEY) as client:
+            return await client.motion_control.check(
+                image=DANCE,
+                video="empty.mp4",
+                model=model,
+                mode=cast(Any, "8k"),
+                prompt=prompt,
+                background_source="input_image",
+            )
+
+    report = anyio.run(library)
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["problems"] == report.problems
+    assert len(report.problems) == (5 if model == "kling-2.6/motion-control" else 4)
+    assert document["image"] is None and report.image is None
+
+
+def test_check_an_unknown_model_exits_2_naming_the_choices(invoke: Invoke) -> None:
+    result = invoke("check", "-i", PERSON, "-v", DANCE, "--model", "kling-9/motion-control")
+
+    assert result.exit_code == 2
+    assert "model: must be 'kling-2.6/motion-control' or 'kling-3.0/motion-control'" in (
+        result.stderr
+    )
 
 
 # -- configuration and usage -----------------------------------------------------------------

@@ -49,7 +49,9 @@ class ImageToVideoInput(BaseModel):
     ``model_dump(exclude_none=True)`` is exactly the JSON Kie expects.
     """
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: the validator is built on first use (``create``), not at import, which
+    # the local checks (``kie check``) never need.
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
     image_urls: list[str] = Field(min_length=1, max_length=1)
@@ -63,7 +65,9 @@ class TextToVideoInput(BaseModel):
     ``model_dump(exclude_none=True)`` is exactly the JSON Kie expects.
     """
 
-    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: the validator is built on first use (``create``), not at import, which
+    # the local checks (``kie check``) never need.
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS)
     sound: bool = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from .._constants import (
     DEFAULT_MAX_POLL_INTERVAL_S,
@@ -18,17 +18,19 @@ from .._models.motion_control import (
     Orientation,
 )
 from .._pipeline import CheckReport, OnCreated, RunOptions, UploadProgress, WaitOptions
-from .._polling import OnUpdate
 from .._spec import ModelSpec
 from ..types import MotionControlResult
 from ._base import Resource
 
-__all__ = ["MotionControl", "MotionControlModel"]
+if TYPE_CHECKING:
+    from .._polling import OnUpdate
+
+__all__ = ["MotionControl", "MotionControlModel", "arguments"]
 
 MotionControlModel = Literal["kling-2.6/motion-control", "kling-3.0/motion-control"]
 
 
-def _arguments(
+def arguments(
     image: MediaInput,
     video: MediaInput,
     prompt: str | None,
@@ -36,6 +38,8 @@ def _arguments(
     mode: ModeInput,
     background_source: BackgroundSource | None,
 ) -> dict[str, object]:
+    """The argument dict ``check``/``create``/``generate`` hand the pipeline (``kie check``
+    builds it here too, so its report is ``client.motion_control.check``'s)."""
     return {
         "image": image,
         "video": video,
@@ -67,9 +71,9 @@ class MotionControl(Resource):
         background_source: BackgroundSource | None = None,
     ) -> CheckReport:
         """Run every local check (no network) and report all problems found."""
-        return await self._pipeline.check(
-            self._spec(model),
-            _arguments(image, video, prompt, character_orientation, mode, background_source),
+        return await self._check_locally(
+            model,
+            arguments(image, video, prompt, character_orientation, mode, background_source),
         )
 
     async def create(
@@ -94,7 +98,7 @@ class MotionControl(Resource):
         """
         return await self._pipeline.create(
             self._spec(model),
-            _arguments(image, video, prompt, character_orientation, mode, background_source),
+            arguments(image, video, prompt, character_orientation, mode, background_source),
             RunOptions(callback_url, on_upload_progress, on_created, check_media),
         )
 
@@ -124,7 +128,7 @@ class MotionControl(Resource):
         """
         return await self._pipeline.generate(
             self._spec(model),
-            _arguments(image, video, prompt, character_orientation, mode, background_source),
+            arguments(image, video, prompt, character_orientation, mode, background_source),
             MotionControlResult,
             RunOptions(callback_url, on_upload_progress, on_created, check_media),
             WaitOptions(timeout, poll_interval, max_poll_interval, on_update),

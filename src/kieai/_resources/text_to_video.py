@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from .._constants import (
     DEFAULT_MAX_POLL_INTERVAL_S,
@@ -11,10 +11,12 @@ from .._constants import (
 )
 from .._models.kling_video import KLING_2_6_TEXT_TO_VIDEO, AspectRatio, Duration
 from .._pipeline import CheckReport, OnCreated, RunOptions, UploadProgress, WaitOptions
-from .._polling import OnUpdate
 from .._spec import ModelSpec
 from ..types import VideoResult
 from ._base import Resource
+
+if TYPE_CHECKING:
+    from .._polling import OnUpdate
 
 __all__ = ["TextToVideo", "TextToVideoModel"]
 
@@ -42,9 +44,7 @@ class TextToVideo(Resource):
         model: TextToVideoModel = "kling-2.6/text-to-video",
     ) -> CheckReport:
         """Run every local check (no network) and report all problems found."""
-        return await self._pipeline.check(
-            self._spec(model), _arguments(prompt, aspect_ratio, duration, sound)
-        )
+        return await self._check_locally(model, _arguments(prompt, aspect_ratio, duration, sound))
 
     async def create(
         self,

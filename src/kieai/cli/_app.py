@@ -37,12 +37,13 @@ from ._runtime import (
     Runtime,
     UsageProblem,
     execute,
+    execute_now,
     fail,
 )
 
 if TYPE_CHECKING:
     from .._client import KieClient
-    from .._pipeline import CheckReport, OnCreated, UploadProgress
+    from .._pipeline import OnCreated, UploadProgress
     from .._polling import OnUpdate
     from ..media import ImageInfo, VideoInfo
     from ..types import Task, UploadedFile, VideoResult
@@ -696,40 +697,29 @@ def check(
     json_: JsonOpt = False,
 ) -> None:
     """Run every local check on the inputs (no network, no API key). Exit 2 lists all problems."""
-    import httpx
-
-    from .._client import KieClient
+    # No client: the checks need only the model's spec, and skipping the client skips httpx
+    # (whose own CLI imports click, rich and pygments) and the transport stack at start-up.
     from .._errors import KieInputError
-
-    class _NoNetwork(httpx.AsyncBaseTransport):
-        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            raise AssertionError(f"kie check must not send requests, tried {request.url}")
+    from .._resources.motion_control import MotionControl, arguments
 
     out = Output(json_mode=json_)
-
-    async def work() -> CheckReport:
-        # Local checks only: no real key is needed, and the client's HTTP transport refuses
-        # to send anything (which also spares loading httpcore and its connection pool).
-        async with (
-            httpx.AsyncClient(transport=_NoNetwork()) as http_client,
-            KieClient(
-                api_key="local-checks-only",
-                base_url="https://api.kie.ai",
-                upload_base_url="https://kieai.redpandaai.co",
-                http_client=http_client,
-            ) as client,
-        ):
-            return await client.motion_control.check(
-                image=image,
-                video=video,
-                character_orientation=cast(Any, orientation),
-                prompt=prompt,
-                mode=cast(Any, mode),
-                model=cast(Any, model),
-                background_source=cast(Any, background_source),
-            )
-
-    report = execute(out, work)
+    # What client.motion_control.check runs, with the same argument dict; in this thread, as
+    # there is nothing to wait for (no event loop to start).
+    report = execute_now(
+        out,
+        lambda: MotionControl._check_now(  # pyright: ignore[reportPrivateUsage]
+            model,
+            # The CLI passes any string through; the library's checks report it.
+            arguments(
+                image,
+                video,
+                prompt,
+                cast(Any, orientation),
+                cast(Any, mode),
+                cast(Any, background_source),
+            ),
+        ),
+    )
     document = {
         "ok": report.ok,
         "problems": list(report.problems),

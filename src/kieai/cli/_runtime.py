@@ -70,6 +70,7 @@ __all__ = [
     "Runtime",
     "UsageProblem",
     "execute",
+    "execute_now",
     "fail",
     "interruptions",
 ]
@@ -226,8 +227,19 @@ def execute(
     """
     import anyio
 
+    return execute_now(out, lambda: anyio.run(work), resume=resume)
+
+
+def execute_now(
+    out: Output,
+    work: Callable[[], T],
+    *,
+    resume: Callable[[], tuple[str | None, str | None]] | None = None,
+) -> T:
+    """`execute` for work that needs no event loop (``kie check``: local checks only), run in
+    this thread: the same failures become the same exit codes."""
     try:
-        return anyio.run(work)
+        return work()
     except interruptions():
         task_id, command = resume() if resume is not None else (None, None)
         interrupted(out, task_id, command)
