@@ -3,7 +3,6 @@ pacing slots, and no ResourceWarning; retried attempts close every response they
 
 from __future__ import annotations
 
-import gc
 import warnings
 from collections.abc import Iterator
 
@@ -14,6 +13,7 @@ import respx
 
 from kieai import InternalServerError
 
+from .._warnings import no_resource_warnings
 from ._support import (
     CREATE_URL,
     INPUT,
@@ -33,16 +33,9 @@ pytestmark = [pytest.mark.anyio, pytest.mark.respx(assert_all_called=False)]
 
 @pytest.fixture
 def resource_warnings() -> Iterator[list[warnings.WarningMessage]]:
-    """Records every warning of the test (collecting garbage at the end) for inspection.
-
-    Garbage is collected before recording too: an earlier test's abandoned objects (collected
-    whenever the collector happens to run, e.g. under CPU load) are not this test's warnings."""
-    gc.collect()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    """Every warning of the test, for inspection; the test fails on a ``ResourceWarning``."""
+    with no_resource_warnings() as caught:
         yield caught
-        gc.collect()
-    assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
 
 
 async def test_cancelled_create_task_is_sent_once_and_its_answer_still_awaited(

@@ -4,11 +4,9 @@ produces no ResourceWarning (trio reports abandoned async generators; asyncio do
 
 from __future__ import annotations
 
-import gc
 import os
 import random
 import tempfile
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +16,8 @@ import pytest
 from kieai import KieClient
 from kieai._assets import asset_path
 from kieai.testing import FakeKie, Schedule
+
+from .._warnings import no_resource_warnings
 
 pytestmark = pytest.mark.anyio
 
@@ -50,15 +50,10 @@ def _open_fds() -> set[str]:
     return fds
 
 
-@pytest.fixture
-def no_resource_warnings() -> Iterator[None]:
-    gc.collect()  # an earlier test's garbage is not this test's warning
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+@pytest.fixture(name="no_resource_warnings")
+def _no_resource_warnings() -> Iterator[None]:
+    with no_resource_warnings():
         yield
-        gc.collect()
-    problems = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
-    assert problems == []
 
 
 def _fake() -> FakeKie:

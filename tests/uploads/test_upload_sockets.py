@@ -3,16 +3,13 @@ goes through h11, and a server that hangs up mid-body really abandons it."""
 
 from __future__ import annotations
 
-import gc
-import warnings
-from collections.abc import Generator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from kieai import APIConnectionError
 
+from .._warnings import no_resource_warnings
 from .upload_helpers import make_client, patterned
 from .upload_sink import sink
 
@@ -20,17 +17,6 @@ pytestmark = pytest.mark.anyio
 
 MIB = 1024 * 1024
 SIZE = 8 * MIB + 7
-
-
-@contextmanager
-def no_resource_warnings() -> Generator[None, None, None]:
-    """Fail if the block leaves anything for the garbage collector to warn about."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield
-        gc.collect()
-    leftovers = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
-    assert leftovers == []
 
 
 async def test_dropped_upload_leaves_no_unfinished_async_generator(tmp_path: Path) -> None:
