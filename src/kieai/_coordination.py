@@ -24,6 +24,7 @@ import anyio
 from ._constants import STREAM_CHUNK_BYTES
 from ._files import LocalFile
 from ._pacing import RateLimiter
+from ._single_flight import SingleFlight
 from ._upload_cache import UploadCache
 from .types import UploadedFile
 
@@ -225,8 +226,8 @@ class ContentHasher:
 
     def __init__(self, digests: _DigestCache | None = None) -> None:
         self._digests = digests if digests is not None else _PROCESS_DIGESTS
-        #: Hashing in progress in this client (events belong to one event loop).
-        self._pending: dict[tuple[str, ...], anyio.Event] = {}
+        #: Hashing in progress in this client (one event loop's).
+        self._flights = SingleFlight()
 
     async def key(self, local: LocalFile) -> tuple[str, str] | None:
         """``("sha256", hex)``, or None for content that cannot be read twice (a pipe)."""
@@ -234,23 +235,16 @@ class ContentHasher:
         if identity is None:
             digest = await anyio.to_thread.run_sync(local.identity)
             return None if digest is None else ("sha256", digest[-1])
-        while True:
-            known = self._digests.get(identity)
-            if known is not None:
-                return ("sha256", known)
-            pending = self._pending.get(identity)
-            if pending is None:
-                break
-            await pending.wait()
-        done = anyio.Event()
-        self._pending[identity] = done
-        try:
+
+        async def hash_and_keep() -> str:
             digest = await anyio.to_thread.run_sync(_sha256_of_path, local)
             self._digests.put(identity, digest)
-            return ("sha256", digest)
-        finally:
-            del self._pending[identity]
-            done.set()
+            return digest
+
+        digest = await self._flights.run(
+            identity, lambda: self._digests.get(identity), hash_and_keep
+        )
+        return ("sha256", digest)
 
 
 def _sha256_of_path(local: LocalFile) -> str:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import timedelta
 
-import anyio
-
 from ._constants import UPLOAD_REUSE_MIN_VALIDITY_S
+from ._single_flight import SingleFlight
 from .types import UploadedFile
 
 __all__ = ["UploadCache"]
@@ -24,7 +23,7 @@ _MIN_VALIDITY = timedelta(seconds=UPLOAD_REUSE_MIN_VALIDITY_S)
 class UploadCache:
     def __init__(self) -> None:
         self._entries: dict[Hashable, UploadedFile] = {}
-        self._in_flight: dict[Hashable, anyio.Event] = {}
+        self._flights = SingleFlight()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -45,23 +44,20 @@ class UploadCache:
         """`get_or_upload` for a ``load`` that may itself find an earlier upload (a
         fleet-wide store behind this cache): it returns (file, reused) and its flag is passed
         on to the caller that ran it; callers served from this cache get ``reused=True``."""
-        while True:
+
+        def valid_entry() -> tuple[UploadedFile, bool] | None:
             entry = self._entries.get(key)
-            if entry is not None:
-                if entry.valid_for() > _MIN_VALIDITY:
-                    return entry, True
-                del self._entries[key]
-            pending = self._in_flight.get(key)
-            if pending is None:
-                break
-            await pending.wait()
-        done = anyio.Event()
-        self._in_flight[key] = done
-        try:
+            if entry is None:
+                return None
+            if entry.valid_for() > _MIN_VALIDITY:
+                return entry, True
+            del self._entries[key]
+            return None
+
+        async def load_and_keep() -> tuple[UploadedFile, bool]:
             uploaded, reused = await load()
             if uploaded.valid_for() > _MIN_VALIDITY:
                 self._entries[key] = uploaded
             return uploaded, reused
-        finally:
-            del self._in_flight[key]
-            done.set()
+
+        return await self._flights.run(key, valid_entry, load_and_keep)
