@@ -13,7 +13,7 @@ from typing import Any
 
 from .media import ImageInfo, VideoInfo
 
-__all__ = ["ImageRule", "MediaRule", "VideoRule", "describe", "judge", "mib"]
+__all__ = ["ImageRule", "MediaRule", "VideoRule", "describe", "judge", "mib", "one_of"]
 
 #: Containers report the longest track (audio often runs a few ms past the video).
 DURATION_TOLERANCE_S = 0.1
@@ -91,14 +91,17 @@ def mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB ({size:,} bytes)"
 
 
-def _names(formats: tuple[str, ...]) -> str:
-    names = [_FORMAT_NAMES.get(f, f.upper()) for f in formats]
+def one_of(names: list[str]) -> str:
+    """``"a"``, ``"a or b"``, ``"a, b or c"``: the wording of every "must be one of" message."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _names(formats: tuple[str, ...]) -> str:
+    return one_of([_FORMAT_NAMES.get(f, f.upper()) for f in formats])
 
 
 def _long_names(formats: tuple[str, ...]) -> str:
-    names = [_LONG_NAMES.get(f, _FORMAT_NAMES.get(f, f.upper())) for f in formats]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return one_of([_LONG_NAMES.get(f, _FORMAT_NAMES.get(f, f.upper())) for f in formats])
 
 
 def _with_article(name: str) -> str:

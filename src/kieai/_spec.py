@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ._media_rules import MediaRule
+from ._media_rules import MediaRule, one_of
 
 __all__ = ["Choice", "FileSlot", "Flag", "ModelSpec", "Param", "Text"]
 
@@ -26,8 +26,7 @@ def _quoted(value: object) -> str:
 
 
 def _either(values: tuple[object, ...]) -> str:
-    shown = [_quoted(v) for v in values]
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+    return one_of([_quoted(v) for v in values])
 
 
 @dataclass(frozen=True)
