@@ -14,6 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
+from urllib.parse import quote_plus
 
 import anyio
 import httpx
@@ -70,7 +71,7 @@ from ._multipart import multipart_body
 from ._polling import OnUpdate, wait_for_task
 from ._response import body_text, parse_envelope, require_field, snippet, task_ended
 from ._retry import RetryPolicy
-from ._transport import SendGuard, Transport, continue_cancellation
+from ._transport import DIRECT_SEND, SendGuard, Transport, continue_cancellation
 from .types import Task, UploadedFile
 
 if TYPE_CHECKING:
@@ -173,6 +174,8 @@ class _LoopBoundTransport(Transport):
     _loop: object | None = None
 
     async def send(self, method: str, url: str, **kwargs: Any) -> Any:
+        if DIRECT_SEND.get() is not None:  # a SyncKieClient's calling thread: bound to no loop
+            return await super().send(method, url, **kwargs)
         loop = _running_loop()
         if self._loop is None:
             self._loop = loop
@@ -493,10 +496,11 @@ class KieClient:
                     body=data,
                 ) from None
 
+        # The query written out (as httpx would encode it): ``params=`` costs a second URL parse.
+        query = quote_plus(task_id.strip(), safe="")
         return await self._transport.send(
             "GET",
-            f"{self.base_url}/api/v1/jobs/recordInfo",
-            params={"taskId": task_id.strip()},
+            f"{self.base_url}/api/v1/jobs/recordInfo?taskId={query}",
             handle=handle,
             pacer=self._get_pacer,
         )

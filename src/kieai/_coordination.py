@@ -13,6 +13,7 @@ key), and gets a `Coordination`: the pacers and upload store for that account.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections import OrderedDict
@@ -137,6 +138,31 @@ class LocalPacer:
     async def acquire(self) -> Slot:
         await self.limiter.acquire()
         return _LocalSlot(self.limiter)
+
+    def take_now(self, wake: Callable[[Callable[[], None]], object]) -> Slot | None:
+        """From a thread other than the event loop's, without waiting: a slot if one is free
+        and nobody waits, else None. Its release, in that thread, hands the waking of a waiter
+        to ``wake`` (``loop.call_soon_threadsafe``: waiters live on the loop)."""
+        return _ThreadSlot(self.limiter, wake) if self.limiter.take_now() else None
+
+
+class _ThreadSlot:
+    """A slot taken and released in a calling thread (`LocalPacer.take_now`)."""
+
+    __slots__ = ("_limiter", "_released", "_wake")
+
+    def __init__(self, limiter: RateLimiter, wake: Callable[[Callable[[], None]], object]) -> None:
+        self._limiter = limiter
+        self._wake = wake
+        self._released = False
+
+    async def release(self) -> None:
+        if not self._released:
+            self._released = True
+            self._limiter.record_release()
+            if self._limiter.has_waiter():
+                with contextlib.suppress(RuntimeError):  # the loop closed: nobody to wake
+                    self._wake(self._limiter.wake_waiter)
 
 
 class LocalUploadReuse:

@@ -7,10 +7,16 @@ after that. Counting from the end rather than from the start of the send is what
 window hold at the moment a request actually leaves (and arrives at Kie), however long the way
 from ``acquire`` to the socket took. Waiters are served first-come first-served (anyio's Lock is
 fair), and the lock is held while waiting so no late arrival can overtake a waiter.
+
+A `SyncKieClient` also takes and releases slots from its calling threads (`take_now`,
+`record_release`: its quick calls run there, see `_sync`), so the window's state is guarded by a
+thread lock and its clock is the process's monotonic clock, not an event loop's.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import deque
 from collections.abc import Callable
 
@@ -27,7 +33,7 @@ class RateLimiter:
         count: int,
         period: float,
         *,
-        clock: Callable[[], float] = anyio.current_time,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.count = count
         self.period = period
@@ -36,8 +42,11 @@ class RateLimiter:
         self._sends: deque[float] = deque()
         #: Slots handed out whose send has not finished yet: they count as "now" until released.
         self._in_flight = 0
+        #: Held by the one waiter (on the event loop) while it waits for room.
         self._lock: anyio.Lock | None = None
         self._released: anyio.Event | None = None
+        #: Guards ``_sends`` and ``_in_flight``, which calling threads touch too.
+        self._state = threading.Lock()
 
     def __repr__(self) -> str:
         return f"RateLimiter({self.count} per {self.period:g} s)"
@@ -59,27 +68,53 @@ class RateLimiter:
             while True:
                 if self._take_if_room():
                     return
-                now = self._clock()
+                with self._state:
+                    now = self._clock()
+                    oldest = self._sends[0] if self._sends else None
                 # Wake when the oldest finished send leaves the window, or when an in-flight
                 # send finishes (its end time is then known and may be the one to wait for).
                 self._released = released = anyio.Event()
-                delay = self._sends[0] + self.period - now if self._sends else None
+                delay = None if oldest is None else oldest + self.period - now
                 with anyio.move_on_after(delay):
                     await released.wait()
 
+    def take_now(self) -> bool:
+        """From any thread, without waiting: take a slot if one is free and nobody waits for
+        one (a waiter is never overtaken). Pair a True with `record_release`."""
+        if self.has_waiter():
+            return False
+        return self._take_if_room()
+
+    def has_waiter(self) -> bool:
+        """True while a coroutine waits in `acquire` (it holds the lock while it waits)."""
+        lock = self._lock
+        return lock is not None and lock.locked()
+
     def _take_if_room(self) -> bool:
         """Drop sends that left the window; take a slot if one more send fits."""
-        now = self._clock()
-        while self._sends and now - self._sends[0] >= self.period:
-            self._sends.popleft()
-        if len(self._sends) + self._in_flight < self.count:
-            self._in_flight += 1
-            return True
-        return False
+        with self._state:
+            now = self._clock()
+            while self._sends and now - self._sends[0] >= self.period:
+                self._sends.popleft()
+            if len(self._sends) + self._in_flight < self.count:
+                self._in_flight += 1
+                return True
+            return False
 
     def release(self) -> None:
-        """The send that took a slot is over: the slot counts for ``period`` from now."""
-        self._in_flight -= 1
-        self._sends.append(self._clock())
+        """On the event loop: the send that took a slot is over; the slot counts for
+        ``period`` from now, and a waiter looks again."""
+        self.record_release()
+        self.wake_waiter()
+
+    def record_release(self) -> None:
+        """From any thread: the send is over (its slot counts for ``period`` from now). A
+        waiter, if any, must then be woken on its loop with `wake_waiter`."""
+        with self._state:
+            self._in_flight -= 1
+            self._sends.append(self._clock())
+
+    def wake_waiter(self) -> None:
+        """On the event loop: let a waiter look at the window again."""
         if self._released is not None:
             self._released.set()

@@ -9,6 +9,7 @@ JSON decode error; a 2xx that is not the documented shape is an
 
 from __future__ import annotations
 
+import contextlib
 import json
 import zlib
 from collections.abc import AsyncIterator, Callable
@@ -113,11 +114,21 @@ def _decoders(response: httpx.Response) -> list[_Inflate]:
     return [_Inflate(name) for name in reversed(names) if name in ("gzip", "x-gzip", "deflate")]
 
 
-async def stop_reading(response: httpx.Response, chunks: AsyncIterator[bytes]) -> None:
+async def stop_reading(
+    response: httpx.Response, chunks: AsyncIterator[bytes], *, blocking: bool = False
+) -> None:
     """Give up on a body that is only partly read, without leaving httpx's stream iterators
     (async generators) suspended: trio reports each one that is garbage collected so with a
     ResourceWarning. The response is closed first, so the last pull ends the iterators by an
-    error (or the end) raised inside them, which unwinds them all."""
+    error (or the end) raised inside them, which unwinds them all. ``blocking``: the body is
+    read in a calling thread with no event loop (`SyncKieClient`'s quick calls), where no cancel
+    scope exists and a closed stream ends at once."""
+    if blocking:
+        await response.aclose()
+        with contextlib.suppress(Exception):
+            async for _ in chunks:
+                pass
+        return
     with anyio.CancelScope(shield=True):
         await response.aclose()
     with anyio.move_on_after(_STOP_READING_S):
@@ -128,16 +139,17 @@ async def stop_reading(response: httpx.Response, chunks: AsyncIterator[bytes]) -
             pass
 
 
-async def read_bounded(response: httpx.Response) -> bytes:
+async def read_bounded(response: httpx.Response, *, blocking: bool = False) -> bytes:
     """Read the whole body of an API answer with bounds on memory and time, and keep it as the
     response's content (``response.content``/``.text`` work as after ``aread()``).
 
     Raises `APIResponseValidationError` when the body is larger than
     `MAX_RESPONSE_BYTES` after decompression or its compression is garbled. Transport
-    errors (a dropped connection) propagate as httpx raises them.
+    errors (a dropped connection) propagate as httpx raises them. ``blocking``: see
+    `stop_reading`.
     """
     try:
-        content = await _read(response)
+        content = await _read(response, blocking)
     except _Unreadable as exc:
         raise APIResponseValidationError(
             f"{describe_request(response.request)}: the answer (HTTP {response.status_code}) "
@@ -149,7 +161,7 @@ async def read_bounded(response: httpx.Response) -> bytes:
     return content
 
 
-async def _read(response: httpx.Response) -> bytes:
+async def _read(response: httpx.Response, blocking: bool) -> bytes:
     decoders = _decoders(response)
     length = response.headers.get("content-length", "")
     if not decoders and length.isdigit() and int(length) > MAX_RESPONSE_BYTES:
@@ -178,7 +190,7 @@ async def _read(response: httpx.Response) -> bytes:
         for decoder in decoders:
             decoder.finish()
     except _Unreadable:
-        await stop_reading(response, chunks)
+        await stop_reading(response, chunks, blocking=blocking)
         raise
     return b"".join(parts)
 

@@ -12,6 +12,14 @@ The surface is derived, not copied: ``get_task = _mirror(KieClient.get_task)`` g
 method the async one's parameters, defaults, docstring and (for pyright) exact signature, and
 ``motion_control = _Resource(SyncMotionControl)`` wraps the async resource of the same name.
 
+Quick reads (``get_task``, ``get_credits``, ``get_download_url``: one request, and the answer is
+all they wait for) skip the hand-off: the same coroutine runs to its end *in the calling thread*
+over a blocking httpx transport (`_transport.DIRECT_SEND`), taking a slot of the shared pacing
+window at once. When none is free, or the one attempt fails in a way worth retrying, the call
+goes to the loop as any other, which waits for its turn or retries by the same rules (the first
+attempt counted). A poll loop in a thread thus costs what ``httpx.Client`` costs, not a trip
+through another thread and asyncio's sockets.
+
 Hooks (``on_progress``, ``on_update``, ``on_created``, ...; every ``on_*`` argument) run in the
 *calling* thread, not the loop thread: the caller services them while it waits. So a hook may
 touch objects bound to its thread (a sqlite connection, a GUI widget), a slow hook stalls only
@@ -31,7 +39,7 @@ import queue
 import threading
 import warnings
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, Final, Generic, ParamSpec, TypeVar, overload
@@ -54,6 +62,8 @@ from ._resources.image_to_video import ImageToVideo
 from ._resources.motion_control import MotionControl
 from ._resources.text_to_video import TextToVideo
 from ._spec import ModelSpec
+from ._sync_http import async_client_over, direct_client, direct_client_over, run_to_end
+from ._transport import DIRECT_SEND, FIRST_FAILURE, DirectSend, NotNow, RetryOnLoop
 from .types import MotionControlResult, VideoResult
 
 if TYPE_CHECKING:
@@ -113,7 +123,9 @@ class _Loop:
     acknowledgement), and the coroutine puts its outcome on the caller's queue.
     """
 
-    def __init__(self, build: Callable[[], KieClient]) -> None:
+    def __init__(
+        self, build: Callable[[], KieClient], direct_http: Callable[[], httpx.AsyncClient]
+    ) -> None:
         from anyio.from_thread import start_blocking_portal  # threads only when a client is made
 
         self.pid: int = os.getpid()
@@ -134,6 +146,11 @@ class _Loop:
             self.closed = True
             self._stop()
             raise
+        #: Makes the blocking client quick reads send through, on the first one (its TLS
+        #: context alone takes tens of milliseconds to load).
+        self._make_direct_http = direct_http
+        #: How quick reads send from a calling thread; a slot they free wakes waiters here.
+        self._direct: DirectSend | None = None
 
     async def _live(self, *, task_status: anyio.abc.TaskStatus[None]) -> None:
         """Hold the client open (``async with``) for the loop's lifetime, in one task: a
@@ -163,14 +180,57 @@ class _Loop:
                 "an async hook?); hooks given to SyncKieClient should be plain functions"
             )
 
+    def call_now(
+        self,
+        function: Callable[..., Coroutine[Any, Any, R]],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> R:
+        """A quick read: run ``function(*args, **kwargs)`` to its end in this thread, sending
+        directly; when it cannot go on here (no free pacing slot, or a failure to retry), on
+        the loop, with the attempt already made counted."""
+        self.check_usable()
+        token = DIRECT_SEND.set(self._direct or self._start_direct())
+        try:
+            result = run_to_end(function(*args, **kwargs))
+            if self.closed:  # as for a call on the loop: closed meanwhile, from another thread
+                raise _ClosedWhileRunningError(_CLOSED_WHILE_RUNNING)
+            return result
+        except NotNow:  # nothing was sent: the loop waits for a slot
+            first_failure = None
+        except RetryOnLoop as retry:
+            first_failure = retry.failure
+        except Exception as exc:
+            if self.closed:  # close() from another thread shut the connections under us
+                raise _ClosedWhileRunningError(_CLOSED_WHILE_RUNNING) from exc
+            raise
+        finally:
+            DIRECT_SEND.reset(token)
+        return self.call(function, args, kwargs, first_failure=first_failure)
+
+    def _start_direct(self) -> DirectSend:
+        with self._lock:  # one per client, and none once close() has begun
+            if self.closed:
+                raise KieError("this SyncKieClient is closed (after close() or its with block)")
+            if self._direct is None:
+                self._direct = DirectSend(
+                    self._make_direct_http(), self._asyncio_loop.call_soon_threadsafe
+                )
+            return self._direct
+
     def call(
-        self, function: Callable[..., Awaitable[R]], args: tuple[Any, ...], kwargs: dict[str, Any]
+        self,
+        function: Callable[..., Awaitable[R]],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        *,
+        first_failure: Exception | None = None,
     ) -> R:
         """Run ``function(*args, **kwargs)`` on the loop and block until it is done; serve its
         hooks in this thread meanwhile. Interrupted (Ctrl-C), cancel it, hand over what it
-        still reports, then re-raise."""
+        still reports, then re-raise. ``first_failure``: see `call_now`."""
         self.check_usable()
-        call = _Call(self._asyncio_loop)
+        call = _Call(self._asyncio_loop, first_failure)
         kwargs = {
             name: call.hook(value) if name.startswith("on_") and callable(value) else value
             for name, value in kwargs.items()
@@ -203,11 +263,19 @@ class _Loop:
             self.closed = True
         if threading.current_thread() is self.thread:  # a finaliser run by the loop itself
             self._asyncio_loop.create_task(self._shut_down(stop_portal=True))  # no join here
+            self._close_direct()
             return
         try:
             self._portal.call(self._shut_down)
         finally:
-            self._stop()
+            try:
+                self._stop()
+            finally:
+                self._close_direct()
+
+    def _close_direct(self) -> None:
+        if self._direct is not None:  # and no new one: `closed` is set, under the lock
+            run_to_end(self._direct.http_client.aclose())
 
     async def _shut_down(self, *, stop_portal: bool = False) -> None:
         running = list(self._running)
@@ -237,8 +305,11 @@ class _Call:
     """One blocking call: the queue through which its coroutine asks the caller to run hooks
     and finally hands over its outcome, and the cancel scope the caller may cancel."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, first_failure: Exception | None = None
+    ) -> None:
         self._loop = loop
+        self._first_failure = first_failure
         self._queue: queue.SimpleQueue[_HookRequest | _Done] = queue.SimpleQueue()
         self._scope: anyio.CancelScope | None = None
         self._cancelled = False
@@ -262,6 +333,9 @@ class _Call:
         """The call, as a task on the loop. Its outcome always reaches the caller's queue; no
         error escapes the task (asyncio would only log it)."""
         done = _Done(error=_ClosedWhileRunningError(_CLOSED_WHILE_RUNNING))
+        if self._first_failure is not None:  # this task's own context: seen by its send only
+            FIRST_FAILURE.set(self._first_failure)
+            self._first_failure = None
         try:
             with anyio.CancelScope() as self._scope:
                 if self._cancelled:
@@ -353,11 +427,14 @@ class _Mirror(Generic[P, R]):
 
     def __init__(
         self,
-        method: Callable[Concatenate[Any, P], Awaitable[Any]],
+        method: Callable[Concatenate[Any, P], Coroutine[Any, Any, Any]],
         twin: type[_SyncResult] | None,
+        quick: bool,
     ) -> None:
-        self.method: Callable[Concatenate[Any, P], Awaitable[Any]] = method
+        self.method: Callable[Concatenate[Any, P], Coroutine[Any, Any, Any]] = method
         self.twin: type[_SyncResult] | None = twin
+        #: A quick read: run in the calling thread when it can (`_Loop.call_now`).
+        self.quick: bool = quick
         self.name: str = getattr(method, "__name__", "method")
         self.__doc__ = method.__doc__
         signature = inspect.signature(method)
@@ -371,6 +448,16 @@ class _Mirror(Generic[P, R]):
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.name = name
 
+    @functools.cached_property
+    def wrapper_attributes(self) -> dict[str, Any]:
+        """The attributes `__get__` gives each bound function: the async method's module and
+        ``__wrapped__``, and the signature help() and inspect show."""
+        return {
+            "__module__": self.method.__module__,
+            "__wrapped__": self.method,
+            "__signature__": self.signature,
+        }
+
     @overload
     def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
     @overload
@@ -378,7 +465,7 @@ class _Mirror(Generic[P, R]):
     def __get__(self, obj: _Bound | None, owner: type[Any] | None = None) -> Self | Callable[P, R]:
         if obj is None:
             return self
-        method, twin = self.method, self.twin
+        method, twin, quick = self.method, self.twin, self.quick
 
         # Made on each access, like a bound method, and not cached on ``obj``: a cached
         # function referring back to ``obj`` would be a cycle keeping a forgotten client (and
@@ -386,29 +473,40 @@ class _Mirror(Generic[P, R]):
         # so ``SyncKieClient().get_credits()`` works.
         def blocking(*args: P.args, **kwargs: P.kwargs) -> R:
             loop, target = obj._binding()  # pyright: ignore[reportPrivateUsage]
+            if quick:
+                return loop.call_now(method, (target, *args), kwargs)
             result = loop.call(method, (target, *args), kwargs)
             if twin is None:
                 return result
             return twin._from_async(loop, result, obj)  # pyright: ignore[reportPrivateUsage, reportReturnType]
 
-        functools.update_wrapper(blocking, method)  # name, docstring, __wrapped__
-        blocking.__dict__["__signature__"] = self.signature
+        # What functools.update_wrapper sets, set directly: this runs on every attribute access.
+        blocking.__dict__.update(self.wrapper_attributes)
+        blocking.__name__ = method.__name__
+        blocking.__qualname__ = method.__qualname__
+        blocking.__doc__ = method.__doc__
         return blocking
 
 
 @overload
-def _mirror(method: Callable[Concatenate[Any, P], Awaitable[R]]) -> _Mirror[P, R]: ...
+def _mirror(
+    method: Callable[Concatenate[Any, P], Coroutine[Any, Any, R]], *, quick: bool = False
+) -> _Mirror[P, R]: ...
 @overload
 def _mirror(
-    method: Callable[Concatenate[Any, P], Awaitable[Any]], twin: type[TwinT]
+    method: Callable[Concatenate[Any, P], Coroutine[Any, Any, Any]], twin: type[TwinT]
 ) -> _Mirror[P, TwinT]: ...
 def _mirror(
-    method: Callable[Concatenate[Any, P], Awaitable[Any]], twin: type[_SyncResult] | None = None
+    method: Callable[Concatenate[Any, P], Coroutine[Any, Any, Any]],
+    twin: type[_SyncResult] | None = None,
+    *,
+    quick: bool = False,
 ) -> _Mirror[P, Any]:
     """``name = _mirror(AsyncClass.name)``: the sync twin of an async method. With ``twin``
     (a result class mixing in `_SyncResult`), the async result is handed back as that
-    sync twin: the same data, with a ``download`` that blocks."""
-    return _Mirror(method, twin)
+    sync twin: the same data, with a ``download`` that blocks. ``quick``: one idempotent
+    request and nothing else to wait for (see `_Loop.call_now`)."""
+    return _Mirror(method, twin, quick)
 
 
 class _Resource(Generic[ResourceT]):
@@ -530,8 +628,10 @@ class SyncKieClient(_Bound):
     The same methods, arguments, results and errors as `KieClient`, without ``await``.
     One instance is meant to be shared by every thread of an application: pacing and upload
     reuse hold across all of them. It runs the real ``KieClient`` on a background event-loop
-    thread, so it also works in a thread whose own loop is running (Jupyter). Ctrl-C stops
-    the call it interrupts and cancels its work; hooks run in the calling thread.
+    thread, so it also works in a thread whose own loop is running (Jupyter); quick reads
+    (``get_task``, ``get_credits``, ``get_download_url``) run that same code in the calling
+    thread, as fast as a plain ``httpx.Client`` request. Ctrl-C stops the call it interrupts
+    and cancels its work; hooks run in the calling thread.
 
     ``http_client``, when given, is an ``httpx.Client``: requests go through it (its
     transport, proxies, mounts, auth, event hooks and default headers), and it stays open.
@@ -578,10 +678,10 @@ class SyncKieClient(_Bound):
         }
 
         def build() -> KieClient:  # runs on the loop thread: the async client is born there
-            adapter = None if http_client is None else _adapt(http_client)
+            adapter = None if http_client is None else async_client_over(http_client)
             return KieClient(api_key, http_client=adapter, **options)
 
-        self._loop = _Loop(build)
+        self._loop = _Loop(build, functools.partial(_direct_http, http_client))
         self._target: KieClient = self._loop.client
         self._finalizer = weakref.finalize(self, _close_forgotten, self._loop)
 
@@ -635,10 +735,10 @@ class SyncKieClient(_Bound):
     text_to_video: Final = _Resource(SyncTextToVideo)
 
     create_task: Final = _mirror(KieClient.create_task)
-    get_task: Final = _mirror(KieClient.get_task)
+    get_task: Final = _mirror(KieClient.get_task, quick=True)
     wait_for_task: Final = _mirror(KieClient.wait_for_task)
-    get_credits: Final = _mirror(KieClient.get_credits)
-    get_download_url: Final = _mirror(KieClient.get_download_url)
+    get_credits: Final = _mirror(KieClient.get_credits, quick=True)
+    get_download_url: Final = _mirror(KieClient.get_download_url, quick=True)
     upload: Final = _mirror(KieClient.upload)
     upload_from_url: Final = _mirror(KieClient.upload_from_url)
     download: Final = _mirror(KieClient.download)
@@ -656,7 +756,6 @@ def _close_forgotten(loop: _Loop) -> None:
     loop.close()
 
 
-def _adapt(http_client: httpx.Client) -> httpx.AsyncClient:
-    from ._sync_http import async_client_over
-
-    return async_client_over(http_client)
+def _direct_http(http_client: httpx.Client | None) -> httpx.AsyncClient:
+    """The blocking client quick reads send through: the caller's, or kieai's own."""
+    return direct_client() if http_client is None else direct_client_over(http_client)

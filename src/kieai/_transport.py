@@ -3,6 +3,12 @@
 Every call to Kie goes through `Transport.send`. It is the single place that answers
 "what happens on a 429 during createTask": the retry decision lives in `_retry`, the
 envelope/error mapping in `_response`, the pacing in `_pacing`.
+
+The same `send` also runs *in a calling thread* for `SyncKieClient`'s quick reads (see
+`_sync`): with `DIRECT_SEND` set, its one attempt goes through a blocking httpx transport,
+so the coroutine never waits on an event loop and is run to its end by plain ``send(None)``.
+What would need waiting (a pacing queue, a retry's backoff) is not done there: `NotNow` and
+`RetryOnLoop` hand the call to the event loop, which carries on with the same rules.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import anyio
@@ -19,7 +26,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from ._constants import RETRY_COUNT_HEADER
-from ._coordination import Pacer
+from ._coordination import LocalPacer, Pacer, Slot
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -40,7 +47,17 @@ from ._retry import (
 )
 from ._version import __version__
 
-__all__ = ["BodyFactory", "SendGuard", "Transport", "continue_cancellation"]
+__all__ = [
+    "DIRECT_SEND",
+    "FIRST_FAILURE",
+    "BodyFactory",
+    "DirectSend",
+    "NotNow",
+    "RetryOnLoop",
+    "SendGuard",
+    "Transport",
+    "continue_cancellation",
+]
 
 #: Builds a fresh request body for each attempt: (byte stream, extra headers). The stream is
 #: handed to httpx as is (not as ``content=``, which httpx would wrap in an async generator that
@@ -50,6 +67,49 @@ T = TypeVar("T")
 ResponseHandler = Callable[[httpx.Response], Awaitable[T]]
 
 USER_AGENT = f"kieai-python/{__version__}"
+
+
+class DirectSend:
+    """How `Transport.send` runs in a thread that blocks for the answer: through
+    ``http_client`` (an ``httpx.AsyncClient`` whose transport blocks: nothing in the send waits
+    on an event loop), one attempt, and a pacing slot taken at once or not at all.
+    ``wake`` runs a function on the event loop that paces the client's other calls."""
+
+    __slots__ = ("http_client", "wake")
+
+    def __init__(
+        self, http_client: httpx.AsyncClient, wake: Callable[[Callable[[], None]], object]
+    ) -> None:
+        self.http_client = http_client
+        self.wake = wake
+
+    def slot_now(self, pacer: Pacer) -> Slot:
+        """A slot of ``pacer`` now, or `NotNow`: the window is full, someone waits for it,
+        or it is shared beyond this process (its waits are the event loop's business)."""
+        slot = pacer.take_now(self.wake) if isinstance(pacer, LocalPacer) else None
+        if slot is None:
+            raise NotNow
+        return slot
+
+
+class NotNow(Exception):
+    """A direct send cannot start now (see `DirectSend.slot_now`); nothing was sent."""
+
+
+class RetryOnLoop(Exception):
+    """A direct send's one attempt failed in a way worth retrying: the event loop retries,
+    with ``failure`` replayed as the first attempt's outcome (through `FIRST_FAILURE`)."""
+
+    def __init__(self, failure: Exception) -> None:
+        super().__init__(failure)
+        self.failure = failure
+
+
+#: Set in a calling thread while it runs a call directly (`_sync`).
+DIRECT_SEND: ContextVar[DirectSend | None] = ContextVar("kieai_direct_send", default=None)
+#: Set on the event loop for a call that continues a direct send's failed first attempt: the
+#: next `Transport.send` takes it as its first attempt's outcome and sends only the retries.
+FIRST_FAILURE: ContextVar[Exception | None] = ContextVar("kieai_first_failure", default=None)
 
 
 def _connection_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
@@ -201,7 +261,6 @@ class Transport:
         *,
         handle: ResponseHandler[T],
         json: Any = None,
-        params: dict[str, str] | None = None,
         body: BodyFactory | None = None,
         policy: RetryPolicy = RetryPolicy.SAFE,
         pacer: Pacer | None = None,
@@ -221,18 +280,26 @@ class Transport:
         """
         if self.closed:
             raise KieError("this KieClient is closed (after aclose() or its async with block)")
+        direct = DIRECT_SEND.get()
+        http_client = self.http_client if direct is None else direct.http_client
 
         async def paced_attempt(number: int) -> T:
             # A pacing slot is held from before the send until the attempt is over.
-            slot = await pacer.acquire() if pacer is not None else None
+            if pacer is None:
+                slot = None
+            elif direct is None:
+                slot = await pacer.acquire()
+            else:
+                slot = direct.slot_now(pacer)
             try:
                 return await self._attempt(
                     method,
                     url,
                     number,
+                    http_client=http_client,
+                    blocking=direct is not None,
                     handle=handle,
                     json=json,
-                    params=params,
                     body=body,
                     policy=policy,
                     timeout=timeout,
@@ -249,12 +316,19 @@ class Transport:
         # more than the rest of a kieai request's own work, and most requests succeed at once.
         # A failure worth retrying is handed to tenacity as its first attempt's outcome, so every
         # retry decision (stop, wait, Retry-After, logging, the guard) is tenacity's as before.
-        try:
-            return await paced_attempt(0)
-        except Exception as exc:
-            if not should_retry(exc, policy):
-                raise
-            replay = [exc]  # tenacity's first attempt, popped when raised (no cycle left)
+        replayed = FIRST_FAILURE.get()
+        if replayed is not None:  # a direct send's first attempt (see RetryOnLoop)
+            FIRST_FAILURE.set(None)
+            replay = [replayed]
+        else:
+            try:
+                return await paced_attempt(0)
+            except Exception as exc:
+                if not should_retry(exc, policy):
+                    raise
+                if direct is not None:
+                    raise RetryOnLoop(exc) from None
+                replay = [exc]  # tenacity's first attempt, popped when raised (no cycle left)
         retries = self.max_retries if max_retries is None else max_retries
         retrying = AsyncRetrying(
             stop=stop_after_attempt(retries + 1),
@@ -287,9 +361,10 @@ class Transport:
         url: str,
         number: int,
         *,
+        http_client: httpx.AsyncClient,
+        blocking: bool,
         handle: ResponseHandler[T],
         json: Any,
-        params: dict[str, str] | None,
         body: BodyFactory | None,
         policy: RetryPolicy,
         timeout: httpx.Timeout | None,
@@ -313,10 +388,9 @@ class Transport:
         elif json is not None:
             stream_body, extra = _json_body(json, guard.leaving if guard is not None else None)
             headers.update(extra)
-        request = self.http_client.build_request(
+        request = http_client.build_request(
             method,
             url,
-            params=params,
             headers=headers,
             timeout=timeout if timeout is not None else self._default_timeout(),
         )
@@ -337,7 +411,7 @@ class Transport:
             logger.debug("Request: %s (attempt %d)", where, number + 1)
         started = time.perf_counter()
         try:
-            response = await self.http_client.send(
+            response = await http_client.send(
                 request, stream=True, follow_redirects=follow_redirects
             )
         except httpx.RequestError as exc:  # TransportError, DecodingError, TooManyRedirects
@@ -354,7 +428,7 @@ class Transport:
         try:
             if not stream:
                 try:
-                    await read_bounded(response)
+                    await read_bounded(response, blocking=blocking)
                 except APIResponseValidationError as exc:  # too large, garbled compression
                     if policy is RetryPolicy.CREATE:
                         raise TaskCreationUncertainError(
@@ -389,9 +463,13 @@ class Transport:
         finally:
             # Shielded: a cancelled caller must still hand the connection back to the pool. A
             # body read to its end has done so already (httpx closes it there): nothing to await.
+            # A blocking send has no cancel scope to shield from (and no event loop to ask).
             if not response.is_closed:
-                with anyio.CancelScope(shield=True):
+                if blocking:
                     await response.aclose()
+                else:
+                    with anyio.CancelScope(shield=True):
+                        await response.aclose()
 
     def _default_timeout(self) -> httpx.Timeout:
         return self.timeout if self.timeout is not None else self.http_client.timeout

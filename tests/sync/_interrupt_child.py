@@ -1,5 +1,6 @@
 """Run by ``test_sync_interrupt.py`` in a subprocess: one ``generate`` and its download with
-``SyncKieClient``, against a FakeKie that stalls at ``PHASE`` (upload, wait or download). It
+``SyncKieClient``, against a FakeKie that stalls at ``PHASE`` (upload, wait or download), or a
+``create`` and a ``get_task`` that stalls (poll: a quick read, sent from this thread). It
 prints a marker when that phase is under way, is sent SIGINT there, and reports as JSON what
 the interrupt left behind."""
 
@@ -24,6 +25,8 @@ def main(phase: str, out_dir: Path) -> int:
     fake = FakeKie(api_key="test-key")
     if phase == "upload":
         fake.inject("stream-upload", delay=STALL_S, times=None)
+    elif phase == "poll":
+        pass  # the stall is injected once the task exists
     elif phase == "wait":
         fake.queue_outcomes(Outcome.success(schedule=Schedule(generating=math.inf)))
     else:
@@ -51,6 +54,16 @@ def main(phase: str, out_dir: Path) -> int:
             fake.serve_in_thread() as url,
             SyncKieClient(api_key="test-key", base_url=url, upload_base_url=url) as client,
         ):
+            if phase == "poll":
+                created.append(
+                    client.motion_control.create(
+                        image=asset_path("person.png"), video=asset_path("dance.mp4")
+                    )
+                )
+                fake.inject("recordInfo", delay=STALL_S)
+                say("polling")
+                client.get_task(created[0])
+                return 0
             result = client.motion_control.generate(
                 image=asset_path("person.png"),
                 video=asset_path("dance.mp4"),

@@ -1,5 +1,6 @@
-"""Ctrl-C in sync code: SIGINT delivered to a real process during the upload, the wait and the
-download stops the call, cancels its work, surfaces the task id and leaves nothing behind."""
+"""Ctrl-C in sync code: SIGINT delivered to a real process during the upload, the wait, the
+download and a quick read (``get_task``, sent from the calling thread) stops the call, cancels
+its work, surfaces the task id and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 CHILD = Path(__file__).with_name("_interrupt_child.py")
-MARKERS = {"upload": "uploading", "wait": "waiting", "download": "downloading"}
+MARKERS = {"upload": "uploading", "wait": "waiting", "download": "downloading", "poll": "polling"}
 
 
 def interrupt_at(phase: str, out_dir: Path) -> tuple[int, dict[str, object], str]:
@@ -42,7 +43,7 @@ def interrupt_at(phase: str, out_dir: Path) -> tuple[int, dict[str, object], str
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-@pytest.mark.parametrize("phase", ["upload", "wait", "download"])
+@pytest.mark.parametrize("phase", ["upload", "wait", "download", "poll"])
 def test_ctrl_c_stops_the_call_and_leaves_nothing_open(phase: str, tmp_path: Path) -> None:
     started = time.monotonic()
     returncode, report, stderr = interrupt_at(phase, tmp_path)

@@ -51,6 +51,7 @@ def test_close_leaves_no_thread_socket_or_file(base_url: str, tmp_path: Path) ->
         assert len(sync_threads()) == 1
         result = client.motion_control.generate(image=PERSON, video=DANCE, **FAST)
         result.download(tmp_path)
+        client.get_credits()  # a quick read: from this thread, through its own pool
         assert len(open_fds()) > len(fds)  # keep-alive connections are open meanwhile
     assert sync_threads() == []
     # The loop's idle "AnyIO worker thread"s (media checks ran there) are told to stop when
