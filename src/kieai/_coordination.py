@@ -129,8 +129,10 @@ class LocalPacer:
     """`Pacer` over the in-process `RateLimiter` (its fairness and its "a slot
     counts until the attempt ends" rule)."""
 
-    def __init__(self, count: int, period: float) -> None:
-        self.limiter = RateLimiter(count, period)
+    def __init__(
+        self, count: int, period: float, *, clock: Callable[[], float] = anyio.current_time
+    ) -> None:
+        self.limiter = RateLimiter(count, period, clock=clock)
 
     def __repr__(self) -> str:
         return f"LocalPacer({self.limiter.count} per {self.limiter.period:g} s)"
@@ -182,7 +184,8 @@ class LocalUploadReuse:
 class LocalCoordination:
     """Pacers and upload reuse that live in one client (or, shared, in one process)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = anyio.current_time) -> None:
+        self._clock = clock
         self._pacers: dict[tuple[PacerKind, int, float], LocalPacer] = {}
         self._uploads = LocalUploadReuse()
 
@@ -190,7 +193,7 @@ class LocalCoordination:
         key = (kind, count, period)
         pacer = self._pacers.get(key)
         if pacer is None:
-            pacer = self._pacers[key] = LocalPacer(count, period)
+            pacer = self._pacers[key] = LocalPacer(count, period, clock=self._clock)
         return pacer
 
     @property
@@ -205,11 +208,16 @@ class LocalCoordination:
 
 
 class LocalCoordinator:
-    """The default: each client paces and reuses uploads on its own."""
+    """The default: each client paces and reuses uploads on its own. ``clock``: what its
+    pacers measure windows with (`SyncKieClient`'s take slots from calling threads too, so
+    they run on ``time.monotonic``; the event loop's clock is the default)."""
+
+    def __init__(self, clock: Callable[[], float] = anyio.current_time) -> None:
+        self._clock = clock
 
     def bind(self, account: str) -> LocalCoordination:
         del account  # one client, one account: nothing to tell apart
-        return LocalCoordination()
+        return LocalCoordination(self._clock)
 
 
 # -- content identity ---------------------------------------------------------------------

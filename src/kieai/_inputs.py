@@ -9,22 +9,43 @@ a worker thread: probing reads the disk.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._errors import KieInputError
 from ._files import FileInput, LocalFile, is_url, open_local
 from ._media_rules import judge, mib
 from ._spec import FileSlot
 from .media import ImageInfo, VideoInfo, probe
-from .types import UploadedFile
+
+if TYPE_CHECKING:
+    from .types import UploadedFile
+
+    #: What a file argument accepts: a local file (path, bytes, binary file), an http(s) URL
+    #: string, or an `UploadedFile` from an earlier upload.
+    MediaInput = FileInput | UploadedFile
 
 __all__ = ["MediaInput", "PreparedFile", "prepare_file"]
 
-#: What a file argument accepts: a local file (path, bytes, binary file), an http(s) URL
-#: string, or an `UploadedFile` from an earlier upload.
-MediaInput = FileInput | UploadedFile
+
+def __getattr__(name: str) -> object:
+    # MediaInput at run time (kieai.motion_control publishes it) needs the pydantic models;
+    # the local checks (`kie check`) import this module without them.
+    if name == "MediaInput":
+        from .types import UploadedFile
+
+        return FileInput | UploadedFile
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _uploaded_file(value: object) -> UploadedFile | None:
+    """``value`` if it is an `UploadedFile`. None of them exists before ``kieai.types`` is
+    imported, so this needs no import (and no pydantic) to answer for anything else."""
+    types = sys.modules.get("kieai.types")
+    uploaded: type[UploadedFile] | None = getattr(types, "UploadedFile", None)
+    return value if uploaded is not None and isinstance(value, uploaded) else None
 
 
 @dataclass
@@ -47,12 +68,13 @@ def prepare_file(
 ) -> tuple[PreparedFile, list[str]]:
     """The prepared input and its problems (all of them; empty when it may be used)."""
     label = slot.name
-    if isinstance(value, UploadedFile):
-        if value.valid_for().total_seconds() <= 0:
+    uploaded = _uploaded_file(value)
+    if uploaded is not None:
+        if uploaded.valid_for().total_seconds() <= 0:
             return PreparedFile(), [
-                f"{label}: the uploaded file expired at {value.expires_at:%Y-%m-%d %H:%M} UTC"
+                f"{label}: the uploaded file expired at {uploaded.expires_at:%Y-%m-%d %H:%M} UTC"
             ]
-        return PreparedFile(url=value.url), []
+        return PreparedFile(url=uploaded.url), []
     if isinstance(value, str) and is_url(value):
         return PreparedFile(url=value), []
     if value is None:

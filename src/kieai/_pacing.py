@@ -10,13 +10,13 @@ fair), and the lock is held while waiting so no late arrival can overtake a wait
 
 A `SyncKieClient` also takes and releases slots from its calling threads (`take_now`,
 `record_release`: its quick calls run there, see `_sync`), so the window's state is guarded by a
-thread lock and its clock is the process's monotonic clock, not an event loop's.
+thread lock, and its limiters run on ``time.monotonic`` (asyncio's own clock, readable from any
+thread) instead of the event loop's clock (which may be a test's virtual one).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 
@@ -33,7 +33,7 @@ class RateLimiter:
         count: int,
         period: float,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = anyio.current_time,
     ) -> None:
         self.count = count
         self.period = period

@@ -22,11 +22,11 @@ from ._hooks import ProgressCallback
 from ._inputs import PreparedFile, prepare_file
 from ._spec import ModelSpec
 from .media import ImageInfo, VideoInfo
-from .types import VideoResult
 
 if TYPE_CHECKING:
     from ._client import KieClient
     from ._polling import OnUpdate
+    from .types import VideoResult
 
 __all__ = [
     "CheckReport",
@@ -38,7 +38,7 @@ __all__ = [
     "check",
 ]
 
-R = TypeVar("R", bound=VideoResult)
+R = TypeVar("R", bound="VideoResult")
 
 #: ``on_upload_progress(sent, total)``, or ``(sent, total, name)`` for a hook taking three
 #: arguments (``name`` is the file argument: ``"image"``, ``"video"``).

@@ -1,6 +1,7 @@
 """The vocabulary of a model spec: what one Kie model takes, as data.
 
-A `ModelSpec` names the model id, the pydantic model of its ``input`` object, its file
+A `ModelSpec` names the model id, the pydantic model of its ``input`` object (or a function
+returning it: the local checks then run without importing pydantic), its file
 inputs (each an argument like ``image`` bound to a Kie field like ``input_urls``, with the media
 rule it must pass) and its other arguments (`Text`, `Choice`, `Flag`). The
 generation pipeline (`._pipeline`) runs any spec; adding a model is writing one.
@@ -9,13 +10,14 @@ generation pipeline (`._pipeline`) runs any spec; adding a model is writing one.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any
 
 from ._media_rules import MediaRule, one_of
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["Choice", "FileSlot", "Flag", "ModelSpec", "Param", "Text"]
 
@@ -123,11 +125,12 @@ class ModelSpec:
 
     ``params`` are the non-file arguments in the order their problems are reported; each maps
     to the Kie ``input`` field of the same name. ``input_model`` validates the finished input
-    once more (a spec and its pydantic model cannot silently disagree).
+    once more (a spec and its pydantic model cannot silently disagree); it may be given as a
+    function returning the model, imported when an input is first built.
     """
 
     model: str
-    input_model: type[BaseModel]
+    input_model: type[BaseModel] | Callable[[], type[BaseModel]]
     files: tuple[FileSlot, ...] = ()
     params: tuple[Param, ...] = ()
 
@@ -143,4 +146,9 @@ class ModelSpec:
             for slot in self.files
         }
         data.update({name: value for name, value in values.items() if value is not None})
-        return self.input_model.model_validate(data)
+        return self.input_class().model_validate(data)
+
+    def input_class(self) -> type[BaseModel]:
+        """The pydantic model of Kie's ``input`` object."""
+        model = self.input_model
+        return model if isinstance(model, type) else model()

@@ -37,6 +37,7 @@ import inspect
 import os
 import queue
 import threading
+import time
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
@@ -56,7 +57,7 @@ from ._constants import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_DELAY_S,
 )
-from ._coordination import Coordinator
+from ._coordination import Coordinator, LocalCoordinator
 from ._errors import KieError, KieInputError
 from ._resources.image_to_video import ImageToVideo
 from ._resources.motion_control import MotionControl
@@ -206,6 +207,8 @@ class _Loop:
             raise
         finally:
             DIRECT_SEND.reset(token)
+        if self.closed:  # a connection closed under us looks like a failure worth retrying
+            raise _ClosedWhileRunningError(_CLOSED_WHILE_RUNNING) from first_failure
         return self.call(function, args, kwargs, first_failure=first_failure)
 
     def _start_direct(self) -> DirectSend:
@@ -213,7 +216,7 @@ class _Loop:
             if self.closed:
                 raise KieError("this SyncKieClient is closed (after close() or its with block)")
             if self._direct is None:
-                self._direct = DirectSend(
+                self._direct = self.client._direct_send(  # pyright: ignore[reportPrivateUsage]
                     self._make_direct_http(), self._asyncio_loop.call_soon_threadsafe
                 )
             return self._direct
@@ -333,6 +336,9 @@ class _Call:
         """The call, as a task on the loop. Its outcome always reaches the caller's queue; no
         error escapes the task (asyncio would only log it)."""
         done = _Done(error=_ClosedWhileRunningError(_CLOSED_WHILE_RUNNING))
+        # The task's context is a copy of the calling thread's: a call made from inside a
+        # quick read (an httpx event hook) must not send directly from the loop thread.
+        DIRECT_SEND.set(None)
         if self._first_failure is not None:  # this task's own context: seen by its send only
             FIRST_FAILURE.set(self._first_failure)
             self._first_failure = None
@@ -450,13 +456,9 @@ class _Mirror(Generic[P, R]):
 
     @functools.cached_property
     def wrapper_attributes(self) -> dict[str, Any]:
-        """The attributes `__get__` gives each bound function: the async method's module and
+        """What `__get__` puts in each bound function's ``__dict__``: the async method as
         ``__wrapped__``, and the signature help() and inspect show."""
-        return {
-            "__module__": self.method.__module__,
-            "__wrapped__": self.method,
-            "__signature__": self.signature,
-        }
+        return {"__wrapped__": self.method, "__signature__": self.signature}
 
     @overload
     def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
@@ -482,6 +484,7 @@ class _Mirror(Generic[P, R]):
 
         # What functools.update_wrapper sets, set directly: this runs on every attribute access.
         blocking.__dict__.update(self.wrapper_attributes)
+        blocking.__module__ = method.__module__
         blocking.__name__ = method.__name__
         blocking.__qualname__ = method.__qualname__
         blocking.__doc__ = method.__doc__
@@ -674,7 +677,8 @@ class SyncKieClient(_Bound):
             "get_task_rate": get_task_rate,
             "reuse_uploads": reuse_uploads,
             "upload_timeout": upload_timeout,
-            "coordinator": coordinator,
+            # Pacers on the monotonic clock: quick reads take slots from calling threads.
+            "coordinator": LocalCoordinator(time.monotonic) if coordinator is None else coordinator,
         }
 
         def build() -> KieClient:  # runs on the loop thread: the async client is born there

@@ -70,16 +70,22 @@ USER_AGENT = f"kieai-python/{__version__}"
 
 
 class DirectSend:
-    """How `Transport.send` runs in a thread that blocks for the answer: through
-    ``http_client`` (an ``httpx.AsyncClient`` whose transport blocks: nothing in the send waits
-    on an event loop), one attempt, and a pacing slot taken at once or not at all.
-    ``wake`` runs a function on the event loop that paces the client's other calls."""
+    """How ``transport``'s `Transport.send` runs in a thread that blocks for the answer:
+    through ``http_client`` (an ``httpx.AsyncClient`` whose transport blocks: nothing in the
+    send waits on an event loop), one attempt, and a pacing slot taken at once or not at all.
+    ``wake`` runs a function on the event loop that paces the client's other calls. Any other
+    transport that sends while this is set (another client, used from an event hook) ignores it.
+    """
 
-    __slots__ = ("http_client", "wake")
+    __slots__ = ("http_client", "transport", "wake")
 
     def __init__(
-        self, http_client: httpx.AsyncClient, wake: Callable[[Callable[[], None]], object]
+        self,
+        transport: Transport,
+        http_client: httpx.AsyncClient,
+        wake: Callable[[Callable[[], None]], object],
     ) -> None:
+        self.transport = transport
         self.http_client = http_client
         self.wake = wake
 
@@ -281,6 +287,8 @@ class Transport:
         if self.closed:
             raise KieError("this KieClient is closed (after aclose() or its async with block)")
         direct = DIRECT_SEND.get()
+        if direct is not None and direct.transport is not self:
+            direct = None
         http_client = self.http_client if direct is None else direct.http_client
 
         async def paced_attempt(number: int) -> T:

@@ -129,6 +129,10 @@ def test_a_failed_task_says_what_kie_said(invoke: Invoke, fake: FakeKie) -> None
         ),
         ("character_orientation: must be", "--orientation: must be"),
         ("callback_url: must be an http(s) URL", "--callback-url: must be"),
+        ("background_source: kling-2.6/motion-control does not take", "--background-source: kling"),
+        ('needs background_source="input_video"', "needs --background-source input_video"),
+        ('aspect_ratio: must be "1:1", "16:9" or "9:16"', '--aspect-ratio: must be "1:1"'),
+        ('(aspect_ratio="16:9")', "(--aspect-ratio 16:9)"),
         ("needs uvicorn: pip install kieai[testing]", "pip install 'kieai[testing]'"),
     ],
 )

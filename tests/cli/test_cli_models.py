@@ -52,7 +52,7 @@ def test_generate_with_kling_3_0_and_a_background_source(
 def test_background_source_with_kling_2_6_exits_2_naming_it(invoke: Invoke, fake: FakeKie) -> None:
     result = invoke("generate", "-i", PERSON, "-v", DANCE, "--background-source", "input_image")
     assert result.exit_code == 2
-    assert "background_source: kling-2.6/motion-control does not take this argument" in (
+    assert "--background-source: kling-2.6/motion-control does not take this argument" in (
         result.stderr
     )
     assert fake.requests == []
@@ -150,7 +150,7 @@ def test_text_to_video_bad_aspect_ratio_json_error(invoke: Invoke, fake: FakeKie
     assert result.exit_code == 2
     error = json.loads(result.stdout)["error"]
     assert error["type"] == "KieInputError"
-    assert error["problems"] == ['aspect_ratio: must be "1:1", "16:9" or "9:16", got \'4:3\'']
+    assert error["problems"] == ['--aspect-ratio: must be "1:1", "16:9" or "9:16", got \'4:3\'']
     assert fake.requests == []
 
 

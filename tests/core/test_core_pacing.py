@@ -213,3 +213,24 @@ async def test_a_slow_send_keeps_its_slot_until_it_is_answered(
     # Counting from the start of the first send would let the second go at 0.05 s, while the
     # first may only now be reaching Kie; the window is counted from its answer instead.
     assert arrivals[1] >= answered[0] + 0.05
+
+
+def test_windows_are_measured_on_the_event_loops_clock(respx_mock: respx.MockRouter) -> None:
+    """Under a virtual clock (trio's MockClock jumping ahead whenever all tasks wait), a
+    paced send waits virtual seconds: exactly one window, not a spin until real time catches
+    up (each jump would then add another window)."""
+    import trio
+    import trio.testing
+
+    clock = SendClock(ok(task_data()))
+    respx_mock.get(RECORD_URL).mock(side_effect=clock)
+
+    async def main() -> None:
+        async with kie(get_task_rate=(1, 3.0)) as client:
+            await client.get_task("task-1")
+            await client.get_task("task-1")
+
+    trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
+
+    assert len(clock.times) == 2
+    assert 3.0 <= clock.times[1] - clock.times[0] < 3.5

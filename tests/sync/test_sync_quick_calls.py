@@ -15,6 +15,7 @@ import pytest
 from kieai import (
     APIConnectionError,
     InternalServerError,
+    KieClient,
     KieError,
     SyncKieClient,
     Task,
@@ -227,21 +228,21 @@ def test_quick_reads_use_the_proxy_the_environment_names(
             client.upload(b"\x89PNG\r\n\x1a\n", file_name="a.png")
 
 
+@pytest.mark.parametrize("own_pool", [True, False], ids=["own pool", "caller's client"])
 def test_a_quick_read_under_way_when_another_thread_closes_ends_with_kie_error(
-    fake: FakeKie, base_url: str
+    fake: FakeKie, base_url: str, own_pool: bool
 ) -> None:
-    sending = threading.Event()
-
-    def on_request(request: httpx.Request) -> None:
-        if request.url.path == "/api/v1/jobs/recordInfo":
-            sending.set()
-
-    http = httpx.Client(event_hooks={"request": [on_request]})
+    # kieai's own pool is closed under the read (its answer then breaks off); a caller's
+    # client stays open (the answer arrives). Either way the call ends as "closed".
+    http = httpx.Client()
     client = SyncKieClient(
-        api_key=KEY, base_url=base_url, upload_base_url=base_url, http_client=http
+        api_key=KEY,
+        base_url=base_url,
+        upload_base_url=base_url,
+        http_client=None if own_pool else http,
     )
     task_id = client.motion_control.create(image=PERSON, video=DANCE)
-    fake.inject("recordInfo", delay=0.5)
+    stall = fake.inject("recordInfo", delay=0.5)
     errors: list[BaseException] = []
 
     def read() -> None:
@@ -252,7 +253,8 @@ def test_a_quick_read_under_way_when_another_thread_closes_ends_with_kie_error(
 
     reader = threading.Thread(target=read)
     reader.start()
-    assert sending.wait(10)
+    while stall.hits == 0 and reader.is_alive():  # the read reached the fake, which stalls
+        threading.Event().wait(0.01)
     client.close()
     reader.join(10)
     http.close()
@@ -260,3 +262,44 @@ def test_a_quick_read_under_way_when_another_thread_closes_ends_with_kie_error(
     assert not reader.is_alive()
     assert len(errors) == 1 and isinstance(errors[0], KieError)
     assert "closed while the call was running" in str(errors[0])
+
+
+def test_a_call_made_from_inside_a_quick_read_runs_where_it_belongs(base_url: str) -> None:
+    """An httpx event hook of a quick read runs in the calling thread: a loop call made there
+    runs on the loop as usual, and another client used there sends through its own pool."""
+    log = ThreadLog()
+    nested: dict[str, object] = {}
+    other_client_hook: list[str] = []
+
+    def on_request(request: httpx.Request) -> None:
+        log(request)
+        if request.url.path != "/api/v1/chat/credit" or nested:
+            return
+        nested["uploaded"] = client.upload(b"\x89PNG\r\n\x1a\n" + bytes(64), file_name="n.png")
+
+        async def other() -> float:
+            async def note(_request: httpx.Request) -> None:
+                other_client_hook.append(_request.url.path)
+
+            async with (
+                httpx.AsyncClient(event_hooks={"request": [note]}) as http,
+                KieClient(api_key=KEY, base_url=base_url, http_client=http) as kie,
+            ):
+                return await kie.get_credits()
+
+        nested["credits"] = asyncio.run(other())
+
+    with (
+        httpx.Client(event_hooks={"request": [on_request]}) as http,
+        SyncKieClient(
+            api_key=KEY, base_url=base_url, upload_base_url=base_url, http_client=http
+        ) as client,
+    ):
+        assert client.get_credits() > 0
+
+    me = threading.current_thread().name
+    upload_threads = log.threads("/api/file-stream-upload")
+    assert len(upload_threads) == 1 and upload_threads[0] not in (me, "")
+    assert not upload_threads[0].startswith("kieai-sync-loop")  # a worker thread, as always
+    assert isinstance(nested["credits"], float)
+    assert other_client_hook == ["/api/v1/chat/credit"]  # its own client, not ours

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import kieai
+import kieai.types
 from kieai import KieClient, SyncKieClient
 from kieai._sync import _Mirror, _Resource, _SyncResult  # pyright: ignore[reportPrivateUsage]
 
@@ -120,11 +121,13 @@ def test_results_with_an_async_download_come_back_as_their_sync_twin() -> None:
 
 
 def return_type(method: Any) -> Any:
-    """The return annotation, evaluated in the method's module (its other annotations may
-    name types imported only for type checkers)."""
+    """The return annotation, evaluated in the method's module with `kieai.types` (a
+    resource imports its result model for type checkers only: the local checks run without
+    pydantic)."""
     annotation: Any = inspect.signature(method).return_annotation
     if isinstance(annotation, str):
-        annotation = eval(annotation, vars(sys.modules[method.__module__]))
+        namespace = {**vars(kieai.types), **vars(sys.modules[method.__module__])}
+        annotation = eval(annotation, namespace)
     return annotation
 
 
@@ -148,6 +151,11 @@ def test_the_bound_method_shows_the_async_signature_without_self(path: str, fake
             inspect.signature(async_bound), drop_self=False
         )
         assert bound.__doc__ == async_bound.__doc__
+        assert (bound.__module__, bound.__name__, bound.__qualname__) == (
+            async_bound.__module__,
+            async_bound.__name__,
+            async_bound.__qualname__,
+        )
         assert not inspect.iscoroutinefunction(bound)
 
 

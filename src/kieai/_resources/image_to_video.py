@@ -9,15 +9,15 @@ from .._constants import (
     DEFAULT_POLL_INTERVAL_S,
     DEFAULT_WAIT_TIMEOUT_S,
 )
-from .._inputs import MediaInput
 from .._models.kling_video import KLING_2_6_IMAGE_TO_VIDEO, Duration
 from .._pipeline import CheckReport, OnCreated, RunOptions, UploadProgress, WaitOptions
 from .._spec import ModelSpec
-from ..types import VideoResult
 from ._base import Resource
 
 if TYPE_CHECKING:
+    from .._inputs import MediaInput
     from .._polling import OnUpdate
+    from ..types import VideoResult
 
 __all__ = ["ImageToVideo", "ImageToVideoModel"]
 
@@ -87,6 +87,8 @@ class ImageToVideo(Resource):
     ) -> VideoResult:
         """`create` then `wait_for_task`: the finished video's URL(s). An interrupted wait
         resumes with `client.wait_for_task(task_id)`."""
+        from ..types import VideoResult  # pydantic: not imported by the local checks
+
         return await self._pipeline.generate(
             self._spec(model),
             _arguments(image, prompt, duration, sound),

@@ -9,7 +9,6 @@ from .._constants import (
     DEFAULT_POLL_INTERVAL_S,
     DEFAULT_WAIT_TIMEOUT_S,
 )
-from .._inputs import MediaInput
 from .._models.motion_control import (
     KLING_2_6_MOTION_CONTROL,
     KLING_3_0_MOTION_CONTROL,
@@ -19,11 +18,12 @@ from .._models.motion_control import (
 )
 from .._pipeline import CheckReport, OnCreated, RunOptions, UploadProgress, WaitOptions
 from .._spec import ModelSpec
-from ..types import MotionControlResult
 from ._base import Resource
 
 if TYPE_CHECKING:
+    from .._inputs import MediaInput
     from .._polling import OnUpdate
+    from ..types import MotionControlResult
 
 __all__ = ["MotionControl", "MotionControlModel", "arguments"]
 
@@ -126,6 +126,8 @@ class MotionControl(Resource):
         If the wait is interrupted (timeout, cancellation, crash), the task keeps running at
         Kie: resume with `client.wait_for_task(task_id)` using the id given to `on_created`.
         """
+        from ..types import MotionControlResult  # pydantic: not imported by the local checks
+
         return await self._pipeline.generate(
             self._spec(model),
             arguments(image, video, prompt, character_orientation, mode, background_source),

@@ -12,11 +12,11 @@ from .._constants import (
 from .._models.kling_video import KLING_2_6_TEXT_TO_VIDEO, AspectRatio, Duration
 from .._pipeline import CheckReport, OnCreated, RunOptions, UploadProgress, WaitOptions
 from .._spec import ModelSpec
-from ..types import VideoResult
 from ._base import Resource
 
 if TYPE_CHECKING:
     from .._polling import OnUpdate
+    from ..types import VideoResult
 
 __all__ = ["TextToVideo", "TextToVideoModel"]
 
@@ -87,6 +87,8 @@ class TextToVideo(Resource):
     ) -> VideoResult:
         """`create` then `wait_for_task`: the finished video's URL(s). An interrupted wait
         resumes with `client.wait_for_task(task_id)`."""
+        from ..types import VideoResult  # pydantic: not imported by the local checks
+
         return await self._pipeline.generate(
             self._spec(model),
             _arguments(prompt, aspect_ratio, duration, sound),

@@ -110,6 +110,10 @@ _WORDING: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bcheck_media=False\b"), "--no-check-media"),
     (re.compile(r'\bcharacter_orientation="(\w+)"'), r"--orientation \1"),
     (re.compile(r"\bcharacter_orientation\b"), "--orientation"),
+    (re.compile(r'\bbackground_source="(\w+)"'), r"--background-source \1"),
+    (re.compile(r"\bbackground_source\b"), "--background-source"),
+    (re.compile(r'\baspect_ratio="([\w:]+)"'), r"--aspect-ratio \1"),
+    (re.compile(r"\baspect_ratio\b"), "--aspect-ratio"),
     (re.compile(r"^callback_url:"), "--callback-url:"),
     (re.compile(r"\bpip install kieai\[(\w+)\]"), r"pip install 'kieai[\1]'"),
 ]
