@@ -112,17 +112,31 @@ def account_fingerprint(api_key: str) -> str:
 
 
 class _LocalSlot:
-    __slots__ = ("_limiter", "_released")
+    """A slot of a `RateLimiter`. ``wake``: the slot was taken in a calling thread
+    (`LocalPacer.take_now`) and is released there; waking a waiter is then handed to the
+    loop through ``wake``."""
 
-    def __init__(self, limiter: RateLimiter) -> None:
+    __slots__ = ("_limiter", "_released", "_wake")
+
+    def __init__(
+        self, limiter: RateLimiter, wake: Callable[[Callable[[], None]], object] | None = None
+    ) -> None:
         self._limiter = limiter
+        self._wake = wake
         self._released = False
 
     async def release(self) -> None:
         # No await inside: runs to the end even in a cancelled scope.
-        if not self._released:
-            self._released = True
+        if self._released:
+            return
+        self._released = True
+        if self._wake is None:
             self._limiter.release()
+            return
+        self._limiter.record_release()
+        if self._limiter.has_waiter():
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody to wake
+                self._wake(self._limiter.wake_waiter)
 
 
 class LocalPacer:
@@ -145,26 +159,7 @@ class LocalPacer:
         """From a thread other than the event loop's, without waiting: a slot if one is free
         and nobody waits, else None. Its release, in that thread, hands the waking of a waiter
         to ``wake`` (``loop.call_soon_threadsafe``: waiters live on the loop)."""
-        return _ThreadSlot(self.limiter, wake) if self.limiter.take_now() else None
-
-
-class _ThreadSlot:
-    """A slot taken and released in a calling thread (`LocalPacer.take_now`)."""
-
-    __slots__ = ("_limiter", "_released", "_wake")
-
-    def __init__(self, limiter: RateLimiter, wake: Callable[[Callable[[], None]], object]) -> None:
-        self._limiter = limiter
-        self._wake = wake
-        self._released = False
-
-    async def release(self) -> None:
-        if not self._released:
-            self._released = True
-            self._limiter.record_release()
-            if self._limiter.has_waiter():
-                with contextlib.suppress(RuntimeError):  # the loop closed: nobody to wake
-                    self._wake(self._limiter.wake_waiter)
+        return _LocalSlot(self.limiter, wake) if self.limiter.take_now() else None
 
 
 class LocalUploadReuse:
