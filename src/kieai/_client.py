@@ -71,7 +71,7 @@ from ._multipart import multipart_body
 from ._polling import OnUpdate, wait_for_task
 from ._response import body_text, parse_envelope, require_field, snippet, task_ended
 from ._retry import RetryPolicy
-from ._transport import DIRECT_SEND, DirectSend, SendGuard, Transport, continue_cancellation
+from ._transport import DirectSend, SendGuard, Transport, continue_cancellation
 from .types import Task, UploadedFile
 
 if TYPE_CHECKING:
@@ -173,21 +173,17 @@ class _LoopBoundTransport(Transport):
 
     _loop: object | None = None
 
-    async def send(self, method: str, url: str, **kwargs: Any) -> Any:
-        direct = DIRECT_SEND.get()
-        if direct is not None and direct.transport is self:  # a calling thread: bound to no loop
-            return await super().send(method, url, **kwargs)
+    def _check_loop(self) -> None:
         loop = _running_loop()
         if self._loop is None:
             self._loop = loop
-        elif loop is not self._loop and not self.closed:
+        elif loop is not self._loop:
             raise KieError(
                 "this KieClient is used from a different event loop than the one it first sent "
                 "a request from (one client per event loop: its connections and pacing belong "
                 "to that loop). Create the KieClient inside the loop that uses it, e.g. inside "
                 "the coroutine given to asyncio.run(), or use SyncKieClient from synchronous code"
             )
-        return await super().send(method, url, **kwargs)
 
 
 class KieClient:

@@ -289,6 +289,8 @@ class Transport:
         direct = DIRECT_SEND.get()
         if direct is not None and direct.transport is not self:
             direct = None
+        if direct is None:
+            self._check_loop()
         http_client = self.http_client if direct is None else direct.http_client
 
         async def paced_attempt(number: int) -> T:
@@ -353,6 +355,10 @@ class Transport:
                 number = attempt.retry_state.attempt_number - 1
                 return await paced_attempt(number)
         raise AssertionError("unreachable: tenacity either returns or reraises")  # pragma: no cover
+
+    def _check_loop(self) -> None:
+        """Called before every send made on an event loop (not from a calling thread, see
+        `DIRECT_SEND`): a subclass may refuse a loop its connections do not belong to."""
 
     def _guarded_log(self, guard: SendGuard) -> Callable[[RetryCallState], None]:
         def before_sleep(state: RetryCallState) -> None:
