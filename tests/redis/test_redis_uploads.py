@@ -26,6 +26,14 @@ def _uploads_of(fake_uploads: object, data: bytes) -> int:
     return sum(1 for stored in fake_uploads.values() if stored.data == data)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType, reportUnknownArgumentType]
 
 
+def png_file(tmp_path: Path, width: int, height: int) -> tuple[bytes, Path]:
+    """A PNG of that size written to ``tmp_path/p.png``: (its bytes, its path)."""
+    data = png_bytes(width, height)
+    path = tmp_path / "p.png"
+    path.write_bytes(data)
+    return data, path
+
+
 async def reuse(kie: KieClient, path: Path) -> tuple[UploadedFile, list[tuple[int, int | None]]]:
     progress: list[tuple[int, int | None]] = []
     local = await anyio.to_thread.run_sync(open_local, path)
@@ -77,9 +85,7 @@ async def test_a_dead_uploaders_lease_lapses(
     redis_server: RedisServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another process took the lease and died: this one uploads once the lease is over."""
-    data = png_bytes(300, 300)
-    path = tmp_path / "p.png"
-    path.write_bytes(data)
+    data, path = png_file(tmp_path, 300, 300)
     fake = fake_kie()
     coordinator = RedisCoordinator(redis_server.url)
     async with client(fake, coordinator) as kie:
@@ -98,9 +104,7 @@ async def test_a_dead_uploaders_lease_lapses(
 async def test_a_stored_upload_with_under_an_hour_left_is_uploaded_again(
     redis_server: RedisServer, tmp_path: Path
 ) -> None:
-    data = png_bytes(200, 300)
-    path = tmp_path / "p.png"
-    path.write_bytes(data)
+    data, path = png_file(tmp_path, 200, 300)
     fake = fake_kie()
     coordinator = RedisCoordinator(redis_server.url)
     async with client(fake, coordinator) as kie:
@@ -118,9 +122,7 @@ async def test_a_stored_upload_with_under_an_hour_left_is_uploaded_again(
 async def test_a_failed_upload_is_not_stored_and_frees_the_lease(
     redis_server: RedisServer, tmp_path: Path
 ) -> None:
-    data = png_bytes(250, 250)
-    path = tmp_path / "p.png"
-    path.write_bytes(data)
+    data, path = png_file(tmp_path, 250, 250)
     fake = fake_kie()
     fake.inject("stream-upload", status=400)
     coordinator = RedisCoordinator(redis_server.url)
@@ -136,9 +138,7 @@ async def test_a_failed_upload_is_not_stored_and_frees_the_lease(
 async def test_reuse_turned_off_uploads_every_time(
     redis_server: RedisServer, tmp_path: Path
 ) -> None:
-    data = png_bytes(240, 240)
-    path = tmp_path / "p.png"
-    path.write_bytes(data)
+    data, path = png_file(tmp_path, 240, 240)
     fake = fake_kie()
     async with client(fake, RedisCoordinator(redis_server.url), reuse_uploads=False) as kie:
         await reuse(kie, path)
