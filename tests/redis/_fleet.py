@@ -71,72 +71,49 @@ class FleetReport:
         return sum(1 for r in self.fake.requests if r.status == 429)
 
 
-def _worker(
-    index: int,
-    backend: str,
-    base_url: str,
-    redis_url: str,
-    files: list[str],
-    video: str,
-    calls: int,
-    rate: tuple[int, float],
-    record_rate: tuple[int, float],
-    start_at: float,
-    shared: bool,
-    results: Any,
-) -> None:
-    report = anyio.run(
-        _worker_main,
-        index,
-        backend,
-        base_url,
-        redis_url,
-        files,
-        video,
-        calls,
-        rate,
-        record_rate,
-        start_at,
-        shared,
-        backend=backend,
-    )
-    results.put(report)
+@dataclass(frozen=True)
+class WorkerPlan:
+    """What one worker process runs (pickled to it: the process is spawned)."""
+
+    index: int
+    backend: str
+    base_url: str
+    redis_url: str
+    files: list[str]
+    video: str
+    calls: int
+    rate: tuple[int, float]
+    record_rate: tuple[int, float]
+    start_at: float
+    shared: bool
 
 
-async def _worker_main(
-    index: int,
-    backend: str,
-    base_url: str,
-    redis_url: str,
-    files: list[str],
-    video: str,
-    calls: int,
-    rate: tuple[int, float],
-    record_rate: tuple[int, float],
-    start_at: float,
-    shared: bool,
-) -> WorkerReport:
+def _worker(plan: WorkerPlan, results: Any) -> None:
+    results.put(anyio.run(_worker_main, plan, backend=plan.backend))
+
+
+async def _worker_main(plan: WorkerPlan) -> WorkerReport:
     errors: list[str] = []
     done = 0
-    coordinator = RedisCoordinator(redis_url) if shared else None
+    coordinator = RedisCoordinator(plan.redis_url) if plan.shared else None
     async with KieClient(
         api_key=KEY,
-        base_url=base_url,
-        upload_base_url=base_url,
-        create_task_rate=rate,
-        get_task_rate=record_rate,
+        base_url=plan.base_url,
+        upload_base_url=plan.base_url,
+        create_task_rate=plan.rate,
+        get_task_rate=plan.record_rate,
         coordinator=coordinator,
     ) as client:
-        await anyio.sleep(max(0.0, start_at - time.time()))
+        await anyio.sleep(max(0.0, plan.start_at - time.time()))
         started = time.time()
 
         async def one(n: int) -> None:
             nonlocal done
             try:
                 await client.motion_control.generate(
-                    image=files[n % len(files)],
-                    video=video,
-                    prompt=f"worker {index} call {n}",
+                    image=plan.files[n % len(plan.files)],
+                    video=plan.video,
+                    prompt=f"worker {plan.index} call {n}",
                     poll_interval=0.2,
                     max_poll_interval=0.2,
                     timeout=120,
@@ -146,11 +123,11 @@ async def _worker_main(
                 errors.append(f"{type(exc).__name__}: {exc}")
 
         async with anyio.create_task_group() as group:
-            for n in range(calls):
+            for n in range(plan.calls):
                 group.start_soon(one, n)
         finished = time.time()
     outages = coordinator.outages if coordinator is not None else 0
-    return WorkerReport(index, backend, done, errors, started, finished, outages)
+    return WorkerReport(plan.index, plan.backend, done, errors, started, finished, outages)
 
 
 def pacing_bound_s(total_calls: int, rate: tuple[int, float]) -> float:
@@ -203,24 +180,20 @@ async def run_fleet(
                 files.append(str(path))
             video = home / "dance.mp4"
             shutil.copyfile(dance, video)
-            backend = "asyncio" if index % 2 == 0 else "trio"
-            process = context.Process(
-                target=_worker,
-                args=(
-                    index,
-                    backend,
-                    base_url,
-                    redis.url,
-                    files,
-                    str(video),
-                    calls,
-                    rate,
-                    record_rate,
-                    start_at,
-                    shared,
-                    results,
-                ),
+            plan = WorkerPlan(
+                index=index,
+                backend="asyncio" if index % 2 == 0 else "trio",
+                base_url=base_url,
+                redis_url=redis.url,
+                files=files,
+                video=str(video),
+                calls=calls,
+                rate=rate,
+                record_rate=record_rate,
+                start_at=start_at,
+                shared=shared,
             )
+            process = context.Process(target=_worker, args=(plan, results))
             process.start()
             processes.append(process)
         reports: list[WorkerReport] = []
