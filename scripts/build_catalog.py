@@ -33,6 +33,10 @@ from typing import Any, cast
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from kieai.catalog import TASK_TYPES  # noqa: E402  (the src layout, when run as a script)
+
 OUT_PATH = ROOT / "src" / "kieai" / "catalog" / "_data" / "market.json"
 DOCS_BASE_URL = "https://docs.kie.ai"
 SCHEMA_VERSION = 1
@@ -45,22 +49,6 @@ BYTES_PER_MB = 1024 * 1024
 Json = dict[str, Any]
 
 # --- task types --------------------------------------------------------------------------
-
-#: The task-type vocabulary, each with what it means (docs/catalog.md repeats this table).
-TASK_TYPES: dict[str, str] = {
-    "text-to-image": "an image from a prompt (reference images optional)",
-    "image-to-image": "an image from input images: edit, remix, background removal, layers",
-    "text-to-video": "a video from a prompt (frames or references optional)",
-    "image-to-video": "a video that needs at least one input image (first frame, last frame)",
-    "reference-to-video": "a video from reference images, videos or voices",
-    "video-to-video": "a video from an input video: edit, extend, transform, lip-sync",
-    "motion-control": "a video that moves a pictured character like a reference video",
-    "audio-to-video": "a talking or singing video of an image, driven by audio",
-    "upscale": "the same image or video at a higher resolution",
-    "text-to-speech": "speech or dialogue from text",
-    "audio-to-audio": "audio from audio (voice isolation)",
-    "image-analysis": "masks, segments or detections found in an image",
-}
 
 #: Id fragments that name the task type outright, checked in this order (first match wins).
 _TASK_TYPE_BY_ID: tuple[tuple[str, str], ...] = (
@@ -130,8 +118,9 @@ def task_type_of(model_id: str, output: str, fields: list[Json]) -> str:
     return "image-analysis"
 
 
-def output_of(model_id: str, title: str, tags: list[str]) -> str:
-    """What the model makes: the page's tag (its docs section) when there is a page."""
+def output_of(model_id: str, title: str, tags: list[str], field_names: set[str]) -> str:
+    """What the model makes: the page's tag (its docs section) when there is a page, else what
+    the id and title say, else a video when it takes a duration."""
     if model_id in _OUTPUT_OVERRIDES:
         return _OUTPUT_OVERRIDES[model_id]
     for tag in tags:
@@ -139,11 +128,13 @@ def output_of(model_id: str, title: str, tags: list[str]) -> str:
             if section in re.sub(r"\s+", " ", tag):
                 return kind
     words = f"{model_id} {title}".lower()
-    if re.search(r"video|r2v|omnihuman|lip-sync|extend", words):
+    if re.search(r"video|r2v|omnihuman|lip-sync", words):
         return "video"
+    if re.search(r"image|seedream|banana|imagen", words):
+        return "image"
     if re.search(r"tts|speech|audio|dialogue|music|sound", words):
         return "audio"
-    return "image"
+    return "video" if "duration" in field_names else "image"
 
 
 # --- file fields -------------------------------------------------------------------------
@@ -317,7 +308,9 @@ def _number(value: Any) -> Any:
 
 def _fill_from_page(field: Json, page_field: Json | None, counts: Counter[str]) -> Json:
     """The registry field, with the limits only the page's schema states filled in."""
-    if not page_field:
+    if not page_field or page_field.get("type") != field["type"]:
+        # A field whose type changed since the page (a string enum became a number) keeps
+        # only what the newer registry says.
         return field
     merged = dict(field)
     pairs = [
@@ -453,7 +446,8 @@ def build(docs: Path) -> tuple[Json, Counter[str]]:
             merged = _fill_from_page(raw, page.fields.get(raw["name"]) if page else None, counts)
             fields.append(build_field(merged, counts))
         title = re.sub(r"\s+", " ", entry["title"]).strip()
-        output = output_of(model_id, title, page.tags if page else [])
+        names = {f["name"] for f in fields}
+        output = output_of(model_id, title, page.tags if page else [], names)
         models.append(
             {
                 "id": model_id,
@@ -465,6 +459,9 @@ def build(docs: Path) -> tuple[Json, Counter[str]]:
             }
         )
     models.sort(key=lambda m: m["id"])
+    unknown = {m["task_type"] for m in models} - set(TASK_TYPES)
+    if unknown:
+        sys.exit(f"task types missing from kieai.catalog.TASK_TYPES: {sorted(unknown)}")
     snapshot_date = re.sub(r"^market-registry-|\.json$", "", registry_path.name)
     catalog = {"schema": SCHEMA_VERSION, "snapshot_date": snapshot_date, "models": models}
     return catalog, counts

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ._types import Field, FileSpec, JSONValue, ModelInfo, OutputKind, Price
 
 __all__ = [
+    "TASK_TYPES",
     "Field",
     "FileSpec",
     "ModelInfo",
@@ -34,6 +35,23 @@ __all__ = [
 if TYPE_CHECKING:
     #: The date of Kie's pages the catalog was built from (``YYYY-MM-DD``); read on first use.
     snapshot_date: str
+
+#: The task types, each with what its models make (scripts/build_catalog.py derives one per
+#: model from its id, its output and the files it requires).
+TASK_TYPES: dict[str, str] = {
+    "text-to-image": "an image from a prompt (reference images optional)",
+    "image-to-image": "an image from input images: edit, remix, background removal, layers",
+    "text-to-video": "a video from a prompt (frames or references optional)",
+    "image-to-video": "a video that needs at least one input image (first or last frame)",
+    "reference-to-video": "a video from reference images, videos or voices",
+    "video-to-video": "a video from an input video: edit, extend, transform, lip-sync",
+    "motion-control": "a video that moves a pictured character like a reference video",
+    "audio-to-video": "a talking or singing video of an image, driven by audio",
+    "upscale": "the same image or video at a higher resolution",
+    "text-to-speech": "speech or dialogue from text",
+    "audio-to-audio": "audio from audio (voice isolation)",
+    "image-analysis": "masks, segments or detections found in an image",
+}
 
 _MARKET_FILE = "market.json"
 _PRICES_FILE = "prices.json"
