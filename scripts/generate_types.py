@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from kieai import catalog  # noqa: E402  (the src layout, when run as a script)
-from kieai.catalog import Field, ModelInfo, Price  # noqa: E402
+from kieai.catalog import Field, ModelInfo  # noqa: E402
+from kieai.catalog._describe import json_text, price_text, rules_text, type_text  # noqa: E402
 
 PYTHON_PATH = ROOT / "src" / "kieai" / "_generated" / "market.py"
 DOCS_PATH = ROOT / "docs" / "catalog.md"
@@ -198,66 +199,6 @@ def _ruff_format(source: str) -> str:
 # --- the docs page -----------------------------------------------------------------------
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
-
-
-def _rules(field: Field) -> str:
-    """One field's rules in words (the docs table's last column)."""
-    rules: list[str] = []
-    if field.choices is not None:
-        rules.append("one of " + ", ".join(f"`{_json(c)}`" for c in field.choices))
-    low, high = field.minimum, field.maximum
-    if low is not None or high is not None:
-        parts: list[str] = []
-        if low is not None:
-            parts.append(f"{'>' if field.exclusive_minimum else '≥'} {_number(low)}")
-        if high is not None:
-            parts.append(f"{'<' if field.exclusive_maximum else '≤'} {_number(high)}")
-        rules.append(" and ".join(parts))
-    if field.min_length is not None or field.max_length is not None:
-        rules.append(f"length {_span(field.min_length, field.max_length)} characters")
-    if field.min_items is not None or field.max_items is not None:
-        rules.append(f"{_span(field.min_items, field.max_items)} items")
-    if field.item_choices is not None:
-        rules.append("items one of " + ", ".join(f"`{_json(c)}`" for c in field.item_choices))
-    spec = field.file
-    if spec is not None:
-        what = f"{spec.kind} file URL{'s' if spec.multiple else ''} (local files are uploaded)"
-        rules.append(what)
-        if spec.mime_types:
-            rules.append(", ".join(spec.mime_types))
-        if spec.max_bytes is not None:
-            rules.append(f"≤ {spec.max_bytes / 2**20:g} MiB each")
-        if spec.min_duration_s is not None or spec.max_duration_s is not None:
-            rules.append(f"{_span(spec.min_duration_s, spec.max_duration_s)} s long")
-    return "; ".join(rules)
-
-
-def _span(low: float | None, high: float | None) -> str:
-    if low is not None and high is not None:
-        return f"{_number(low)}–{_number(high)}"
-    return f"≥ {_number(low)}" if low is not None else f"≤ {_number(high)}"
-
-
-def _json(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    return str(value)
-
-
-def _price(prices: Sequence[Price]) -> str:
-    if not prices:
-        return "unknown"
-    rows: list[str] = []
-    for price in prices:
-        when = ", ".join(f"{k}={_json(v)}" for k, v in price.when)
-        rows.append(f"{price.credits:g} credits per {price.unit}" + (f" ({when})" if when else ""))
-    return "; ".join(rows) + f" (as of {prices[0].as_of})"
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -289,14 +230,14 @@ def render_docs(models: Sequence[ModelInfo] | None = None) -> str:
     for model in chosen:
         anchor = _anchor(model.id)
         lines.append(
-            f"| [`{model.id}`](#{anchor}) | {model.task_type} | {model.output} | {_price(model.prices)} |"
+            f"| [`{model.id}`](#{anchor}) | {model.task_type} | {model.output} | {price_text(model.prices)} |"
         )
     for model in chosen:
         lines += [
             "",
             f"### {model.id}",
             "",
-            f"{model.title}: {model.task_type}, makes {model.output}. Price: {_price(model.prices)}. "
+            f"{model.title}: {model.task_type}, makes {model.output}. Price: {price_text(model.prices)}. "
             f"[Kie's page]({model.docs_url}).",
             "",
         ]
@@ -305,11 +246,10 @@ def render_docs(models: Sequence[ModelInfo] | None = None) -> str:
             continue
         lines += ["| field | type | required | default | rules |", "|---|---|---|---|---|"]
         for field in model.fields:
-            kind = f"{field.type} of {field.item_type}" if field.item_type else field.type
-            default = f"`{_json(field.default)}`" if field.has_default else ""
+            default = f"`{json_text(field.default)}`" if field.has_default else ""
             lines.append(
-                f"| `{field.name}` | {kind} | {'yes' if field.required else ''} | "
-                f"{_cell(default)} | {_cell(_rules(field))} |"
+                f"| `{field.name}` | {type_text(field)} | {'yes' if field.required else ''} | "
+                f"{_cell(default)} | {_cell(rules_text(field))} |"
             )
     return "\n".join(lines) + "\n"
 
