@@ -69,6 +69,7 @@ bench: $(VENV)/.dev-installed redis-server
 	$(BIN)/python benchmarks/probe.py
 	$(BIN)/python benchmarks/upload.py
 	$(BIN)/python benchmarks/redis_pacer.py
+	$(BIN)/python benchmarks/catalog.py
 
 # The Market catalog (not part of `make test`): `make catalog` rebuilds the data from Kie's pages
 # (DOCS: a directory like ../shared/research/kie-docs) and regenerates what follows from it;
