@@ -40,7 +40,9 @@ def _seconds(code: str, env: dict[str, str]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="The first kieai.catalog.models() vs import pydantic.")
+    parser = argparse.ArgumentParser(
+        description="The first kieai.catalog.models() vs import pydantic."
+    )
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as cache:
