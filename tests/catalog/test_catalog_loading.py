@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -149,11 +150,19 @@ def test_an_unknown_module_attribute_is_an_attribute_error() -> None:
         catalog.nothing_here  # pyright: ignore[reportAttributeAccessIssue]  # noqa: B018
 
 
-def test_without_prices_json_no_model_has_a_price() -> None:
-    if (SRC / "catalog" / "_data" / "prices.json").is_file():
-        pytest.fail("prices.json is now committed: replace this test with one on its rows")
+def test_exactly_the_models_with_rows_in_prices_json_have_a_price() -> None:
+    # prices.json is optional package data: without it no model has a price (never 0).
+    prices_path = SRC / "catalog" / "_data" / "prices.json"
+    rows: list[dict[str, Any]] = (
+        json.loads(prices_path.read_text(encoding="utf-8"))["rows"] if prices_path.is_file() else []
+    )
+    known = {m.id for m in catalog.models()}
 
-    assert all(m.price is None and m.prices == () for m in catalog.models())
+    priced = {m.id for m in catalog.models() if m.price is not None}
+
+    assert priced == {row["model"] for row in rows} & known
+    assert all(m.prices == () for m in catalog.models() if m.id not in priced)
+    assert all(p.credits > 0 for m in catalog.models() for p in m.prices)
 
 
 def _copy_of_kieai(tmp_path: Path) -> Path:
