@@ -413,7 +413,9 @@ def read_page(path: Path) -> Page | None:
     input_schema = _mapping(_mapping(schema.get("properties")).get("input"))
     tags: list[str] = operation.get("tags") or []
     required: list[str] = input_schema.get("required") or []
-    return Page(tags=tags, fields=_mapping(input_schema.get("properties")), required=set(required))
+    # Some pages name a field with a trailing space ("image_urls "); the registry does not.
+    fields = {name.strip(): spec for name, spec in _mapping(input_schema.get("properties")).items()}
+    return Page(tags=tags, fields=fields, required={name.strip() for name in required})
 
 
 def _mapping(value: object) -> Json:
@@ -441,6 +443,10 @@ def build(docs: Path) -> tuple[Json, Counter[str]]:
         source_file = entry["source_file"]
         page = read_page(docs / "pages" / source_file.lstrip("/"))
         counts["with a page" if page else "without a page"] += 1
+        if page:
+            # Fields a page has that the newer registry dropped stay out (counted, for review).
+            dropped = set(page.fields) - {raw["name"] for raw in entry["input_fields"]}
+            counts["page-only fields left out"] += len(dropped)
         fields: list[Json] = []
         for raw in entry["input_fields"]:
             merged = _fill_from_page(raw, page.fields.get(raw["name"]) if page else None, counts)
