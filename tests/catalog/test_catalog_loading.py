@@ -85,8 +85,21 @@ def test_models_filter_by_task_type() -> None:
     found = catalog.models(task_type="image-to-video")
 
     assert found
-    assert {m.task_type for m in found} == {"image-to-video"}
+    assert all("image-to-video" in m.task_types for m in found)
     assert "kling-2.6/image-to-video" in {m.id for m in found}
+
+
+def test_a_model_is_found_by_every_task_type_it_serves() -> None:
+    # Seedance makes a video from a prompt, and from a first frame when one is given.
+    seedance = catalog.get("bytedance/seedance-2")
+    image_to_video = {m.id for m in catalog.models(task_type="image-to-video", search="seedance")}
+
+    assert seedance.task_type == "text-to-video"
+    assert "image-to-video" in seedance.also_task_types
+    assert seedance.task_types[0] == "text-to-video"
+    assert "bytedance/seedance-2" in image_to_video
+    assert "bytedance/seedance-2" in {m.id for m in catalog.models(task_type="text-to-video")}
+    assert catalog.get("kling-2.6/image-to-video").also_task_types == ()
 
 
 def test_models_search_is_a_case_insensitive_substring_of_id_or_title() -> None:
@@ -112,7 +125,7 @@ def test_models_with_an_unknown_task_type_or_search_find_nothing() -> None:
 def test_task_types_lists_every_task_type_in_use_from_the_vocabulary() -> None:
     used = catalog.task_types()
 
-    assert used == sorted({m.task_type for m in catalog.models()})
+    assert used == sorted({t for m in catalog.models() for t in m.task_types})
     assert set(used) <= set(catalog.TASK_TYPES)
 
 

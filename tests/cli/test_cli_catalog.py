@@ -50,6 +50,7 @@ def test_models_json_is_one_document_with_snake_case_keys(invoke: Invoke) -> Non
             "id": "google/nano-banana-edit",
             "title": catalog.get("google/nano-banana-edit").title,
             "task_type": "image-to-image",
+            "also_task_types": [],
             "output": "image",
             "docs_url": "https://docs.kie.ai/market/google/nano-banana-edit",
             "price": None,
