@@ -22,13 +22,17 @@ KIEAI_ALL = {
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "Budget",
+    "BudgetExceededError",
     "CheckReport",
     "CoordinatorUnavailableError",
+    "Estimate",
     "ImageInfo",
     "ImageToVideo",
     "ImageToVideoInput",
     "InsufficientCreditsError",
     "InternalServerError",
+    "JournalEntry",
     "KeyLimitExceededError",
     "KieClient",
     "KieError",
@@ -91,7 +95,7 @@ TESTING_ALL = {
     "TaskRequest",
 }
 
-REDIS_ALL = {"RedisCoordinator"}
+REDIS_ALL = {"RedisCoordinator", "RedisJournal"}
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BudgetExceededError,
     CoordinatorUnavailableError,
     InsufficientCreditsError,
     InternalServerError,
@@ -46,6 +47,8 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._client import KieClient
+    from ._estimate import Budget, Estimate
+    from ._journal import JournalEntry
     from ._models.kling_video_input import ImageToVideoInput, TextToVideoInput
     from ._models.motion_control_input import MotionControlInput
     from ._pipeline import CheckReport
@@ -93,6 +96,9 @@ _LAZY: dict[str, str] = {
     "SyncTextToVideo": "._sync",
     "SyncMotionControlResult": "._sync",
     "SyncVideoResult": "._sync",
+    "Budget": "._estimate",
+    "Estimate": "._estimate",
+    "JournalEntry": "._journal",
 }
 
 
@@ -117,13 +123,17 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "Budget",
+    "BudgetExceededError",
     "CheckReport",
     "CoordinatorUnavailableError",
+    "Estimate",
     "ImageInfo",
     "ImageToVideo",
     "ImageToVideoInput",
     "InsufficientCreditsError",
     "InternalServerError",
+    "JournalEntry",
     "KeyLimitExceededError",
     "KieClient",
     "KieError",
