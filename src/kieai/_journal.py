@@ -21,6 +21,7 @@ in the same transaction that claims a key, so a `Budget` holds under concurrent 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import math
@@ -263,8 +264,20 @@ def key_conflict(idempotency_key: str, entry_model: str) -> KieInputError:
 
 
 def creator_tag() -> str:
-    """This process: ``host:pid``. A same-host reader can ask whether the pid still runs."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """This process: ``machine:pid``. A reader on the same machine can ask whether the pid
+    still runs."""
+    return f"{_machine()}:{os.getpid()}"
+
+
+@functools.lru_cache(maxsize=1)
+def _machine() -> str:
+    """The host name and, on Linux, the boot id: two hosts (or containers) that happen to
+    share a name, or one host after a reboot, are not taken for the same machine."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        boot = ""
+    return f"{socket.gethostname()}/{boot}" if boot else socket.gethostname()
 
 
 def creator_alive(creator: str, lease_until: float | None, now: float) -> bool:
@@ -276,7 +289,7 @@ def creator_alive(creator: str, lease_until: float | None, now: float) -> bool:
     if lease_until is not None and now >= lease_until:
         return False
     host, _, pid_text = creator.rpartition(":")
-    if host != socket.gethostname() or os.name != "posix" or not pid_text.isdigit():
+    if host != _machine() or os.name != "posix" or not pid_text.isdigit():
         return True
     pid = int(pid_text)
     if pid == os.getpid():
