@@ -13,6 +13,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+from kieai import KieError
 from kieai.redis import RedisJournal
 
 from ..redis.conftest import START_TIMEOUT_S, RedisServer
@@ -98,3 +99,20 @@ def test_entries_survive_a_redis_crash_only_with_persistence(
     server.start()
 
     assert anyio.run(_read, server.url) == kept
+
+
+def test_a_journal_call_with_redis_down_raises_a_kie_error_and_writes_nothing(
+    tmp_path: Path, server_factory: list[PersistentRedisServer]
+) -> None:
+    server = PersistentRedisServer(tmp_path, NO_PERSISTENCE)
+    server_factory.append(server)
+    server.start()
+    url = server.url
+    server.kill()
+
+    async def begin() -> None:
+        async with RedisJournal(url) as journal:
+            await journal.begin(MODEL, INPUT, idempotency_key="order-1")
+
+    with pytest.raises(KieError, match="journal: Redis did not answer while writing the intent"):
+        anyio.run(begin)
