@@ -22,13 +22,17 @@ KIEAI_ALL = {
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "Budget",
+    "BudgetExceededError",
     "CheckReport",
     "CoordinatorUnavailableError",
+    "Estimate",
     "ImageInfo",
     "ImageToVideo",
     "ImageToVideoInput",
     "InsufficientCreditsError",
     "InternalServerError",
+    "JournalEntry",
     "KeyLimitExceededError",
     "KieClient",
     "KieError",
@@ -93,7 +97,7 @@ TESTING_ALL = {
     "TaskRequest",
 }
 
-REDIS_ALL = {"RedisCoordinator"}
+REDIS_ALL = {"RedisCoordinator", "RedisJournal"}
 
 
 @pytest.mark.parametrize(

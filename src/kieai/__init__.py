@@ -26,6 +26,7 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BudgetExceededError,
     CoordinatorUnavailableError,
     InsufficientCreditsError,
     InternalServerError,
@@ -47,6 +48,8 @@ from ._version import __version__
 if TYPE_CHECKING:
     from . import catalog
     from ._client import KieClient
+    from ._estimate import Budget, Estimate
+    from ._journal import JournalEntry
     from ._models.kling_video_input import ImageToVideoInput, TextToVideoInput
     from ._models.motion_control_input import MotionControlInput
     from ._pipeline import CheckReport
@@ -96,6 +99,9 @@ _LAZY: dict[str, str] = {
     "SyncMotionControlResult": "._sync",
     "SyncVideoResult": "._sync",
     "ModelInfo": ".catalog._types",
+    "Budget": "._estimate",
+    "Estimate": "._estimate",
+    "JournalEntry": "._journal",
 }
 
 #: Public submodules, imported on first access (``kieai.catalog`` reads nothing until asked).
@@ -127,13 +133,17 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "Budget",
+    "BudgetExceededError",
     "CheckReport",
     "CoordinatorUnavailableError",
+    "Estimate",
     "ImageInfo",
     "ImageToVideo",
     "ImageToVideoInput",
     "InsufficientCreditsError",
     "InternalServerError",
+    "JournalEntry",
     "KeyLimitExceededError",
     "KieClient",
     "KieError",

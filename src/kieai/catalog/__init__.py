@@ -17,7 +17,8 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._types import Field, FileSpec, JSONValue, ModelInfo, OutputKind, Price
+from ._prices import parse_prices
+from ._types import Field, FileSpec, ModelInfo, OutputKind, Price
 
 __all__ = [
     "TASK_TYPES",
@@ -128,7 +129,7 @@ def _read() -> _Catalog:
         raise RuntimeError(f"kieai's catalog data ({_MARKET_FILE}) is missing from the install")
     market = json.loads(market_bytes)
     prices_bytes = _data_file(_PRICES_FILE)
-    prices = _prices(json.loads(prices_bytes)) if prices_bytes is not None else {}
+    prices = parse_prices(json.loads(prices_bytes)) if prices_bytes is not None else {}
     by_id = {
         entry["id"]: ModelInfo(
             id=entry["id"],
@@ -160,22 +161,3 @@ def _field(raw: dict[str, Any]) -> Field:
         file_values["mime_types"] = tuple(file_values.get("mime_types", ()))
         spec = FileSpec(**file_values)
     return Field(**values, file=spec)
-
-
-def _prices(raw: dict[str, Any]) -> dict[str, tuple[Price, ...]]:
-    """``prices.json`` rows per model, in the file's order (a model's first row is its base
-    price)."""
-    as_of: str = raw["as_of"]
-    found: dict[str, list[Price]] = {}
-    for row in raw["rows"]:
-        when: dict[str, JSONValue] = row.get("when") or {}
-        found.setdefault(row["model"], []).append(
-            Price(
-                credits=float(row["credits"]),
-                unit=row["unit"],
-                source=row.get("source", ""),
-                as_of=row.get("as_of", as_of),
-                when=tuple(sorted(when.items())),
-            )
-        )
-    return {model: tuple(rows) for model, rows in found.items()}
