@@ -243,3 +243,28 @@ def test_raw_json_output_keys_are_snake_case_too(capsys: pytest.CaptureFixture[s
 )
 def test_snake_case(key: str, expected: str) -> None:
     assert snake_case(key) == expected
+
+
+def test_upload_of_an_unreachable_url_shows_kies_reason_not_an_internal_error(
+    invoke: Invoke, fake: FakeKie
+) -> None:
+    result = invoke("upload", "https://example.com/x.png")
+
+    assert result.exit_code == 3
+    first, hint = result.stderr.splitlines()[:2]
+    assert first.startswith(
+        "error: Kie could not fetch the URL (while having Kie fetch a file from a URL): "
+        "File download failed: https://example.com/x.png could not be fetched"
+    )
+    assert "internal error" not in result.stderr
+    assert "try again" not in result.stderr
+    assert "kie upload FILE" in hint
+
+
+def test_an_internal_error_with_a_reason_shows_the_reason() -> None:
+    explained = explain(_answer(500, "database unavailable"))
+
+    assert explained.message == (
+        "Kie had an internal error (while creating the task), also after retrying: "
+        "database unavailable"
+    )
