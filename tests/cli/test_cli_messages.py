@@ -268,3 +268,22 @@ def test_an_internal_error_with_a_reason_shows_the_reason() -> None:
         "Kie had an internal error (while creating the task), also after retrying: "
         "database unavailable"
     )
+
+
+def test_every_problem_names_the_flag_and_a_bad_orientation_quotes_no_limit(
+    invoke: Invoke, fake: FakeKie
+) -> None:
+    long_video = str(Path(__file__).parent.parent / "fixtures" / "motion" / "long_720x720_31s.mp4")
+
+    result = invoke(
+        "check", "-i", DANCE, "-v", long_video, "--orientation", "sideways", "--mode", "4k"
+    )
+
+    assert result.exit_code == 2
+    problems = [line[4:] for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert problems == [
+        f"--image: {DANCE!r} is an MP4 video; expected a JPEG, PNG or WebP image",
+        "--video: duration 31.0 s exceeds 30 s",
+        "--orientation: must be \"image\" or \"video\", got 'sideways'",
+        "--mode: must be \"720p\" or \"1080p\" (\"std\"/\"pro\" accepted), got '4k'",
+    ]

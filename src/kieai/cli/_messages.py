@@ -115,6 +115,8 @@ _WORDING: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r'\baspect_ratio="([\w:]+)"'), r"--aspect-ratio \1"),
     (re.compile(r"\baspect_ratio\b"), "--aspect-ratio"),
     (re.compile(r"^callback_url:"), "--callback-url:"),
+    # A problem starts with the argument it is about: the flag of the same name on the CLI.
+    (re.compile(r"^(image|video|prompt|mode|model|duration|sound):"), r"--\1:"),
     (re.compile(r"\bpip install kieai\[(\w+)\]"), r"pip install 'kieai[\1]'"),
 ]
 
