@@ -284,6 +284,6 @@ def test_every_problem_names_the_flag_and_a_bad_orientation_quotes_no_limit(
     assert problems == [
         f"--image: {DANCE!r} is an MP4 video; expected a JPEG, PNG or WebP image",
         "--video: duration 31.0 s exceeds 30 s",
-        "--orientation: must be \"image\" or \"video\", got 'sideways'",
-        "--mode: must be \"720p\" or \"1080p\" (\"std\"/\"pro\" accepted), got '4k'",
+        '--orientation: must be "image" or "video", got \'sideways\'',
+        '--mode: must be "720p" or "1080p" ("std"/"pro" accepted), got \'4k\'',
     ]

@@ -165,3 +165,19 @@ def test_check_destination_refuses_a_broken_symbolic_link(tmp_path: Path) -> Non
 
     with pytest.raises(UsageProblem, match="is a broken symbolic link"):
         check_destination(str(tmp_path / "gone" / "out.mp4"), "x.mp4")
+
+
+def test_a_write_failure_after_the_check_suggests_another_path(
+    invoke: Invoke, fake: FakeKie, tmp_path: Path
+) -> None:
+    def block_the_directory(_: object) -> None:
+        (tmp_path / "later").write_text("a file where the directory was to be")  # after the check
+
+    fake.outcome_hook = block_the_directory
+
+    result = invoke("generate", "-i", PERSON, "-v", DANCE, "-o", "later/out.mp4", *FAST)
+
+    assert result.exit_code == 3, result.output
+    task_id = _task_id(result.stderr)
+    assert f"retry with: kie wait {task_id} -o ANOTHER_PATH" in result.stderr
+    assert "-o later/out.mp4" not in result.stderr

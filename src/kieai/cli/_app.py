@@ -278,9 +278,15 @@ async def _save(
     try:
         path = await client.download(url, dest, on_progress=ui.download)
     except (APIError, OSError) as exc:
+        # A file that could not be written there will not be next time: no -o to repeat.
+        retry = (
+            f"{resume_command(task_id)} -o ANOTHER_PATH"
+            if isinstance(exc, OSError)
+            else resume_command(task_id, output)
+        )
         raise DownloadFailedError(
             f"task {task_id} succeeded but the download failed ({exc}); the video is at {url} "
-            f"(retry with: {resume_command(task_id, output)})",
+            f"(retry with: {retry})",
             task_id=task_id,
             video_url=url,
         ) from exc
