@@ -167,9 +167,9 @@ def submit_batch(
 ) -> FleetOutcome:
     """Send one ``generate`` per image to the workers and wait for them all. Paths must be
     readable by the workers (shared storage) under the same names."""
+    signature: Any = generate.s  # pyright: ignore[reportFunctionMemberAccess]  # untyped Celery
     signatures = [
-        generate.s(str(image), str(video), str(out_dir), prompt, poll_interval)  # pyright: ignore[reportFunctionMemberAccess]
-        for image in images
+        signature(str(image), str(video), str(out_dir), prompt, poll_interval) for image in images
     ]
     batch = cast(_Batch, group(signatures).apply_async())  # pyright: ignore[reportUnknownMemberType]
     answers = batch.join(timeout=timeout, propagate=False)
