@@ -512,5 +512,5 @@ async def test_an_invalid_orientation_quotes_no_duration_limit(client: KieClient
 
     assert report.problems == [
         "video: duration 31.0 s exceeds 30 s",
-        "character_orientation: must be \"image\" or \"video\", got 'sideways'",
+        'character_orientation: must be "image" or "video", got \'sideways\'',
     ]
