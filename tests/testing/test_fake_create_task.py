@@ -83,8 +83,9 @@ async def test_unknown_model_is_422(client: httpx.AsyncClient) -> None:
     image, video = await media(client)
     body = motion_body(image, video)
     body["model"] = "kling-9/motion-control"
-    assert (
-        await _problem(client, body) == "model: 'kling-9/motion-control' is not a supported model"
+    assert await _problem(client, body) == (
+        "model: 'kling-9/motion-control' is not a supported model "
+        "(FakeKie(models=[...]) accepts ids of your own)"
     )
 
 

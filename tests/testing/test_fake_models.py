@@ -35,7 +35,7 @@ async def _problem(client: httpx.AsyncClient, model: str, input_: dict[str, Any]
 
 
 def test_every_supported_model_is_accepted_by_default_and_has_rules() -> None:
-    assert FakeKie()._state.settings.models == {  # pyright: ignore[reportPrivateUsage]
+    assert FakeKie()._state.settings.models.ids == {  # pyright: ignore[reportPrivateUsage]
         "kling-2.6/motion-control",
         V3,
         I2V,

@@ -21,6 +21,8 @@ from ._media import MediaFacts
 
 __all__ = [
     "DEFAULT_MODELS",
+    "EXTRA_MEDIA_RULES",
+    "FALLBACK_PRICES",
     "MODEL_RULES",
     "MOTION_CONTROL_MODEL",
     "ModelRules",
@@ -59,6 +61,8 @@ class UrlField:
     max_bytes: int
     #: Image/video sides must be above this many pixels.
     min_side_above_px: int | None = None
+    #: Image/video width and height must be at least this many pixels.
+    min_side_px: int | None = None
     #: Width / height must lie in this range.
     aspect: tuple[float, float] | None = None
     min_duration_s: float | None = None
@@ -149,11 +153,14 @@ MODEL_RULES: Mapping[str, ModelRules] = {
                     min_side_above_px=300,
                     aspect=_ASPECT,
                 ),
+                # 720 px: the page this project started from ("the minimum width and height
+                # for videos must be 720 pixels"); newer pages are silent.
                 UrlField(
                     "video_urls",
                     "video",
                     ("video/mp4", "video/quicktime", "video/x-matroska"),
                     100 * MIB,
+                    min_side_px=720,
                     min_duration_s=3.0,
                     max_duration_s=30.0,
                     max_duration_image_orientation_s=10.0,
@@ -301,8 +308,13 @@ def media_problems(
     problems: list[str] = []
     width, height = facts.width or 0, facts.height or 0
     side = url_field.min_side_above_px
+    least = url_field.min_side_px
     if side is not None and min(width, height) <= side:
         problems.append(f"input.{name}: {width}x{height} px, sides must exceed {side} px")
+    elif least is not None and min(width, height) < least:
+        problems.append(
+            f"input.{name}: {width}x{height} px, width and height must be at least {least} px"
+        )
     elif url_field.aspect is not None and not (
         url_field.aspect[0] <= width / height <= url_field.aspect[1]
     ):
@@ -332,3 +344,14 @@ def check_callback_url(body: Mapping[str, Any]) -> list[str]:
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
         return [f"callBackUrl: {value!r} is not an http(s) URL"]
     return []
+
+
+#: The fake's extra media rules per model, by field: limits Kie states only in prose or on
+#: the live page (sides, aspect ratios, durations), checked on top of the declaration.
+EXTRA_MEDIA_RULES: Mapping[str, tuple[UrlField, ...]] = {
+    model: rules.urls for model, rules in MODEL_RULES.items() if rules.urls
+}
+#: The fake's own price formulas, for models the catalog has no price for.
+FALLBACK_PRICES: Mapping[str, Callable[[Mapping[str, Any], float, Mapping[str, float]], float]] = {
+    model: rules.price for model, rules in MODEL_RULES.items()
+}
