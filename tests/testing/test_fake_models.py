@@ -211,3 +211,29 @@ async def test_a_text_to_video_task_yields_an_mp4(fake: FakeKie, client: httpx.A
     task = fake.task(task_id)
     assert task.state == "success"
     assert task.result_urls[0].endswith(".mp4")
+
+
+# -- kling-2.6/motion-control ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("width", "height"), [(640, 1280), (1280, 719)])
+async def test_kling_2_6_refuses_a_reference_video_under_720_px(
+    client: httpx.AsyncClient, width: int, height: int
+) -> None:
+    image, _ = await media(client)
+    video = await upload_url(
+        client, "v.mp4", simple_mp4(duration_s=5.0, width=width, height=height)
+    )
+    input_ = {
+        "input_urls": [image],
+        "video_urls": [video],
+        "character_orientation": "video",
+        "mode": "720p",
+    }
+    assert await _problem(client, "kling-2.6/motion-control", input_) == (
+        f"input.video_urls: {width}x{height} px, width and height must be at least 720 px"
+    )
+    exact = await upload_url(client, "w.mp4", simple_mp4(duration_s=5.0, width=720, height=720))
+    assert (await _answer(client, "kling-2.6/motion-control", {**input_, "video_urls": [exact]}))[
+        "code"
+    ] == 200

@@ -71,3 +71,13 @@ class ModelSet:
         if info is None and self.ids is None:
             return None
         return Accepted(model, info)
+
+
+def catalog_ids() -> list[str]:
+    """Every model id of the catalog (empty while the catalog has no loader)."""
+    from .. import catalog
+
+    models = getattr(catalog, "models", None)
+    if models is None:
+        return []
+    return [info.id for info in models()]

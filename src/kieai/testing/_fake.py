@@ -324,8 +324,10 @@ class FakeKie:
         body: bytes | str | dict[str, object] | list[object] | None = None,
         content_type: str | None = None,
         times: int | None = 1,
+        every: int = 1,
     ) -> Fault:
-        """Make the next ``times`` answers of ``route`` misbehave (None: until cleared).
+        """Make the next ``times`` answers of ``route`` misbehave (None: until cleared);
+        ``every=N`` picks only every Nth request of the route (the Nth, 2Nth, ...).
 
         Routes: createTask, recordInfo, credit, download-url, stream-upload, base64-upload,
         url-upload, files, results, remote (``add_remote_file`` URLs); ``upload`` for the three
@@ -352,6 +354,7 @@ class FakeKie:
             body=body,
             content_type=content_type,
             remaining=times,
+            every=every,
         )
         return self._state.faults.add(fault)
 

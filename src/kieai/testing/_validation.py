@@ -13,6 +13,7 @@ live page over the docs schema), so it refuses only what Kie would.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
@@ -287,7 +288,10 @@ def check_input(rules: ModelRules, input_: Mapping[str, Any], *, strict: bool) -
         else:
             problems += _single_url(input_, name)
     if strict:
-        problems += [f"input.{n}: unknown field" for n in sorted(set(input_) - rules.fields)]
+        for unknown in sorted(set(input_) - rules.fields):
+            close = difflib.get_close_matches(unknown, sorted(rules.fields), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"input.{unknown}: unknown field{hint}")
     return problems
 
 
