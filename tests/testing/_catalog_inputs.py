@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kieai._assets import asset_bytes
-from kieai.catalog._types import Field, FileSpec, ModelInfo
+from kieai.catalog import Field, FileSpec, ModelInfo
 
 from ..media.builders import simple_mp4
 from ..motion._media import fixture
@@ -104,9 +104,15 @@ def _string(field: Field) -> str:
 def _item(field: Field) -> Any:
     if field.item_choices:
         return field.item_choices[0]
-    return {"string": "item", "integer": 1, "number": 1.0, "boolean": False}.get(
-        field.item_type or "string", "item"
-    )
+    samples: dict[str, Any] = {
+        "string": "item",
+        "integer": 1,
+        "number": 1.0,
+        "boolean": False,
+        "object": {},
+        "array": [],
+    }
+    return samples[field.item_type or "string"]
 
 
 def value_for(field: Field) -> Any:
@@ -144,12 +150,26 @@ async def minimal_input(info: ModelInfo, upload: Uploader) -> dict[str, Any]:
     return input_
 
 
-def spoil(info: ModelInfo, input_: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """``input_`` with one field made wrong, and the field the answer must name: a required
-    field left out, else a field given a value of the wrong type."""
+def spoil(info: ModelInfo, input_: dict[str, Any]) -> tuple[Any, str]:
+    """``input_`` with one thing made wrong, and the name the answer must give: a required
+    field left out, else a field given a value of the wrong type, else (a model without
+    fields) an ``input`` that is not an object."""
     for field in info.fields:
         if field.required:
-            return {k: v for k, v in input_.items() if k != field.name}, field.name
+            return {k: v for k, v in input_.items() if k != field.name}, f"input.{field.name}"
+    if not info.fields:
+        return "not an object", "input"
     field = info.fields[0]
     wrong: Any = 12345 if field.type == "string" else "not-a-" + field.type
-    return {**input_, field.name: wrong}, field.name
+    return {**input_, field.name: wrong}, f"input.{field.name}"
+
+
+#: Magic bytes of the result file each output kind serves.
+def is_kind(kind: str, data: bytes) -> bool:
+    if kind == "video":
+        return data[4:8] == b"ftyp"
+    if kind == "image":
+        return data.startswith(PNG_MAGIC)
+    if kind == "audio":
+        return data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    raise AssertionError(f"no file for output kind {kind!r}")

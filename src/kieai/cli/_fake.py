@@ -344,11 +344,11 @@ def _fail_every(n: int) -> OutcomeHook:
 def fake_server_fake(settings: FakeServerSettings) -> FakeKie:
     """The fake ``kie fake-server`` runs: Kie's defaults changed by ``settings``, hints worded
     for server users, with a bounded request history that keeps no bodies."""
-    from ..testing import DEFAULT_CREDITS, DEFAULT_MODELS, FakeKie, Schedule
+    from ..testing import DEFAULT_CREDITS, FakeKie, Schedule
     from ..testing._catalog import catalog_ids
 
     schedule = Schedule(*settings.schedule) if settings.schedule is not None else None
-    models = [*(catalog_ids() or DEFAULT_MODELS), *settings.models]
+    models = [*catalog_ids(), *settings.models] if settings.models else None
     fake = FakeKie(
         api_key=settings.api_key,
         hmac_key=settings.hmac_key,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from ..catalog._types import ModelInfo
+from ..catalog._types import Field, ModelInfo
 from ._declared import field_problems, file_problem, file_urls, normalize_mime
 from ._http import Request, Response, json_response
 from ._media import probe_media, sniff_mime
@@ -17,14 +17,13 @@ from ._ratelimit import RateWindow, retry_after_header
 from ._state import FakeState, Resolved
 from ._tasks import TaskRecord, TaskRequest
 from ._validation import (
+    DURATION_TOLERANCE_S,
     EXTRA_MEDIA_RULES,
     FALLBACK_PRICES,
-    MODEL_RULES,
-    ModelRules,
     UrlField,
     check_callback_url,
-    check_input,
     media_problems,
+    with_extra_limits,
 )
 
 __all__ = ["create_task", "credit", "download_url", "record_info"]
@@ -95,11 +94,25 @@ class _Media:
         if duration is not None:
             self.video_seconds = duration
 
-    def measure(self, resolved: Resolved, mime: str) -> None:
-        if self.video_seconds is None and mime.startswith("video/"):
-            facts = probe_media(resolved.data)
-            if facts is not None and facts.kind == "video":
-                self.video_seconds = facts.duration_s
+    def judge_length(self, field: Field, resolved: Resolved, mime: str) -> None:
+        """A video's length against the declared range (audio is not measured), and the
+        first video's length for per-second prices."""
+        if not mime.startswith("video/"):
+            return
+        facts = probe_media(resolved.data)
+        if facts is None or facts.kind != "video" or facts.duration_s is None:
+            return
+        seconds = facts.duration_s
+        if self.video_seconds is None:
+            self.video_seconds = seconds
+        spec = field.file
+        assert spec is not None
+        name = f"input.{field.name}"
+        shortest, longest = spec.min_duration_s, spec.max_duration_s
+        if shortest is not None and seconds < shortest - DURATION_TOLERANCE_S:
+            self.problems.append(f"{name}: duration {seconds:.1f} s is under {shortest:g} s")
+        elif longest is not None and seconds > longest + DURATION_TOLERANCE_S:
+            self.problems.append(f"{name}: duration {seconds:.1f} s exceeds {longest:g} s")
 
 
 def _declared_media(state: FakeState, info: ModelInfo, input_: dict[str, Any]) -> _Media:
@@ -121,7 +134,7 @@ def _declared_media(state: FakeState, info: ModelInfo, input_: dict[str, Any]) -
         if problem is not None:
             found.problems.append(problem)
         else:
-            found.measure(resolved, mime)
+            found.judge_length(field, resolved, mime)
     return found
 
 
@@ -144,24 +157,6 @@ def _price(
     return 0.0
 
 
-def _legacy_media(
-    state: FakeState, rules: ModelRules, input_: dict[str, Any]
-) -> tuple[list[str], float]:
-    """Reachability and media checks of a Kling model without a catalog entry."""
-    found = _Media()
-    for url_field in rules.urls:
-        resolved, fetch_problems = _fetch(state, url_field.name, input_[url_field.name][0])
-        found.problems += fetch_problems
-        if resolved is None or not state.settings.check_media:
-            continue
-        mime = resolved.mime_type
-        if mime == "application/octet-stream":
-            mime = sniff_mime(resolved.data) or mime
-        found.judge_extra(url_field, resolved, mime, input_.get("character_orientation"))
-    seconds = found.video_seconds
-    return found.problems, seconds if seconds is not None else state.settings.default_video_seconds
-
-
 def _validate(state: FakeState, body: dict[str, Any]) -> tuple[list[str], float, str]:
     """All problems with a createTask body, the credits it costs and the model's output kind.
     A model accepted through ``FakeKie(models=...)`` without a declaration is taken as it
@@ -177,17 +172,9 @@ def _validate(state: FakeState, body: dict[str, Any]) -> tuple[list[str], float,
         return ["input: is required and must be an object"], 0.0, ""
     input_ = cast("dict[str, Any]", raw_input)
     problems = check_callback_url(body)
-    info = accepted.info
-    if info is None:
-        rules = MODEL_RULES.get(accepted.model)
-        if rules is None:
-            return problems, 0.0, "video"
-        input_problems = check_input(rules, input_, strict=state.settings.strict_input)
-        if input_problems:
-            return problems + input_problems, 0.0, "video"
-        media_problems_, seconds = _legacy_media(state, rules, input_)
-        cost = rules.price(input_, seconds, state.settings.credits_per_second)
-        return problems + media_problems_, round(cost, 2), "video"
+    if accepted.info is None:
+        return problems, 0.0, "video"
+    info = with_extra_limits(accepted.info)
     input_problems = field_problems(info, input_, strict=state.settings.strict_input)
     if input_problems:
         return problems + input_problems, 0.0, info.output

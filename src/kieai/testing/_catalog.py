@@ -20,14 +20,10 @@ def catalog_declaration(model: str) -> ModelInfo | None:
     """The catalog's entry for ``model``; None when the catalog does not know it."""
     from .. import catalog
 
-    get = getattr(catalog, "get", None)  # the catalog's loader arrives with its own branch
-    if get is None:
-        return None
     try:
-        info: ModelInfo = get(model)
+        return catalog.get(model)
     except KeyError:
         return None
-    return info
 
 
 @dataclass(frozen=True)
@@ -74,10 +70,7 @@ class ModelSet:
 
 
 def catalog_ids() -> list[str]:
-    """Every model id of the catalog (empty while the catalog has no loader)."""
+    """Every model id of the catalog."""
     from .. import catalog
 
-    models = getattr(catalog, "models", None)
-    if models is None:
-        return []
-    return [info.id for info in models()]
+    return [info.id for info in catalog.models()]

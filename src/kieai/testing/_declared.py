@@ -166,6 +166,8 @@ def _file_field_problems(name: str, value: object, field: Field, spec: FileSpec)
     problem = _size_problem(name, len(items), field, "URLs")
     if problem:
         return [problem]
+    if field.required and not items:  # an empty list gives the model nothing to work on
+        return [f"{name}: needs at least 1 URL"]
     return [p for i, item in enumerate(items) if (p := _url_problem(f"{name}[{i}]", item))]
 
 

@@ -28,7 +28,6 @@ from ._serve import serve, serve_in_thread
 from ._state import FAKE_BASE_URL, FakeState, OutcomeHook, Settings
 from ._tasks import FAILED_TASK_CODES, CallbackTaskId, FailedTaskCode, Outcome, Schedule, TaskRecord
 from ._transport import FakeTransport
-from ._validation import DEFAULT_MODELS
 
 __all__ = [
     "DEFAULT_CREDITS",
@@ -125,7 +124,7 @@ class FakeKie:
         *,
         clock: Clock | None = None,
         schedule: Schedule | None = None,
-        models: Iterable[str | ModelInfo] | None = DEFAULT_MODELS,
+        models: Iterable[str | ModelInfo] | None = None,
         credits: float = DEFAULT_CREDITS,
         credits_per_second: Mapping[str, float] | None = None,
         default_video_seconds: float = 5.0,
