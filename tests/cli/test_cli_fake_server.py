@@ -254,12 +254,15 @@ async def test_credits_sets_the_balance_and_a_dear_task_is_402() -> None:
     assert payload["code"] == 402
 
 
-async def test_upload_ttl_deletes_uploads_after_it() -> None:
+async def test_upload_ttl_deletes_uploads_after_it_and_says_which_flag() -> None:
     async with served(upload_ttl="0.2") as (base, client, _):
         url = (await _upload(client, base)).json()["data"]["downloadUrl"]
         assert (await client.get(url)).status_code == 200
         await anyio.sleep(0.3)
         assert (await client.get(url)).status_code == 404
+        input_ = {"prompt": "p", "image_urls": [url], "sound": False, "duration": "5"}
+        answer = await _create(client, base, {"model": "kling-2.6/image-to-video", "input": input_})
+    assert "deleted after --upload-ttl" in answer.json()["msg"]
 
 
 async def test_result_ttl_deletes_results_after_it() -> None:

@@ -47,19 +47,22 @@ def _rate_limited(state: FakeState, window: RateWindow | None) -> Response | Non
     return _error(state, 429, headers=headers, status=429)
 
 
-def _expired_problem(field: str, url: str, kind: str) -> str:
+def _expired_problem(state: FakeState, field: str, url: str, kind: str) -> str:
+    hints = state.hints
     if kind == "result":
-        return f"input.{field}: {url} has expired (result files are deleted after result_ttl)"
+        return (
+            f"input.{field}: {url} has expired (result files are deleted after {hints.result_ttl})"
+        )
     return (
-        f"input.{field}: {url} has expired (uploaded files are deleted after upload_ttl, "
-        "3 days on Kie): upload it again"
+        f"input.{field}: {url} has expired (uploaded files are deleted after "
+        f"{hints.upload_ttl}, 3 days on Kie): upload it again"
     )
 
 
 def _fetch(state: FakeState, field: str, url: str) -> tuple[Resolved | None, list[str]]:
     resolved = state.resolve(url)
     if resolved is not None and resolved.expired:
-        return None, [_expired_problem(field, url, resolved.kind)]
+        return None, [_expired_problem(state, field, url, resolved.kind)]
     if resolved is None and not state.settings.allow_external_urls:
         return None, [f"input.{field}: cannot fetch {url} ({state.hints.unknown_url})"]
     return resolved, []

@@ -22,6 +22,9 @@ class Hints:
     unknown_file_url: str
     #: Appended to "model ... is not a supported model".
     unknown_model: str
+    #: The setting that sets how long uploads and results live.
+    upload_ttl: str = "upload_ttl"
+    result_ttl: str = "result_ttl"
 
 
 HINTS: dict[Wording, Hints] = {
@@ -36,5 +39,7 @@ HINTS: dict[Wording, Hints] = {
         "fake-server with --allow-external-urls",
         unknown_file_url="the fake server reaches no network: upload the file itself",
         unknown_model=" (kie fake-server --model ID accepts ids of your own)",
+        upload_ttl="--upload-ttl",
+        result_ttl="--result-ttl",
     ),
 }
