@@ -254,24 +254,25 @@ async def test_credits_sets_the_balance_and_a_dear_task_is_402() -> None:
     assert payload["code"] == 402
 
 
-async def test_upload_ttl_deletes_uploads_after_it_and_says_which_flag() -> None:
-    async with served(upload_ttl="0.2") as (base, client, _):
+@pytest.mark.parametrize(("ttl", "status"), [("0.2", 404), (None, 200)])
+async def test_upload_ttl_deletes_uploads_after_it(ttl: str | None, status: int) -> None:
+    async with served(upload_ttl=ttl) as (base, client, _):
         url = (await _upload(client, base)).json()["data"]["downloadUrl"]
-        assert (await client.get(url)).status_code == 200
         await anyio.sleep(0.3)
-        assert (await client.get(url)).status_code == 404
+        assert (await client.get(url)).status_code == status
         input_ = {"prompt": "p", "image_urls": [url], "sound": False, "duration": "5"}
         answer = await _create(client, base, {"model": "kling-2.6/image-to-video", "input": input_})
-    assert "deleted after --upload-ttl" in answer.json()["msg"]
+    if ttl is not None:
+        assert "deleted after --upload-ttl" in answer.json()["msg"]
 
 
-async def test_result_ttl_deletes_results_after_it() -> None:
-    async with served(result_ttl="0.2") as (base, client, fake):
+@pytest.mark.parametrize(("ttl", "status"), [("0.2", 404), (None, 200)])
+async def test_result_ttl_deletes_results_after_it(ttl: str | None, status: int) -> None:
+    async with served(result_ttl=ttl) as (base, client, fake):
         task_id = await _task(client, base)
         (url,) = fake.task(task_id).result_urls
-        assert (await client.get(url)).content[4:8] == b"ftyp"
         await anyio.sleep(0.3)
-        assert (await client.get(url)).status_code == 404
+        assert (await client.get(url)).status_code == status
 
 
 def test_the_cli_file_lifetimes_are_the_fakes() -> None:
@@ -390,3 +391,62 @@ async def _meet_harsh(base: str) -> dict[str, Any]:
         fifth = await _create(client, base, {"model": "acme/x", "input": {}})
         seen["fifth create"] = (fifth.status_code, fifth.headers.get("retry-after"))
     return seen
+
+
+def _announcement(tmp_path: Path, *flags: str) -> dict[str, Any]:
+    """Start ``kie fake-server --json`` with ``flags``, read its announcement, stop it."""
+    pytest.importorskip("uvicorn")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kieai.cli", "fake-server", "--port", "0", "--json", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=tmp_path,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline()]
+        while lines[-1] not in ("}\n", ""):
+            lines.append(process.stdout.readline())
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    return dict(json.loads("".join(lines)))
+
+
+def test_every_flag_reaches_the_server(tmp_path: Path) -> None:
+    """Each option of the command lands on its own setting (the announcement lists them)."""
+    announced = _announcement(
+        tmp_path,
+        *("--errors", "http", "--message-key", "message"),
+        *("--callback-task-id", "data.task_id", "--failed-task-code", "408"),
+        *("--record-null-polls", "3", "--unknown-fields", "refuse", "--rate-limits", "off"),
+        *("--fail-every", "4", "--fault", "credit:status=503,every=2", "--fault", "files:drop"),
+    )
+    assert announced["behaviours"] == {
+        "errors": "http",
+        "message-key": "message",
+        "callback-task-id": "data.task_id",
+        "failed-task-code": 408,
+        "record-null-polls": 3,
+        "unknown-fields": "refuse",
+        "rate-limits": "off",
+        "fail-every": 4,
+        "fault": ["credit:status=503,every=2", "files:drop"],
+    }
+
+
+def test_a_flag_given_with_harsh_wins_over_its_choice(tmp_path: Path) -> None:
+    behaviours = _announcement(
+        tmp_path, "--harsh", "--message-key", "msg", "--fault", "credit:code=455"
+    )["behaviours"]
+    assert "message-key" not in behaviours  # back to Kie's default, msg
+    assert behaviours["errors"] == "http"  # the rest of --harsh stays
+    assert behaviours["fault"][-1] == "credit:code=455"  # added to --harsh's five
+    assert len(behaviours["fault"]) == 6
