@@ -4,13 +4,15 @@ and a result file of the model's output kind. Raw HTTP, as Kie's docs describe t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 import httpx
 import pytest
 
-from kieai.catalog._types import Field, FileSpec, ModelInfo, Price
+from kieai import catalog
+from kieai.catalog import Field, FileSpec, ModelInfo, Price
 from kieai.testing import FakeKie, ManualClock, Outcome
 
 from ..motion._media import png_bytes
@@ -42,10 +44,11 @@ EDIT = ModelInfo(
         Field("strength", "number", minimum=0, maximum=1, exclusive_minimum=True),
         Field("seed_list", "array", max_items=2, item_type="integer"),
         Field("enhance", "boolean"),
+        Field("num_images", "integer", minimum=1, maximum=4, default=1, has_default=True),
     ),
     prices=(
-        Price(4.0, "task", "test", "2026-12-01"),
-        Price(9.0, "task", "test", "2026-12-01", when=(("size", "16:9"),)),
+        Price(4.0, "image", "test", "2026-12-01"),
+        Price(9.0, "image", "test", "2026-12-01", when=(("size", "16:9"),)),
     ),
 )
 SPEECH = ModelInfo(
@@ -208,14 +211,16 @@ async def test_external_urls_pass_unchecked_when_allowed() -> None:
         assert (await _answer(client, EDIT, input_))["code"] == 200
 
 
-async def test_an_image_model_is_priced_by_the_matching_row_and_serves_a_png(
+async def test_an_image_model_is_priced_per_image_by_the_matching_row_and_serves_a_png(
     fake: FakeKie, client: httpx.AsyncClient
 ) -> None:
     base = await _answer(client, EDIT, await _edit_input(client))
     wide = await _answer(client, EDIT, await _edit_input(client, size="16:9"))
+    three = await _answer(client, EDIT, await _edit_input(client, num_images=3))
     assert fake.task(base["data"]["taskId"]).cost == 4.0
     assert fake.task(wide["data"]["taskId"]).cost == 9.0
-    assert fake.credits == 100_000 - 13
+    assert fake.task(three["data"]["taskId"]).cost == 12.0  # per image
+    assert fake.credits == 100_000 - 25
     fake.advance(1)
     data = (await record(client, base["data"]["taskId"]))["data"]
     (url,) = json.loads(data["resultJson"])["resultUrls"]
@@ -291,3 +296,35 @@ async def test_a_listed_id_without_a_declaration_takes_any_input_for_free() -> N
 def test_models_refuses_an_empty_id() -> None:
     with pytest.raises(ValueError, match="models="):
         FakeKie(models=[""])
+
+
+async def test_a_declared_price_wins_over_the_fakes_kling_figures() -> None:
+    kling = catalog.get("kling-2.6/text-to-video")
+    priced = dataclasses.replace(
+        kling,
+        prices=(Price(70.0, "task", "test", "2026-12-01", when=(("duration", "5"),)),),
+    )
+    input_ = {"prompt": "waves", "sound": False, "aspect_ratio": "16:9", "duration": "5"}
+    fake = FakeKie(clock=ManualClock(start=START_S), models=[priced, kling.id])
+    unpriced = FakeKie(clock=ManualClock(start=START_S), models=[dataclasses.replace(kling)])
+    async with fake.http_client() as client, unpriced.http_client() as other:
+        paid = await _answer(client, priced, input_)
+        fallback = await _answer(other, kling, input_)
+    assert fake.task(paid["data"]["taskId"]).cost == 70.0
+    assert unpriced.task(fallback["data"]["taskId"]).cost == 55.0  # the fake's own figure
+
+
+async def test_credits_per_second_given_wins_over_a_declared_price() -> None:
+    motion = catalog.get("kling-2.6/motion-control")
+    priced = dataclasses.replace(motion, prices=(Price(99.0, "second", "test", "2026-12-01"),))
+    for rates, cost in (({"720p": 2.0}, 8.0), (None, 396.0)):  # dance.mp4 is 4 s
+        fake = FakeKie(clock=ManualClock(start=START_S), models=[priced], credits_per_second=rates)
+        async with fake.http_client() as client:
+            input_ = {
+                "character_orientation": "video",
+                "mode": "720p",
+                "input_urls": [await upload_url(client, "p.png", PERSON_PNG)],
+                "video_urls": [await upload_url(client, "d.mp4", DANCE_MP4)],
+            }
+            payload = await _answer(client, priced, input_)
+        assert fake.task(payload["data"]["taskId"]).cost == pytest.approx(cost, abs=0.5)

@@ -3,8 +3,9 @@
 A `kieai.catalog.Price` row is ``credits`` per ``unit`` for the input values in ``when``. The
 fake picks the row whose ``when`` matches the input best (every listed value equal, the most
 specific such row; else the base row) and multiplies per-second prices by the seconds the
-input asks for (its ``duration``), else by the probed length of its reference video. Other
-units are charged once per task.
+input asks for (its ``duration``), else by the probed length of its reference video, and
+per-image prices by the number of images asked for (``num_images``, ``n``; else one). A
+per-task price is charged once.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from typing import Any
 
 from ..catalog._types import JSONValue, ModelInfo, Price
 
-__all__ = ["PER_SECOND_UNITS", "declared_price"]
+__all__ = ["PER_IMAGE_UNITS", "PER_SECOND_UNITS", "declared_price"]
 
 PER_SECOND_UNITS = frozenset({"second", "seconds", "s", "sec"})
+PER_IMAGE_UNITS = frozenset({"image", "images"})
 #: Input fields that say how many seconds of output a task asks for.
 _DURATION_FIELDS = ("duration", "duration_seconds", "seconds", "n_seconds")
+#: Input fields that say how many images a task asks for.
+_COUNT_FIELDS = ("num_images", "n", "number_of_images")
 
 
 def _normal(value: object) -> str:
@@ -55,8 +59,9 @@ def _row(info: ModelInfo, input_: Mapping[str, Any]) -> Price:
     return max(matching, key=lambda price: len(price.when))
 
 
-def _asked_seconds(info: ModelInfo, input_: Mapping[str, Any]) -> float | None:
-    for name in _DURATION_FIELDS:
+def _asked(info: ModelInfo, input_: Mapping[str, Any], names: tuple[str, ...]) -> float | None:
+    """The first positive number among the input's ``names`` (or their defaults)."""
+    for name in names:
         value = _value(info, input_, name)
         try:
             seconds = float(value) if isinstance(value, (int, float, str)) else None
@@ -76,7 +81,10 @@ def declared_price(
     if not info.prices:
         return None
     row = _row(info, input_)
-    if row.unit.lower() not in PER_SECOND_UNITS:
-        return row.credits
-    asked = _asked_seconds(info, input_)
-    return row.credits * (asked if asked is not None else video_seconds)
+    unit = row.unit.lower()
+    if unit in PER_SECOND_UNITS:
+        asked = _asked(info, input_, _DURATION_FIELDS)
+        return row.credits * (asked if asked is not None else video_seconds)
+    if unit in PER_IMAGE_UNITS:
+        return row.credits * (_asked(info, input_, _COUNT_FIELDS) or 1)
+    return row.credits
