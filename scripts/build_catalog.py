@@ -118,6 +118,22 @@ def task_type_of(model_id: str, output: str, fields: list[Json]) -> str:
     return "image-analysis"
 
 
+#: A text-to-X model with an optional file input of this kind also serves the second type.
+_ALSO_WITH_OPTIONAL_FILE = {
+    ("text-to-video", "image"): "image-to-video",
+    ("text-to-video", "video"): "video-to-video",
+    ("text-to-image", "image"): "image-to-image",
+}
+
+
+def also_task_types(task_type: str, fields: list[Json]) -> list[str]:
+    """The other task types a model serves: a text-to-video model that takes an optional first
+    frame is an image-to-video model too (``models(task_type="image-to-video")`` finds it)."""
+    optional_kinds = {f["file"]["kind"] for f in fields if "file" in f and not f.get("required")}
+    found = {_ALSO_WITH_OPTIONAL_FILE.get((task_type, kind)) for kind in optional_kinds}
+    return sorted(t for t in found if t is not None)
+
+
 def output_of(model_id: str, title: str, tags: list[str], field_names: set[str]) -> str:
     """What the model makes: the page's tag (its docs section) when there is a page, else what
     the id and title say, else a video when it takes a duration."""
@@ -413,7 +429,9 @@ def read_page(path: Path) -> Page | None:
     input_schema = _mapping(_mapping(schema.get("properties")).get("input"))
     tags: list[str] = operation.get("tags") or []
     required: list[str] = input_schema.get("required") or []
-    return Page(tags=tags, fields=_mapping(input_schema.get("properties")), required=set(required))
+    # Some pages name a field with a trailing space ("image_urls "); the registry does not.
+    fields = {name.strip(): spec for name, spec in _mapping(input_schema.get("properties")).items()}
+    return Page(tags=tags, fields=fields, required={name.strip() for name in required})
 
 
 def _mapping(value: object) -> Json:
@@ -441,6 +459,10 @@ def build(docs: Path) -> tuple[Json, Counter[str]]:
         source_file = entry["source_file"]
         page = read_page(docs / "pages" / source_file.lstrip("/"))
         counts["with a page" if page else "without a page"] += 1
+        if page:
+            # Fields a page has that the newer registry dropped stay out (counted, for review).
+            dropped = set(page.fields) - {raw["name"] for raw in entry["input_fields"]}
+            counts["page-only fields left out"] += len(dropped)
         fields: list[Json] = []
         for raw in entry["input_fields"]:
             merged = _fill_from_page(raw, page.fields.get(raw["name"]) if page else None, counts)
@@ -448,18 +470,21 @@ def build(docs: Path) -> tuple[Json, Counter[str]]:
         title = re.sub(r"\s+", " ", entry["title"]).strip()
         names = {f["name"] for f in fields}
         output = output_of(model_id, title, page.tags if page else [], names)
-        models.append(
-            {
-                "id": model_id,
-                "title": title,
-                "output": output,
-                "task_type": task_type_of(model_id, output, fields),
-                "docs_url": DOCS_BASE_URL + source_file.removesuffix(".md"),
-                "fields": fields,
-            }
-        )
+        task_type = task_type_of(model_id, output, fields)
+        model: Json = {
+            "id": model_id,
+            "title": title,
+            "output": output,
+            "task_type": task_type,
+            "docs_url": DOCS_BASE_URL + source_file.removesuffix(".md"),
+            "fields": fields,
+        }
+        if also := also_task_types(task_type, fields):
+            model["also_task_types"] = also
+        models.append(model)
     models.sort(key=lambda m: m["id"])
-    unknown = {m["task_type"] for m in models} - set(TASK_TYPES)
+    unknown = {t for m in models for t in [m["task_type"], *m.get("also_task_types", [])]}
+    unknown -= set(TASK_TYPES)
     if unknown:
         sys.exit(f"task types missing from kieai.catalog.TASK_TYPES: {sorted(unknown)}")
     snapshot_date = re.sub(r"^market-registry-|\.json$", "", registry_path.name)

@@ -34,7 +34,13 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from kieai import catalog  # noqa: E402  (the src layout, when run as a script)
 from kieai.catalog import Field, ModelInfo  # noqa: E402
-from kieai.catalog._describe import json_text, price_text, rules_text, type_text  # noqa: E402
+from kieai.catalog._describe import (  # noqa: E402
+    json_text,
+    price_text,
+    rules_text,
+    task_type_text,
+    type_text,
+)
 
 PYTHON_PATH = ROOT / "src" / "kieai" / "_generated" / "market.py"
 DOCS_PATH = ROOT / "docs" / "catalog.md"
@@ -220,24 +226,24 @@ def render_docs(models: Sequence[ModelInfo] | None = None) -> str:
         "",
         "## Task types",
         "",
-        "| task type | what it makes | models |",
+        "| task type | what it makes | models that serve it |",
         "|---|---|---|",
     ]
     for task_type, meaning in catalog.TASK_TYPES.items():
-        count = sum(m.task_type == task_type for m in chosen)
+        count = sum(task_type in m.task_types for m in chosen)
         lines.append(f"| `{task_type}` | {meaning} | {count} |")
     lines += ["", "## Models", "", "| model | task type | output | price |", "|---|---|---|---|"]
     for model in chosen:
         anchor = _anchor(model.id)
         lines.append(
-            f"| [`{model.id}`](#{anchor}) | {model.task_type} | {model.output} | {price_text(model.prices)} |"
+            f"| [`{model.id}`](#{anchor}) | {task_type_text(model)} | {model.output} | {price_text(model.prices)} |"
         )
     for model in chosen:
         lines += [
             "",
             f"### {model.id}",
             "",
-            f"{model.title}: {model.task_type}, makes {model.output}. Price: {price_text(model.prices)}. "
+            f"{model.title}: {task_type_text(model)}, makes {model.output}. Price: {price_text(model.prices)}. "
             f"[Kie's page]({model.docs_url}).",
             "",
         ]

@@ -230,3 +230,21 @@ def test_the_summary_counts_models_per_output_and_task_type(
     assert "1 models, snapshot 2026-09-01" in printed
     assert "per output: video 1" in printed
     assert "per task type: text-to-video 1" in printed
+
+
+def test_a_text_to_video_model_with_an_optional_first_frame_also_serves_image_to_video(
+    builder: ModuleType, tmp_path: Path
+) -> None:
+    frame = _field("first_frame_url", format="uri", description="First frame image URL.")
+    models = [
+        _model("acme/text-to-video", "/market/acme/none.md", [_field("prompt"), frame]),
+        _model("acme/image-to-video", "/market/acme/none.md", [{**frame, "required": True}]),
+    ]
+    docs = _docs(tmp_path, models)
+
+    by_id = {m["id"]: m for m in builder.build(docs)[0]["models"]}
+
+    assert by_id["acme/text-to-video"]["task_type"] == "text-to-video"
+    assert by_id["acme/text-to-video"]["also_task_types"] == ["image-to-video"]
+    assert by_id["acme/image-to-video"]["task_type"] == "image-to-video"
+    assert "also_task_types" not in by_id["acme/image-to-video"]

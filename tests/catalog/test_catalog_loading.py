@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,8 +85,21 @@ def test_models_filter_by_task_type() -> None:
     found = catalog.models(task_type="image-to-video")
 
     assert found
-    assert {m.task_type for m in found} == {"image-to-video"}
+    assert all("image-to-video" in m.task_types for m in found)
     assert "kling-2.6/image-to-video" in {m.id for m in found}
+
+
+def test_a_model_is_found_by_every_task_type_it_serves() -> None:
+    # Seedance makes a video from a prompt, and from a first frame when one is given.
+    seedance = catalog.get("bytedance/seedance-2")
+    image_to_video = {m.id for m in catalog.models(task_type="image-to-video", search="seedance")}
+
+    assert seedance.task_type == "text-to-video"
+    assert "image-to-video" in seedance.also_task_types
+    assert seedance.task_types[0] == "text-to-video"
+    assert "bytedance/seedance-2" in image_to_video
+    assert "bytedance/seedance-2" in {m.id for m in catalog.models(task_type="text-to-video")}
+    assert catalog.get("kling-2.6/image-to-video").also_task_types == ()
 
 
 def test_models_search_is_a_case_insensitive_substring_of_id_or_title() -> None:
@@ -111,7 +125,7 @@ def test_models_with_an_unknown_task_type_or_search_find_nothing() -> None:
 def test_task_types_lists_every_task_type_in_use_from_the_vocabulary() -> None:
     used = catalog.task_types()
 
-    assert used == sorted({m.task_type for m in catalog.models()})
+    assert used == sorted({t for m in catalog.models() for t in m.task_types})
     assert set(used) <= set(catalog.TASK_TYPES)
 
 
@@ -149,11 +163,19 @@ def test_an_unknown_module_attribute_is_an_attribute_error() -> None:
         catalog.nothing_here  # pyright: ignore[reportAttributeAccessIssue]  # noqa: B018
 
 
-def test_without_prices_json_no_model_has_a_price() -> None:
-    if (SRC / "catalog" / "_data" / "prices.json").is_file():
-        pytest.fail("prices.json is now committed: replace this test with one on its rows")
+def test_exactly_the_models_with_rows_in_prices_json_have_a_price() -> None:
+    # prices.json is optional package data: without it no model has a price (never 0).
+    prices_path = SRC / "catalog" / "_data" / "prices.json"
+    rows: list[dict[str, Any]] = (
+        json.loads(prices_path.read_text(encoding="utf-8"))["rows"] if prices_path.is_file() else []
+    )
+    known = {m.id for m in catalog.models()}
 
-    assert all(m.price is None and m.prices == () for m in catalog.models())
+    priced = {m.id for m in catalog.models() if m.price is not None}
+
+    assert priced == {row["model"] for row in rows} & known
+    assert all(m.prices == () for m in catalog.models() if m.id not in priced)
+    assert all(p.credits > 0 for m in catalog.models() for p in m.prices)
 
 
 def _copy_of_kieai(tmp_path: Path) -> Path:

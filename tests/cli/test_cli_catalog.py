@@ -4,6 +4,8 @@ document, with exit 2 and the closest names for a wrong task type or id."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from kieai import catalog
 from kieai.testing import FakeKie
@@ -48,6 +50,7 @@ def test_models_json_is_one_document_with_snake_case_keys(invoke: Invoke) -> Non
             "id": "google/nano-banana-edit",
             "title": catalog.get("google/nano-banana-edit").title,
             "task_type": "image-to-image",
+            "also_task_types": [],
             "output": "image",
             "docs_url": "https://docs.kie.ai/market/google/nano-banana-edit",
             "price": None,
@@ -150,3 +153,19 @@ def test_show_a_model_without_fields_says_so(invoke: Invoke) -> None:
 
     assert result.exit_code == 0
     assert "lists no fields" in result.stderr
+
+
+def test_kie_models_imports_neither_pydantic_nor_httpx_nor_the_client() -> None:
+    probe = (
+        "import contextlib, io, json, sys\n"
+        "from kieai.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    code = main(['models', 'show', 'google/nano-banana-edit', '--json'])\n"
+        "heavy = ('pydantic', 'httpx', 'anyio', 'kieai._client')\n"
+        "print(json.dumps([code, [m for m in heavy if m in sys.modules]]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+
+    assert json.loads(done.stdout.splitlines()[-1]) == [0, []]

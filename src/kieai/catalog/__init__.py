@@ -68,11 +68,12 @@ _lock = threading.Lock()
 
 
 def models(task_type: str | None = None, search: str | None = None) -> list[ModelInfo]:
-    """The catalog's models, sorted by id: those of ``task_type`` (e.g. ``"image-to-video"``)
+    """The catalog's models, sorted by id: those that serve ``task_type`` (e.g.
+    ``"image-to-video"``, as their `ModelInfo.task_type` or one of their ``also_task_types``)
     whose id or title contains ``search`` (case-insensitive); every model when both are None."""
     found = list(_catalog().by_id.values())
     if task_type is not None:
-        found = [m for m in found if m.task_type == task_type]
+        found = [m for m in found if task_type in m.task_types]
     if search is not None:
         needle = search.casefold()
         found = [m for m in found if needle in m.id.casefold() or needle in m.title.casefold()]
@@ -93,8 +94,8 @@ def get(model_id: str) -> ModelInfo:
 
 
 def task_types() -> list[str]:
-    """The task types the catalog's models have, sorted."""
-    return sorted({m.task_type for m in _catalog().by_id.values()})
+    """The task types the catalog's models serve, sorted."""
+    return sorted({t for m in _catalog().by_id.values() for t in m.task_types})
 
 
 def __getattr__(name: str) -> Any:
@@ -137,6 +138,7 @@ def _read() -> _Catalog:
             fields=tuple(_field(f) for f in entry["fields"]),
             docs_url=entry.get("docs_url", ""),
             prices=prices.get(entry["id"], ()),
+            also_task_types=tuple(entry.get("also_task_types", ())),
         )
         for entry in sorted(market["models"], key=lambda e: e["id"])
     }

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._types import Field, JSONValue, Price
+from ._types import Field, JSONValue, ModelInfo, Price
 
-__all__ = ["json_text", "price_text", "rules_text", "type_text"]
+__all__ = ["json_text", "price_text", "rules_text", "task_type_text", "type_text"]
 
 _BYTES_PER_MIB = 1024 * 1024
 
@@ -19,6 +19,12 @@ def json_text(value: JSONValue) -> str:
     if value is None:
         return "null"
     return str(value)
+
+
+def task_type_text(info: ModelInfo) -> str:
+    """``text-to-video (also image-to-video)``."""
+    also = f" (also {', '.join(info.also_task_types)})" if info.also_task_types else ""
+    return info.task_type + also
 
 
 def type_text(field: Field) -> str:

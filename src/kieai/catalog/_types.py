@@ -89,6 +89,14 @@ class ModelInfo:
     fields: tuple[Field, ...]
     docs_url: str = ""
     prices: tuple[Price, ...] = ()
+    #: Other task types the model serves besides ``task_type`` (a text-to-video model with an
+    #: optional first frame is an image-to-video model too).
+    also_task_types: tuple[str, ...] = ()
+
+    @property
+    def task_types(self) -> tuple[str, ...]:
+        """Every task type the model serves, ``task_type`` first."""
+        return (self.task_type, *self.also_task_types)
 
     @property
     def price(self) -> Price | None:

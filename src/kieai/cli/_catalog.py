@@ -65,7 +65,9 @@ def list_models(
             }
         )
         return
-    rows = [(m.id, m.task_type, m.output, _price(m.prices)) for m in found]
+    from ..catalog._describe import task_type_text
+
+    rows = [(m.id, task_type_text(m), m.output, _price(m.prices)) for m in found]
     _columns(out, [("model", "task type", "output", "price"), *rows])
     out.note(
         f"{len(found)} of {len(catalog.models())} models (Kie's pages of {catalog.snapshot_date})"
@@ -78,7 +80,7 @@ def show_model(
     json_: JsonOpt = False,
 ) -> None:
     """Show one model: its task type, output, price, Kie's page and every field with its rules."""
-    from ..catalog._describe import json_text, rules_text, type_text
+    from ..catalog._describe import json_text, rules_text, task_type_text, type_text
 
     out = Output(json_mode=json_)
     info = execute_now(out, lambda: _get(model_id))
@@ -89,7 +91,7 @@ def show_model(
         [
             ("model", info.id),
             ("title", info.title),
-            ("task type", info.task_type),
+            ("task type", task_type_text(info)),
             ("output", info.output),
             ("price", _price(info.prices)),
             ("docs", info.docs_url),
@@ -147,6 +149,7 @@ def _summary(info: ModelInfo) -> dict[str, Any]:
         "id": info.id,
         "title": info.title,
         "task_type": info.task_type,
+        "also_task_types": list(info.also_task_types),
         "output": info.output,
         "docs_url": info.docs_url,
         "price": None if info.price is None else _price_document(info.price),
