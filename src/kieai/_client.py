@@ -66,9 +66,10 @@ from ._files import (
     validate_upload_path,
 )
 from ._hooks import Progress, ProgressCallback, call_hook
-from ._logging import logger, register_secret
+from ._logging import logger
 from ._multipart import multipart_body
 from ._polling import OnUpdate, wait_for_task
+from ._redaction import Redactor
 from ._response import body_text, parse_envelope, require_field, snippet, task_ended
 from ._retry import RetryPolicy
 from ._transport import SendGuard, Transport, continue_cancellation
@@ -220,7 +221,8 @@ class KieClient:
             )
         key = key.strip()
         _check_key_characters(key)
-        register_secret(key)
+        #: This client's key, removed from what it raises, logs and returns (server echoes).
+        self._redactor = Redactor(key)
         problems: list[str] = []
         self.base_url: str = _check_base_url(
             base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, "base_url", problems
@@ -273,6 +275,7 @@ class KieClient:
         self._content_hasher = ContentHasher()
         self._transport = _LoopBoundTransport(
             api_key=key,
+            redactor=self._redactor,
             http_client=http_client,
             timeout=resolved_timeout
             if (timeout is not None or _has_default_timeout(http_client))
@@ -463,11 +466,12 @@ class KieClient:
             try:
                 envelope = parse_envelope(response)
             except APIStatusError as exc:
-                ended = task_ended(exc, task_id.strip())
+                ended = task_ended(self._redactor.error(exc), task_id.strip())
                 if ended is None:
                     raise
-                return ended
-            data = require_field(envelope, response, "the task record")
+                return self._redactor.model(ended)
+            # A failMsg may echo the key: the task record is redacted like an error body.
+            data = self._redactor.value(require_field(envelope, response, "the task record"))
             try:
                 return Task.model_validate(data)
             except pydantic.ValidationError as exc:

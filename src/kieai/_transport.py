@@ -30,6 +30,7 @@ from ._errors import (
     describe_request,
 )
 from ._logging import logger
+from ._redaction import Redactor
 from ._response import ACCEPT_ENCODING, read_bounded
 from ._retry import (
     RetryPolicy,
@@ -184,6 +185,7 @@ class Transport:
         self,
         *,
         api_key: str,
+        redactor: Redactor,
         http_client: httpx.AsyncClient,
         timeout: httpx.Timeout | None,
         max_retries: int,
@@ -191,6 +193,8 @@ class Transport:
         max_retry_delay: float,
     ) -> None:
         self._api_key = api_key
+        #: Removes the key from every error a request raises (before it is logged).
+        self.redactor = redactor
         self.http_client = http_client
         self.timeout = timeout
         self.max_retries = max_retries
@@ -377,14 +381,20 @@ class Transport:
                     stream=stream_body,
                     extensions=request.extensions,
                 )
-            return await self._exchange(
-                request,
-                number,
-                handle=handle,
-                policy=policy,
-                stream=stream,
-                follow_redirects=follow_redirects,
-            )
+            try:
+                return await self._exchange(
+                    request,
+                    number,
+                    handle=handle,
+                    policy=policy,
+                    stream=stream,
+                    follow_redirects=follow_redirects,
+                )
+            except KieError as exc:  # server text: without the key before anyone sees it
+                self.redactor.error(exc)
+                if isinstance(exc, APIStatusError):
+                    logger.debug("Error answer: %s", exc)
+                raise
         # Only reached when the deadline cancelled the exchange.
         message = f"no complete answer within {limit_s:g} s"
         if policy is RetryPolicy.CREATE and (guard is None or guard.sent):
@@ -461,9 +471,6 @@ class Transport:
                 )
             try:
                 return await handle(response)
-            except APIStatusError as exc:
-                logger.debug("Error answer: %s", exc)
-                raise
             except httpx.RequestError as exc:  # while streaming a body inside handle()
                 raise _connection_error(exc, request) from exc
         finally:
