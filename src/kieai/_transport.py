@@ -30,7 +30,7 @@ from ._errors import (
     describe_request,
 )
 from ._logging import logger
-from ._redaction import Redactor
+from ._secrets import Redactor
 from ._response import ACCEPT_ENCODING, read_bounded
 from ._retry import (
     RetryPolicy,
