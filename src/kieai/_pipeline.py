@@ -111,7 +111,12 @@ def _check(
     files: dict[str, PreparedFile] = {}
     for slot in spec.files:
         prepared, file_problems = prepare_file(
-            args.get(slot.name), slot, model=spec.model, args=args, check_media=check_media
+            args.get(slot.name),
+            slot.name,
+            slot.rule,
+            model=spec.model,
+            args=args,
+            check_media=check_media,
         )
         files[slot.name] = prepared
         problems += file_problems

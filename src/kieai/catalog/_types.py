@@ -101,4 +101,6 @@ class ModelInfo:
         for f in self.fields:
             if f.name == name:
                 return f
-        raise KeyError(f"{self.id} has no field {name!r}; its fields: {[f.name for f in self.fields]}")
+        raise KeyError(
+            f"{self.id} has no field {name!r}; its fields: {[f.name for f in self.fields]}"
+        )
