@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     #: string, or an `UploadedFile` from an earlier upload.
     MediaInput = FileInput | UploadedFile
 
-__all__ = ["MediaInput", "PreparedFile", "prepare_file"]
+__all__ = ["MediaInput", "PreparedFile", "prepare_file", "uploaded_url"]
 
 
 def __getattr__(name: str) -> object:
@@ -45,6 +45,12 @@ def _uploaded_file(value: object) -> UploadedFile | None:
     types = sys.modules.get("kieai.types")
     uploaded: type[UploadedFile] | None = getattr(types, "UploadedFile", None)
     return value if uploaded is not None and isinstance(value, uploaded) else None
+
+
+def uploaded_url(value: object) -> str | None:
+    """The URL of an `UploadedFile`; None for anything else."""
+    uploaded = _uploaded_file(value)
+    return None if uploaded is None else uploaded.url
 
 
 @dataclass
