@@ -6,6 +6,7 @@ FakeKie told to accept the model, over a real loopback socket."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -83,7 +84,8 @@ async def test_a_model_declared_in_a_test_runs_the_whole_pipeline(tmp_path: Path
     assert task.model == MODEL
     assert set(task.input) == {"still_url", "clip_url", "style", "caption"}
     assert isinstance(task.input["clip_url"], str) and task.input["clip_url"].startswith("http")
-    assert isinstance(task.input["still_url"], list) and len(task.input["still_url"]) == 1
+    still: object = task.input["still_url"]
+    assert isinstance(still, list) and len(cast("list[str]", still)) == 1
     assert set(fake.task(one.task_id).input) == {"still_url", "clip_url"}
     assert isinstance(probe(path), VideoInfo)
 
