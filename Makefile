@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint types pytest build docs bench clean redis-server
+.PHONY: demo test lint types pytest build docs bench clean redis-server catalog generate
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("kieai needs Python >= 3.10, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -69,6 +69,19 @@ bench: $(VENV)/.dev-installed redis-server
 	$(BIN)/python benchmarks/probe.py
 	$(BIN)/python benchmarks/upload.py
 	$(BIN)/python benchmarks/redis_pacer.py
+	$(BIN)/python benchmarks/catalog.py
+
+# The Market catalog (not part of `make test`): `make catalog` rebuilds the data from Kie's pages
+# (DOCS: a directory like ../shared/research/kie-docs) and regenerates what follows from it;
+# `make generate` regenerates the typed surface and docs/catalog.md from the committed data.
+DOCS ?= ../shared/research/kie-docs
+
+catalog: $(VENV)/.dev-installed
+	$(BIN)/python scripts/build_catalog.py $(DOCS)
+	$(MAKE) generate
+
+generate: $(VENV)/.dev-installed
+	$(BIN)/python scripts/generate_types.py
 
 clean:
 	rm -rf $(VENV) dist site .pytest_cache .ruff_cache .coverage coverage.xml demo-output.mp4

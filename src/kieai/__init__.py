@@ -46,6 +46,7 @@ from ._errors import (
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from . import catalog
     from ._checks import CheckReport
     from ._client import KieClient
     from ._models.kling_video_input import ImageToVideoInput, TextToVideoInput
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
         SyncTextToVideo,
         SyncVideoResult,
     )
+    from .catalog import ModelInfo
     from .media import ImageInfo, VideoInfo, probe
     from .types import (
         AudioResult,
@@ -108,10 +110,18 @@ _LAZY: dict[str, str] = {
     "SyncVideoResult": "._sync",
     "SyncImageResult": "._sync",
     "SyncAudioResult": "._sync",
+    "ModelInfo": ".catalog._types",
 }
+
+#: Public submodules, imported on first access (``kieai.catalog`` reads nothing until asked).
+_LAZY_MODULES: dict[str, str] = {"catalog": ".catalog"}
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        value = importlib.import_module(_LAZY_MODULES[name], __name__)
+        globals()[name] = value
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -121,7 +131,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))
 
 
 __all__ = [
@@ -146,6 +156,7 @@ __all__ = [
     "KieError",
     "KieInputError",
     "MalformedCallbackError",
+    "ModelInfo",
     "MotionControl",
     "MotionControlInput",
     "MotionControlResult",
@@ -173,6 +184,7 @@ __all__ = [
     "VideoResult",
     "WebhookVerificationError",
     "__version__",
+    "catalog",
     "parse_callback",
     "probe",
     "sign_callback",

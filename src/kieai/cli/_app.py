@@ -24,6 +24,7 @@ from .._constants import (
     DEFAULT_WAIT_TIMEOUT_S,
 )
 from .._version import __version__
+from ._catalog import models_app
 from ._coercion import KieGroup
 from ._messages import resume_command
 from ._output import Output
@@ -67,6 +68,7 @@ app = typer.Typer(
     # Paragraphs still reflow; docstrings stay wrapped at 100 columns.
     rich_markup_mode=None,
 )
+app.add_typer(models_app)  # kie models [show ID]: the catalog (_catalog)
 
 # -- shared options --------------------------------------------------------------------------
 
