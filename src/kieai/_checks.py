@@ -285,13 +285,13 @@ def _scalar_problems(
     spec: Field | None,
     value: object,
 ) -> list[str]:
-    """Type, then choices, then ranges or lengths (``spec``: the field's limits, None for a
+    """Choices (exact), else the type, then ranges or lengths (``spec``: the field's limits, None for a
     list item, whose only limits are its type and choices)."""
+    if choices is not None:  # exact values: the type is part of each
+        return _choice_problems(name, choices, value)
     wrong = _type_problem(name, kind, value)
     if wrong is not None:
         return [wrong]
-    if choices is not None:
-        return _choice_problems(name, choices, value)
     if spec is None:
         return []
     if kind in ("integer", "number"):

@@ -196,13 +196,23 @@ def normal_mime(mime: str) -> str:
 
 def rule_for(spec: FileSpec) -> MediaRule:
     """The rule a catalog file field states: the prober's rules when it can measure every
-    accepted type (so the messages show formats and sizes), else a rule by type alone."""
+    accepted type (so the messages show formats, sizes and durations), else a rule by type
+    alone (an audio file's duration is not measured: the prober reads images and videos)."""
     mimes = tuple(dict.fromkeys(normal_mime(m) for m in spec.mime_types))
     formats = tuple(_MIME_FORMATS.get(m, "") for m in mimes)
     if spec.kind == "image" and mimes and set(formats) <= _PROBED_IMAGE_FORMATS:
         return ImageRule(formats=formats, max_bytes=spec.max_bytes)
-    if spec.kind == "video" and mimes and set(formats) <= _PROBED_VIDEO_FORMATS:
-        return VideoRule(containers=formats, max_bytes=spec.max_bytes, refused=())
+    timed = spec.min_duration_s is not None or spec.max_duration_s is not None
+    if spec.kind == "video" and not mimes and timed:  # any type, but a stated duration
+        formats = ("mp4", "mov", "mkv", "webm")
+    if spec.kind == "video" and formats and set(formats) <= _PROBED_VIDEO_FORMATS:
+        return VideoRule(
+            containers=formats,
+            max_bytes=spec.max_bytes,
+            min_duration_s=spec.min_duration_s,
+            max_duration_s=spec.max_duration_s,
+            refused=(),
+        )
     return TypeRule(kind=spec.kind, mime_types=mimes, max_bytes=spec.max_bytes)
 
 
