@@ -22,13 +22,13 @@ from ..motion._media import fixture, png_bytes
 MODEL = "acme/any-1"
 
 
-def model(*fields: Field, output: str = "image") -> ModelInfo:
+def model(*fields: Field, output: OutputKind = "image") -> ModelInfo:
     return ModelInfo(
         id=MODEL,
         title="Any",
         task_type="text-to-image",
         output=output,
-        fields=fields,  # type: ignore[arg-type]
+        fields=fields,
     )
 
 
