@@ -57,9 +57,6 @@ class KieError(Exception):
 def after_creation(exc: KieError, task_id: str) -> KieError:
     """``exc`` marked as raised after task ``task_id`` was created: ``exc.task_id`` is set and
     the message ends with how to resume the task (once, however often this is called)."""
-    if exc.task_id == task_id:
-        return exc
-    exc.task_id = task_id
     if isinstance(exc, TaskFailedError):
         note = f" (client.wait_for_task({task_id!r}) or `kie wait {task_id}` shows it again)"
     else:
@@ -67,7 +64,11 @@ def after_creation(exc: KieError, task_id: str) -> KieError:
             f"; task {task_id} was created at Kie: resume with "
             f"client.wait_for_task({task_id!r}) or `kie wait {task_id}`"
         )
-    message = (str(exc.args[0]) if exc.args else "") + note
+    exc.task_id = task_id
+    message = str(exc.args[0]) if exc.args else ""
+    if message.endswith(note):
+        return exc
+    message += note
     exc.args = (message, *exc.args[1:])
     if isinstance(exc, APIError):
         exc.message = message
