@@ -23,6 +23,7 @@ KIEAI_ALL = {
     "AuthenticationError",
     "BadRequestError",
     "CheckReport",
+    "CoordinatorConfigurationError",
     "CoordinatorUnavailableError",
     "ImageInfo",
     "ImageToVideo",

@@ -351,3 +351,11 @@ class CoordinatorUnavailableError(KieError):
     """The fleet coordinator (``kieai.redis.RedisCoordinator`` with ``on_unavailable="raise"``)
     could not be reached, so nothing was sent: pacing or upload reuse could not be shared.
     Raised before a request leaves, never after, so a task is never lost or duplicated by it."""
+
+
+class CoordinatorConfigurationError(KieError):
+    """The fleet coordinator's Redis refused kieai's credentials or commands: a wrong
+    password or user, a password missing, or an ACL user lacking a command kieai needs
+    (``EVALSHA``/``EVAL``, ``SCRIPT``, ``GET``, ``SET``). Not an outage, so never a fallback to
+    local pacing: raised at once, with either ``on_unavailable``, before anything is sent.
+    Waiting will not help; fixing the URL or the ACL will."""
