@@ -25,6 +25,7 @@ from kieai._assets import asset_path
 from kieai.redis import RedisCoordinator
 from kieai.testing import FakeKie
 
+from .._liveness import HANG_GUARD_S
 from ..motion._media import write_png
 from ._support import MODEL, client, fake_kie, max_in_any_window, mc_input, statuses
 from .conftest import RedisServer, free_port
@@ -149,13 +150,11 @@ async def test_a_paused_redis_times_out_to_local_pacing(
         await kie.create_task(MODEL, mc_input(0))
         redis_server.pause()
         try:
-            started = anyio.current_time()
-            with anyio.fail_after(3):
+            # A paused Redis never answers: the call ends only through the call timeout.
+            with anyio.fail_after(HANG_GUARD_S):
                 await kie.create_task(MODEL, mc_input(1))
-            elapsed = anyio.current_time() - started
         finally:
             redis_server.resume()
-    assert elapsed < 1.0
     assert statuses(fake, "createTask") == [200, 200]
     assert len(_warnings(caplog, "unavailable")) == 1
 
