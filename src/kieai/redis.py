@@ -278,7 +278,8 @@ class RedisCoordinator:
         self._opened = 0
         # One account's pacers and upload store, shared by every client bound to this
         # coordinator in this process: so are their local fallbacks, and N clients on one
-        # coordinator pace (and reuse uploads) as one also while Redis is unavailable.
+        # coordinator pace (and reuse uploads) as one also while Redis is unavailable. They
+        # live while the coordinator is open (their locks belong to that event loop).
         self._pacers: dict[tuple[str, PacerKind, int, float], RedisPacer] = {}
         self._uploads: dict[str, RedisUploadReuse] = {}
         self._down_since: float | None = None
@@ -328,6 +329,10 @@ class RedisCoordinator:
 
     async def _exit(self) -> None:
         self._opened -= 1
+        if self._opened == 0:
+            # The next clients may run on another event loop (or backend): fresh state.
+            self._pacers.clear()
+            self._uploads.clear()
         if self._owns_redis and self._opened == 0:
             # Not shielded here: the pool's task group was entered outside any such scope.
             await self._redis.__aexit__(None, None, None)
@@ -447,7 +452,10 @@ class _RedisCoordination:
         self.prefix: str = f"{coordinator.namespace}:{{{account}}}"
         self._opened = False
 
-    def pacer(self, kind: PacerKind, count: int, period: float) -> RedisPacer:
+    def pacer(self, kind: PacerKind, count: int, period: float) -> _SharedPacer:
+        return _SharedPacer(self, kind, count, period)
+
+    def shared_pacer(self, kind: PacerKind, count: int, period: float) -> RedisPacer:
         return self.coordinator._pacer(self.account, self.prefix, kind, count, period)  # pyright: ignore[reportPrivateUsage]
 
     @property
@@ -465,6 +473,29 @@ class _RedisCoordination:
         if self._opened:
             self._opened = False
             await self.coordinator._exit()  # pyright: ignore[reportPrivateUsage]
+
+
+class _SharedPacer:
+    """A client's handle on its account's `RedisPacer`, looked up at each acquire: a client
+    asks for its pacers when it is built, the coordinator's shared ones exist while it is
+    open."""
+
+    __slots__ = ("_coordination", "_count", "_kind", "_period")
+
+    def __init__(
+        self, coordination: _RedisCoordination, kind: PacerKind, count: int, period: float
+    ) -> None:
+        self._coordination = coordination
+        self._kind: PacerKind = kind
+        self._count = count
+        self._period = period
+
+    def __repr__(self) -> str:
+        return repr(self._coordination.shared_pacer(self._kind, self._count, self._period))
+
+    async def acquire(self) -> Slot:
+        pacer = self._coordination.shared_pacer(self._kind, self._count, self._period)
+        return await pacer.acquire()
 
 
 class _RedisSlot:

@@ -315,3 +315,22 @@ async def test_the_right_password_is_shared_pacing(redis_with_password: RedisSer
         await kie.create_task(MODEL, mc_input())
         assert await coordinator.redis.keys("*:pace:create:done")
     assert coordinator.outages == 0
+
+
+def test_one_coordinator_serves_one_event_loop_after_another() -> None:
+    """The shared local fallback lives while the coordinator is open: clients on a later event
+    loop start afresh. (trio's clock starts at a random offset in each run: the last run's
+    window, read on the new clock, could lie days in the future and hold every send.)"""
+    fake = fake_kie(create_rate_limit=None)
+    dead = RedisCoordinator(f"redis://127.0.0.1:{free_port()}/0")
+
+    async def batch(first: int) -> None:
+        with anyio.fail_after(HANG_GUARD_S):
+            async with client(fake, dead, create_task_rate=(2, 0.05)) as kie:
+                async with anyio.create_task_group() as group:
+                    for n in range(first, first + 6):  # more than a window: some wait
+                        group.start_soon(kie.create_task, MODEL, mc_input(n))
+
+    for run in range(3):
+        anyio.run(batch, 6 * run, backend="trio")
+    assert statuses(fake, "createTask") == [200] * 18
