@@ -71,7 +71,7 @@ from ._multipart import multipart_body
 from ._polling import OnUpdate, wait_for_task
 from ._response import body_text, parse_envelope, require_field, snippet, task_ended
 from ._retry import RetryPolicy
-from ._transport import DirectSend, SendGuard, Transport, continue_cancellation
+from ._transport import SendGuard, Transport, continue_cancellation
 from .types import AnyResult, Task, UploadedFile
 
 if TYPE_CHECKING:
@@ -336,13 +336,6 @@ class KieClient:
         finally:
             if self._owns_http_client:
                 await self._transport.http_client.aclose()
-
-    def _direct_send(
-        self, http_client: httpx.AsyncClient, wake: Callable[[Callable[[], None]], object]
-    ) -> DirectSend:
-        """How this client's requests are sent from a thread that blocks for them
-        (`SyncKieClient`'s quick reads): through ``http_client``; see `DirectSend`."""
-        return DirectSend(self._transport, http_client, wake)
 
     def _pacer(self, kind: PacerKind, rate: tuple[int, float] | None) -> Pacer | None:
         return None if rate is None else self._coordination.pacer(kind, *rate)

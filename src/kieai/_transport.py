@@ -3,12 +3,6 @@
 Every call to Kie goes through `Transport.send`. It is the single place that answers
 "what happens on a 429 during createTask": the retry decision lives in `_retry`, the
 envelope/error mapping in `_response`, the pacing in `_pacing`.
-
-The same `send` also runs *in a calling thread* for `SyncKieClient`'s quick reads (see
-`_sync`): with `DIRECT_SEND` set, its one attempt goes through a blocking httpx transport,
-so the coroutine never waits on an event loop and is run to its end by plain ``send(None)``.
-What would need waiting (a pacing queue, a retry's backoff) is not done there: `NotNow` and
-`RetryOnLoop` hand the call to the event loop, which carries on with the same rules.
 """
 
 from __future__ import annotations
@@ -18,7 +12,6 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import anyio
@@ -26,7 +19,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from ._constants import RETRY_COUNT_HEADER
-from ._coordination import LocalPacer, Pacer, Slot
+from ._coordination import Pacer
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -48,12 +41,7 @@ from ._retry import (
 from ._version import __version__
 
 __all__ = [
-    "DIRECT_SEND",
-    "FIRST_FAILURE",
     "BodyFactory",
-    "DirectSend",
-    "NotNow",
-    "RetryOnLoop",
     "SendGuard",
     "Transport",
     "continue_cancellation",
@@ -67,55 +55,6 @@ T = TypeVar("T")
 ResponseHandler = Callable[[httpx.Response], Awaitable[T]]
 
 USER_AGENT = f"kieai-python/{__version__}"
-
-
-class DirectSend:
-    """How ``transport``'s `Transport.send` runs in a thread that blocks for the answer:
-    through ``http_client`` (an ``httpx.AsyncClient`` whose transport blocks: nothing in the
-    send waits on an event loop), one attempt, and a pacing slot taken at once or not at all.
-    ``wake`` runs a function on the event loop that paces the client's other calls. Any other
-    transport that sends while this is set (another client, used from an event hook) ignores it.
-    """
-
-    __slots__ = ("http_client", "transport", "wake")
-
-    def __init__(
-        self,
-        transport: Transport,
-        http_client: httpx.AsyncClient,
-        wake: Callable[[Callable[[], None]], object],
-    ) -> None:
-        self.transport = transport
-        self.http_client = http_client
-        self.wake = wake
-
-    def slot_now(self, pacer: Pacer) -> Slot:
-        """A slot of ``pacer`` now, or `NotNow`: the window is full, someone waits for it,
-        or it is shared beyond this process (its waits are the event loop's business)."""
-        slot = pacer.take_now(self.wake) if isinstance(pacer, LocalPacer) else None
-        if slot is None:
-            raise NotNow
-        return slot
-
-
-class NotNow(Exception):
-    """A direct send cannot start now (see `DirectSend.slot_now`); nothing was sent."""
-
-
-class RetryOnLoop(Exception):
-    """A direct send's one attempt failed in a way worth retrying: the event loop retries,
-    with ``failure`` replayed as the first attempt's outcome (through `FIRST_FAILURE`)."""
-
-    def __init__(self, failure: Exception) -> None:
-        super().__init__(failure)
-        self.failure = failure
-
-
-#: Set in a calling thread while it runs a call directly (`_sync`).
-DIRECT_SEND: ContextVar[DirectSend | None] = ContextVar("kieai_direct_send", default=None)
-#: Set on the event loop for a call that continues a direct send's failed first attempt: the
-#: next `Transport.send` takes it as its first attempt's outcome and sends only the retries.
-FIRST_FAILURE: ContextVar[Exception | None] = ContextVar("kieai_first_failure", default=None)
 
 
 def _connection_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
@@ -286,28 +225,16 @@ class Transport:
         """
         if self.closed:
             raise KieError("this KieClient is closed (after aclose() or its async with block)")
-        direct = DIRECT_SEND.get()
-        if direct is not None and direct.transport is not self:
-            direct = None
-        if direct is None:
-            self._check_loop()
-        http_client = self.http_client if direct is None else direct.http_client
+        self._check_loop()
 
         async def paced_attempt(number: int) -> T:
             # A pacing slot is held from before the send until the attempt is over.
-            if pacer is None:
-                slot = None
-            elif direct is None:
-                slot = await pacer.acquire()
-            else:
-                slot = direct.slot_now(pacer)
+            slot = None if pacer is None else await pacer.acquire()
             try:
                 return await self._attempt(
                     method,
                     url,
                     number,
-                    http_client=http_client,
-                    blocking=direct is not None,
                     handle=handle,
                     json=json,
                     body=body,
@@ -326,19 +253,12 @@ class Transport:
         # more than the rest of a kieai request's own work, and most requests succeed at once.
         # A failure worth retrying is handed to tenacity as its first attempt's outcome, so every
         # retry decision (stop, wait, Retry-After, logging, the guard) is tenacity's as before.
-        replayed = FIRST_FAILURE.get()
-        if replayed is not None:  # a direct send's first attempt (see RetryOnLoop)
-            FIRST_FAILURE.set(None)
-            replay = [replayed]
-        else:
-            try:
-                return await paced_attempt(0)
-            except Exception as exc:
-                if not should_retry(exc, policy):
-                    raise
-                if direct is not None:
-                    raise RetryOnLoop(exc) from None
-                replay = [exc]  # tenacity's first attempt, popped when raised (no cycle left)
+        try:
+            return await paced_attempt(0)
+        except Exception as exc:
+            if not should_retry(exc, policy):
+                raise
+            replay = [exc]  # tenacity's first attempt, popped when raised (no cycle left)
         retries = self.max_retries if max_retries is None else max_retries
         retrying = AsyncRetrying(
             stop=stop_after_attempt(retries + 1),
@@ -357,8 +277,8 @@ class Transport:
         raise AssertionError("unreachable: tenacity either returns or reraises")  # pragma: no cover
 
     def _check_loop(self) -> None:
-        """Called before every send made on an event loop (not from a calling thread, see
-        `DIRECT_SEND`): a subclass may refuse a loop its connections do not belong to."""
+        """Called before every send: a subclass may refuse a loop its connections do not
+        belong to."""
 
     def _guarded_log(self, guard: SendGuard) -> Callable[[RetryCallState], None]:
         def before_sleep(state: RetryCallState) -> None:
@@ -375,8 +295,6 @@ class Transport:
         url: str,
         number: int,
         *,
-        http_client: httpx.AsyncClient,
-        blocking: bool,
         handle: ResponseHandler[T],
         json: Any,
         body: BodyFactory | None,
@@ -402,6 +320,7 @@ class Transport:
         elif json is not None:
             stream_body, extra = _json_body(json, guard.leaving if guard is not None else None)
             headers.update(extra)
+        http_client = self.http_client
         request = http_client.build_request(
             method,
             url,
@@ -442,7 +361,7 @@ class Transport:
         try:
             if not stream:
                 try:
-                    await read_bounded(response, blocking=blocking)
+                    await read_bounded(response)
                 except APIResponseValidationError as exc:  # too large, garbled compression
                     if policy is RetryPolicy.CREATE:
                         raise TaskCreationUncertainError(
@@ -477,13 +396,9 @@ class Transport:
         finally:
             # Shielded: a cancelled caller must still hand the connection back to the pool. A
             # body read to its end has done so already (httpx closes it there): nothing to await.
-            # A blocking send has no cancel scope to shield from (and no event loop to ask).
             if not response.is_closed:
-                if blocking:
+                with anyio.CancelScope(shield=True):
                     await response.aclose()
-                else:
-                    with anyio.CancelScope(shield=True):
-                        await response.aclose()
 
     def _default_timeout(self) -> httpx.Timeout:
         return self.timeout if self.timeout is not None else self.http_client.timeout
