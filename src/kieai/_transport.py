@@ -30,6 +30,7 @@ from ._errors import (
     describe_request,
 )
 from ._logging import logger
+from ._redaction import Redactor
 from ._response import ACCEPT_ENCODING, read_bounded
 from ._retry import (
     RetryPolicy,
@@ -69,6 +70,38 @@ def _connection_error(exc: httpx.RequestError, request: httpx.Request) -> APICon
         error = APIConnectionError(f"Connection error: {detail}: {where}", request=request)
     error.__cause__ = exc
     return error
+
+
+def deadline_s(timeout: httpx.Timeout) -> float | None:
+    """How long one whole request may take (connecting, sending, waiting for and reading the
+    answer): the timeout's ``read`` part, so ``timeout=2.0`` means 2 s in all, however slowly a
+    server trickles its answer. The other parts still bound their own phase."""
+    return timeout.read
+
+
+class _SentBody(httpx.AsyncByteStream):
+    """An upload's body that tells ``on_sent`` once its last byte was written: httpx asks for
+    the next chunk only after writing the previous one. Until then, an upload is bounded by
+    its per-write timeout (a stall), not a deadline, so a big file may take as long as the link
+    needs."""
+
+    def __init__(self, body: httpx.AsyncByteStream, on_sent: Callable[[], None]) -> None:
+        self._body = body
+        self._on_sent = on_sent
+
+    def __aiter__(self) -> _SentBody:
+        self._chunks = self._body.__aiter__()
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            return await self._chunks.__anext__()
+        except StopAsyncIteration:
+            self._on_sent()
+            raise
+
+    async def aclose(self) -> None:
+        await self._body.aclose()
 
 
 class _BytesBody(httpx.AsyncByteStream):
@@ -152,6 +185,7 @@ class Transport:
         self,
         *,
         api_key: str,
+        redactor: Redactor,
         http_client: httpx.AsyncClient,
         timeout: httpx.Timeout | None,
         max_retries: int,
@@ -159,6 +193,8 @@ class Transport:
         max_retry_delay: float,
     ) -> None:
         self._api_key = api_key
+        #: Removes the key from every error a request raises (before it is logged).
+        self.redactor = redactor
         self.http_client = http_client
         self.timeout = timeout
         self.max_retries = max_retries
@@ -193,11 +229,10 @@ class Transport:
         )
 
     def shield_budget_s(self) -> float:
-        """How long a sent request's answer may take at most: its write and read timeouts
+        """How long a sent request's answer may take at most: its whole-request deadline
         (unbounded when the caller configured no timeout at all, as httpx would wait)."""
-        resolved = self._default_timeout()
-        parts = [t for t in (resolved.write, resolved.read) if t is not None]
-        return sum(parts) if parts else math.inf
+        limit_s = deadline_s(self._default_timeout())
+        return math.inf if limit_s is None else limit_s
 
     async def send(
         self,
@@ -320,23 +355,71 @@ class Transport:
         elif json is not None:
             stream_body, extra = _json_body(json, guard.leaving if guard is not None else None)
             headers.update(extra)
-        http_client = self.http_client
-        request = http_client.build_request(
-            method,
-            url,
-            headers=headers,
-            timeout=timeout if timeout is not None else self._default_timeout(),
-        )
-        if stream_body is not None:
-            # Rebuilt with ``stream=`` rather than assigned: a request built without content
-            # caches an empty body, which transports that read ``request.content`` would send.
-            request = httpx.Request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                stream=stream_body,
-                extensions=request.extensions,
+        resolved = timeout if timeout is not None else self._default_timeout()
+        request = self.http_client.build_request(method, url, headers=headers, timeout=resolved)
+        # A streamed answer (a download) is bounded per read: a big file on a slow link must
+        # not hit a deadline. Any other request is bounded as a whole (see `deadline_s`).
+        limit_s = None if stream else deadline_s(resolved)
+        with anyio.CancelScope() as deadline:
+            if limit_s is not None:
+                if body is None:  # no body, or a JSON one: from now
+                    deadline.deadline = anyio.current_time() + limit_s
+                elif stream_body is not None:  # an upload: from its last byte (see _SentBody)
+
+                    def body_sent() -> None:
+                        deadline.deadline = anyio.current_time() + limit_s
+
+                    stream_body = _SentBody(stream_body, body_sent)
+            if stream_body is not None:
+                # Rebuilt with ``stream=`` rather than assigned: a request built without
+                # content caches an empty body, which transports that read
+                # ``request.content`` would send.
+                request = httpx.Request(
+                    request.method,
+                    request.url,
+                    headers=request.headers,
+                    stream=stream_body,
+                    extensions=request.extensions,
+                )
+            try:
+                return await self._exchange(
+                    request,
+                    number,
+                    handle=handle,
+                    policy=policy,
+                    stream=stream,
+                    follow_redirects=follow_redirects,
+                )
+            except KieError as exc:  # server text: without the key before anyone sees it
+                self.redactor.error(exc)
+                if isinstance(exc, APIStatusError):
+                    logger.debug("Error answer: %s", exc)
+                raise
+        # Only reached when the deadline cancelled the exchange.
+        message = f"no complete answer within {limit_s:g} s"
+        if policy is RetryPolicy.CREATE and (guard is None or guard.sent):
+            raise TaskCreationUncertainError(
+                f"createTask was sent but {message}; the task may exist and be billed. It was "
+                "not resent. Check kie.ai/logs or wait for its callback before creating it again.",
+                request=request,
             )
+        raise APITimeoutError(
+            f"Request timed out ({message}): {describe_request(request)}", request=request
+        )
+
+    async def _exchange(
+        self,
+        request: httpx.Request,
+        number: int,
+        *,
+        handle: ResponseHandler[T],
+        policy: RetryPolicy,
+        stream: bool,
+        follow_redirects: bool,
+    ) -> T:
+        """Send ``request``, read its answer (unless ``stream``) and ``handle`` it, mapping
+        httpx's errors to ours."""
+        http_client = self.http_client
         # describe_request() rebuilds the URL: only worth it when the lines are logged.
         debug = logger.isEnabledFor(logging.DEBUG)
         where = describe_request(request) if debug else ""
@@ -388,9 +471,6 @@ class Transport:
                 )
             try:
                 return await handle(response)
-            except APIStatusError as exc:
-                logger.debug("Error answer: %s", exc)
-                raise
             except httpx.RequestError as exc:  # while streaming a body inside handle()
                 raise _connection_error(exc, request) from exc
         finally:
