@@ -3,7 +3,8 @@
 Each command parses its options, builds one `Output` (human or ``--json``) and runs one
 coroutine through `execute` (in ``_runtime``), which turns expected failures into plain-language
 lines (``_messages``) and an exit code. Progress goes to stderr. ``-o`` is resolved by
-``_paths.destination`` (a trailing separator or an existing directory: write into it).
+``_paths.destination`` (a trailing separator or an existing directory: write into it) and
+checked by ``_paths.check_destination`` before anything is uploaded or paid for.
 
 Start-up: this module imports only typer and kieai's constants, so ``kie --help`` pays for
 nothing else; each command imports the client, the models and the progress bars in its body.
@@ -27,7 +28,7 @@ from .._version import __version__
 from ._catalog import models_app
 from ._messages import resume_command
 from ._output import Output
-from ._paths import destination
+from ._paths import check_destination, destination
 from ._runtime import (
     API_KEY_HELP,
     BASE_URL_HELP,
@@ -321,6 +322,8 @@ def _generation(
 ) -> None:
     """One generating command, for any model: progress for uploads and states, the task id
     as soon as Kie returns it, the download, the result, and a resume hint on failure."""
+    if not flow.no_download:
+        execute_now(out, lambda: check_destination(flow.output, "TASK_ID.mp4"))
     ui = _progress(out, names)
     common = CommonArgs(
         callback_url=flow.callback_url,
@@ -538,6 +541,8 @@ def wait(
     The elapsed time shown counts from the task's creation at Kie.
     """
     out = Output(json_mode=json_, debug=debug)
+    if not no_download:
+        execute_now(out, lambda: check_destination(output, f"{task_id}.mp4"))
     options = _client_options(ctx, api_key, base_url, None)
     ui = _progress(out)
     ui.task_id = task_id
@@ -780,6 +785,8 @@ def demo(
     from .._assets import asset_path
     from ._fake import run_demo
 
+    target = execute_now(out, lambda: check_destination(output, "demo-output.mp4"))
+
     # The fake lives in this process only: there is no task to resume after it ends.
     ui = _progress(out, {"image": "person.png", "video": "dance.mp4"}, resumable=False)
     if not out.json_mode:
@@ -790,7 +797,7 @@ def demo(
             ui,
             image=asset_path("person.png"),
             video=asset_path("dance.mp4"),
-            output=destination(output, "demo-output.mp4"),
+            output=target,
         ),
     )
     _show_finished(out, result.task, result.video_urls, saved)
