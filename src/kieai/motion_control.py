@@ -1,9 +1,10 @@
 """Kling Motion Control (``kling-2.6/motion-control``, ``kling-3.0/motion-control``): one image
 of a person + one motion video -> a video of that person performing the motion.
 
-The resource lives in ``kieai._resources.motion_control``, the models' specs and limits in
-``kieai._models.motion_control``, and the check -> upload -> create -> wait flow in
-``kieai._pipeline``; this module keeps the names 0.1.0 published here.
+The resource lives in ``kieai._resources.motion_control``, its arguments' spec in
+``kieai._models.motion_control``, the media limits in ``kieai.catalog._rules``, and the check ->
+upload -> create -> wait flow in ``kieai._pipeline``; this module keeps the names 0.1.0
+published here.
 """
 
 from __future__ import annotations
