@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ._checks import Checked, CheckReport, FileSlot, check_input, shown
+from ._checks import Checked, CheckReport, FileSlot, check_input, file_rule, shown
 from ._engine import Engine, OnCreated
 from ._errors import APIResponseValidationError, KieError, KieInputError, after_creation
 from ._files import is_url
 from ._hooks import ProgressCallback
 from ._inputs import PreparedFile, prepare_file, uploaded_url
+from ._media_rules import MediaRule
 from ._spec import ModelSpec
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ __all__ = [
     "check_model",
     "check_spec",
     "create",
+    "declared_file_rule",
     "find_model",
     "generate",
     "in_thread",
@@ -116,6 +118,17 @@ def find_model(model: str) -> ModelInfo | None:
         return catalog.get(model)
     except KeyError:
         return None
+
+
+def declared_file_rule(model: str, field: str) -> MediaRule:
+    """The media rule of ``model``'s file field ``field``, from the same declaration
+    ``client.generate`` checks by: the catalog's facts with the extra rule laid over them."""
+    from .catalog._rules import rules_for
+
+    info = find_model(model)
+    if info is None:
+        raise KeyError(f"{model} is not in kieai's catalog")
+    return file_rule(info.field(field), rules_for(model))
 
 
 def _callback_problems(callback_url: str | None) -> list[str]:
@@ -227,9 +240,9 @@ def check_spec(
     callback_url: str | None = None,
 ) -> tuple[Prepared, CheckReport]:
     """A resource's call checked by its spec (its friendly argument names): arguments the
-    model does not take, file arguments (in the spec's order), the callback URL, then the other
-    arguments. Kie's input is built from them by the spec's pydantic model once the URLs are
-    known."""
+    model does not take, file arguments (in the spec's order, each by its Kie field's rule in
+    the model's declaration), the callback URL, then the other arguments. Kie's input is built
+    from them by the spec's pydantic model once the URLs are known."""
     problems: list[str] = [
         not_taken(name, value)
         for name, value in args.items()
@@ -241,7 +254,7 @@ def check_spec(
         prepared, file_problems = prepare_file(
             args.get(slot.name),
             slot.name,
-            slot.rule,
+            declared_file_rule(spec.model, slot.field),
             model=spec.model,
             args=args,
             check_media=check_media,

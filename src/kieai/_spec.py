@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._media_rules import MediaRule, one_of
+from ._media_rules import one_of
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -114,11 +114,10 @@ def _hashable(value: object) -> bool:
 class FileSlot:
     """A file argument (``image``) sent in Kie's ``field``: as a one-URL list
     (``input_urls: [url]``, the Kling models) or, with ``as_list=False``, as the URL itself
-    (``image_url: url``)."""
+    (``image_url: url``). Its media rule is the field's in the model's declaration."""
 
     name: str
     field: str
-    rule: MediaRule
     as_list: bool = True
 
 
