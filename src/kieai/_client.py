@@ -70,9 +70,9 @@ from ._hooks import Progress, ProgressCallback, call_hook
 from ._logging import logger
 from ._multipart import multipart_body
 from ._polling import OnUpdate, wait_for_task
-from ._redaction import Redactor
 from ._response import body_text, parse_envelope, require_field, snippet, task_ended
 from ._retry import RetryPolicy
+from ._secrets import Redactor
 from ._transport import SendGuard, Transport, continue_cancellation
 from .types import AnyResult, Task, UploadedFile
 

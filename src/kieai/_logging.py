@@ -3,7 +3,7 @@
 The library never logs headers, but a redaction filter on the logger is the second line of
 defence: any ``Authorization``/``Bearer`` value is replaced by ``[REDACTED]`` in every record
 that passes through the ``kieai`` logger. A client's own key is removed by the client, from
-what it raises and logs (`_redaction.Redactor`): there is no process-wide table of keys.
+what it raises and logs (`_secrets.Redactor`): there is no process-wide table of keys.
 """
 
 from __future__ import annotations

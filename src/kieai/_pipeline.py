@@ -271,7 +271,7 @@ def check_spec(
     report = Checked(slots=slots).report(problems)
 
     def finish(data: dict[str, object]) -> dict[str, Any]:
-        model = spec.input_class().model_validate(data)
+        model = spec.input_model.model_validate(data)
         return model.model_dump(mode="json", exclude_none=True)
 
     return Prepared(spec.model, sent, slots, kind="video", finish=finish), report

@@ -30,7 +30,6 @@ from ._errors import (
     describe_request,
 )
 from ._logging import logger
-from ._redaction import Redactor
 from ._response import ACCEPT_ENCODING, read_bounded
 from ._retry import (
     RetryPolicy,
@@ -39,6 +38,7 @@ from ._retry import (
     request_never_sent,
     should_retry,
 )
+from ._secrets import Redactor
 from ._version import __version__
 
 __all__ = [

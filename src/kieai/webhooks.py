@@ -38,7 +38,7 @@ from ._errors import (
     WebhookVerificationError,
 )
 from ._logging import logger, redact
-from ._redaction import Redactor
+from ._secrets import Redactor
 from .types import Task, TaskState
 
 __all__ = [

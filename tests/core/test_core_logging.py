@@ -14,7 +14,7 @@ import respx
 
 import kieai._logging
 from kieai import KieError
-from kieai._redaction import Redactor
+from kieai._secrets import Redactor
 
 from ._support import (
     API_KEY,

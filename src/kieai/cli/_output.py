@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from .._redaction import Redactor
+from .._secrets import Redactor
 
 if TYPE_CHECKING:
     from rich.console import Console as Console

@@ -15,7 +15,6 @@ garble ordinary words. Imports only the standard library: the CLI uses it before
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any, TypeVar, cast
 
@@ -39,34 +38,42 @@ M = TypeVar("M")
 
 
 class _Secret:
-    """One secret's pieces: its runs of ``LEAK_RUN_CHARS`` characters, and (made on first
-    need) the pattern of its prefixes at a cut."""
+    """One secret, and what finding it takes. Small while unused (a process may hold many
+    clients): its runs and the pattern of its prefixes are made on the first text that holds
+    a piece of it."""
+
+    __slots__ = ("_cut_prefixes", "_runs", "run", "secret")
 
     def __init__(self, secret: str) -> None:
         self.secret = secret
         self.run = min(LEAK_RUN_CHARS, len(secret))
-        self.runs = frozenset(secret[i : i + self.run] for i in range(len(secret) - self.run + 1))
-
-    @functools.cached_property
-    def cut_prefixes(self) -> re.Pattern[str]:
-        prefixes = [
-            re.escape(self.secret[:n]) for n in range(len(self.secret), MIN_SECRET_CHARS - 1, -1)
-        ]
-        return re.compile(f"(?:{'|'.join(prefixes)}){_CUT}")
+        self._runs: frozenset[str] | None = None
+        self._cut_prefixes: re.Pattern[str] | None = None
 
     def remove(self, text: str) -> str:
-        if any(piece in text for piece in self.runs):
+        secret, run = self.secret, self.run
+        if any(secret[i : i + run] in text for i in range(len(secret) - run + 1)):
             text = self._without_runs(text)
-        if self.secret[:MIN_SECRET_CHARS] in text:
-            text = self.cut_prefixes.sub(REDACTED, text)
+        if secret[:MIN_SECRET_CHARS] in text:
+            if self._cut_prefixes is None:
+                prefixes = [
+                    re.escape(secret[:n]) for n in range(len(secret), MIN_SECRET_CHARS - 1, -1)
+                ]
+                self._cut_prefixes = re.compile(f"(?:{'|'.join(prefixes)}){_CUT}")
+            text = self._cut_prefixes.sub(REDACTED, text)
         return text
 
     def _without_runs(self, text: str) -> str:
         """``text`` with every stretch covered by a run of the secret replaced, once."""
+        if self._runs is None:
+            self._runs = frozenset(
+                self.secret[i : i + self.run] for i in range(len(self.secret) - self.run + 1)
+            )
+        runs, run = self._runs, self.run
         covered = bytearray(len(text))
-        for start in range(len(text) - self.run + 1):
-            if text[start : start + self.run] in self.runs:
-                covered[start : start + self.run] = b"\x01" * self.run
+        for start in range(len(text) - run + 1):
+            if text[start : start + run] in runs:
+                covered[start : start + run] = b"\x01" * run
         parts: list[str] = []
         start = 0
         while start < len(text):
@@ -81,6 +88,8 @@ class _Secret:
 class Redactor:
     """Removes ``secrets`` (and Authorization/Bearer values) from text, parsed bodies, task
     records and errors. Cheap when nothing matches: a few substring tests per text."""
+
+    __slots__ = ("_secrets",)
 
     def __init__(self, *secrets: str) -> None:
         self._secrets = tuple(_Secret(s) for s in secrets if len(s) >= MIN_SECRET_CHARS)
