@@ -96,7 +96,7 @@ def test_the_typed_calls_take_the_pipelines_options_as_it_declares_them(name: st
     assert shape(sync) == shape(pipeline)
 
 
-def test_the_typed_calls_are_not_loaded_with_kieai_or_the_client() -> None:
+def test_kieai_loads_no_generated_code_and_the_client_only_the_calls() -> None:
     probe = (
         "import json, sys\n"
         "import kieai\n"
