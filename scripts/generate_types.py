@@ -249,16 +249,18 @@ CREATE_OPTIONS = [
     if o.name not in {"timeout", "poll_interval", "max_poll_interval", "on_update"}
 ]
 
-#: Each output kind's result class, for KieClient and SyncKieClient. A text model's result
-#: class is chosen at run time from its URL (``kieai.types.result_class``).
+#: Each output kind's result class, for KieClient and SyncKieClient (``kieai.types.result_class``).
 RESULT_TYPES = {
     "video": ("VideoResult", "SyncVideoResult"),
     "image": ("ImageResult", "SyncImageResult"),
     "audio": ("AudioResult", "SyncAudioResult"),
+    "text": ("TextResult", "SyncTextResult"),
 }
+#: A model the catalog does not know: its result class is chosen at run time, from what Kie
+#: returns.
 ANY_RESULT = (
-    "VideoResult | ImageResult | AudioResult",
-    "SyncVideoResult | SyncImageResult | SyncAudioResult",
+    "VideoResult | ImageResult | AudioResult | TextResult",
+    "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult",
 )
 
 #: What pyright strict reports (reportDeprecated) for a catalog model whose input does not fit
@@ -273,8 +275,8 @@ DOCSTRINGS = {
     "generate": (
         "Run any Kie Market model: check ``input`` (Kie's own field names) against the model's "
         "declaration, upload its local files concurrently (reused), create the task, wait, and "
-        "return a `VideoResult`, `ImageResult` or `AudioResult` (as the model's output). A "
-        "model not in `kieai.catalog` is sent as given, without checks or uploads. An "
+        "return a `VideoResult`, `ImageResult`, `AudioResult` or `TextResult` (as the model's "
+        "output). A model not in `kieai.catalog` is sent as given, without checks or uploads. An "
         "interrupted wait resumes with `client.wait_for_task(task_id)`.\n\n"
         "Typed per catalog model: the id picks the input's fields and the result class."
     ),
@@ -418,8 +420,14 @@ def _calls_header(models: Sequence[ModelInfo]) -> list[str]:
         "    from .._engine import OnCreated",
         "    from .._pipeline import UploadProgress",
         "    from .._polling import OnUpdate",
-        "    from .._sync import SyncAudioResult, SyncImageResult, SyncKieClient, SyncVideoResult",
-        "    from ..types import AudioResult, ImageResult, VideoResult",
+        "    from .._sync import (",
+        "        SyncAudioResult,",
+        "        SyncImageResult,",
+        "        SyncKieClient,",
+        "        SyncTextResult,",
+        "        SyncVideoResult,",
+        "    )",
+        "    from ..types import AudioResult, ImageResult, TextResult, VideoResult",
         "    from . import market",
         "",
         '__all__ = ["ModelCalls", "SyncModelCalls"]',

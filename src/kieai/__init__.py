@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         SyncKieClient,
         SyncMotionControl,
         SyncMotionControlResult,
+        SyncTextResult,
         SyncTextToVideo,
         SyncVideoResult,
     )
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
         MotionControlResult,
         Task,
         TaskState,
+        TextResult,
         UploadedFile,
         VideoResult,
     )
@@ -96,6 +98,7 @@ _LAZY: dict[str, str] = {
     "VideoResult": ".types",
     "ImageResult": ".types",
     "AudioResult": ".types",
+    "TextResult": ".types",
     "Task": ".types",
     "TaskState": ".types",
     "UploadedFile": ".types",
@@ -110,6 +113,7 @@ _LAZY: dict[str, str] = {
     "SyncVideoResult": "._sync",
     "SyncImageResult": "._sync",
     "SyncAudioResult": "._sync",
+    "SyncTextResult": "._sync",
     "ModelInfo": ".catalog._types",
 }
 
@@ -169,6 +173,7 @@ __all__ = [
     "SyncKieClient",
     "SyncMotionControl",
     "SyncMotionControlResult",
+    "SyncTextResult",
     "SyncTextToVideo",
     "SyncVideoResult",
     "Task",
@@ -176,6 +181,7 @@ __all__ = [
     "TaskFailedError",
     "TaskState",
     "TaskTimeoutError",
+    "TextResult",
     "TextToVideo",
     "TextToVideoInput",
     "UnprocessableEntityError",

@@ -375,7 +375,8 @@ async def generate(
             max_poll_interval=wait.max_poll_interval,
             on_update=wait.on_update,
         )
-        if not task.result_urls:
+        # A text model answers with a resultObject; every other model with files.
+        if not task.result_urls and (prepared.kind != "text" and task.result_object is None):
             raise APIResponseValidationError(
                 f"task {task_id} succeeded but its resultJson holds no result URL",
                 body=task.model_dump(),

@@ -57,7 +57,7 @@ from ._resources.motion_control import MotionControl
 from ._resources.text_to_video import TextToVideo
 from ._spec import ModelSpec
 from ._sync_http import async_client_over
-from .types import AudioResult, ImageResult, MotionControlResult, VideoResult
+from .types import AudioResult, ImageResult, MotionControlResult, TextResult, VideoResult
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -73,6 +73,7 @@ __all__ = [
     "SyncKieClient",
     "SyncMotionControl",
     "SyncMotionControlResult",
+    "SyncTextResult",
     "SyncTextToVideo",
     "SyncVideoResult",
 ]
@@ -549,6 +550,11 @@ class SyncAudioResult(_SyncResult, AudioResult):  # pyright: ignore[reportIncomp
     from `SyncKieClient`: ``download`` and ``download_all`` block instead of awaiting."""
 
 
+class SyncTextResult(_SyncResult, TextResult):  # pyright: ignore[reportIncompatibleMethodOverride]  # the sync twin: same data, downloads that block
+    """The outcome of a successful task whose output is text or data (``task_id``, ``task``,
+    ``result``, ``urls``), from `SyncKieClient`."""
+
+
 class SyncMotionControl(_SyncResource):
     """``client.motion_control`` of a `SyncKieClient`: check, create and generate
     motion-control videos without ``await``."""
@@ -714,6 +720,7 @@ _SYNC_TWINS: dict[type[Any], type[_SyncResult]] = {
     VideoResult: SyncVideoResult,
     ImageResult: SyncImageResult,
     AudioResult: SyncAudioResult,
+    TextResult: SyncTextResult,
 }
 
 

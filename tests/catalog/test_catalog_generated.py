@@ -157,7 +157,9 @@ from kieai import (
     SyncAudioResult,
     SyncImageResult,
     SyncKieClient,
+    SyncTextResult,
     SyncVideoResult,
+    TextResult,
     VideoResult,
 )
 
@@ -166,9 +168,9 @@ async def run(client: KieClient, any_id: str) -> None:
     reveal_type(await client.generate("google/nano-banana-edit", {"prompt": "snow", "image_urls": ["street.jpg"]}))  # is ImageResult
     reveal_type(await client.generate("kling-2.6/text-to-video", {"prompt": "p", "aspect_ratio": "16:9", "duration": "5", "sound": False}, timeout=None))  # is VideoResult
     reveal_type(await client.generate("elevenlabs/text-to-speech-turbo-2-5", {"text": "hello", "speed": 1.2}))  # is AudioResult
-    reveal_type(await client.generate("omnihuman-1-5/human-identification", {"image_url": b"png bytes"}))  # is VideoResult | ImageResult | AudioResult
-    reveal_type(await client.generate("acme/model-of-next-month", {"anything": [1, "two"]}))  # is VideoResult | ImageResult | AudioResult
-    reveal_type(await client.generate(any_id, {"prompt": "p"}))  # is VideoResult | ImageResult | AudioResult
+    reveal_type(await client.generate("omnihuman-1-5/human-identification", {"image_url": b"png bytes"}))  # is TextResult
+    reveal_type(await client.generate("acme/model-of-next-month", {"anything": [1, "two"]}))  # is VideoResult | ImageResult | AudioResult | TextResult
+    reveal_type(await client.generate(any_id, {"prompt": "p"}))  # is VideoResult | ImageResult | AudioResult | TextResult
     reveal_type(await client.create("z-image", {"prompt": "p", "aspect_ratio": "1:1"}, idempotency_key="k"))  # is str
     reveal_type(await client.check("z-image", {"prompt": "p", "aspect_ratio": "1:1"}))  # is CheckReport
     image: ImageResult = await client.generate("z-image", {"prompt": "p", "aspect_ratio": "1:1"})
@@ -179,15 +181,16 @@ async def run(client: KieClient, any_id: str) -> None:
     await client.create("z-image", {"prompt": "p"})  # error reportDeprecated
     await client.check("z-image", {"prompt": "p", "aspect_ratio": "2:1"})  # error reportDeprecated
     await client.generate("z-image", {"prompt": "p", "aspect_ratio": "1:1"}, poll_intervall=1.0)  # error reportCallIssue
-    print(image, audio, video)
+    text: TextResult = await client.generate("omnihuman-1-5/human-identification", {"image_url": "a.png"})
+    print(image, audio, video, text)
 
 
 def run_sync(client: SyncKieClient, any_id: str) -> None:
     reveal_type(client.generate("google/nano-banana-edit", {"prompt": "snow", "image_urls": ["street.jpg"]}))  # is SyncImageResult
     reveal_type(client.generate("kling-2.6/text-to-video", {"prompt": "p", "aspect_ratio": "16:9", "duration": "5", "sound": False}))  # is SyncVideoResult
     reveal_type(client.generate("elevenlabs/text-to-speech-turbo-2-5", {"text": "hello"}))  # is SyncAudioResult
-    reveal_type(client.generate("omnihuman-1-5/human-identification", {"image_url": "https://example.com/a.png"}))  # is SyncVideoResult | SyncImageResult | SyncAudioResult
-    reveal_type(client.generate(any_id, {"prompt": "p"}))  # is SyncVideoResult | SyncImageResult | SyncAudioResult
+    reveal_type(client.generate("omnihuman-1-5/human-identification", {"image_url": "https://example.com/a.png"}))  # is SyncTextResult
+    reveal_type(client.generate(any_id, {"prompt": "p"}))  # is SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult
     reveal_type(client.create("z-image", {"prompt": "p", "aspect_ratio": "1:1"}))  # is str
     reveal_type(client.check("z-image", {"prompt": "p", "aspect_ratio": "1:1"}))  # is CheckReport
     image: SyncImageResult = client.generate("z-image", {"prompt": "p", "aspect_ratio": "1:1"})
@@ -198,7 +201,8 @@ def run_sync(client: SyncKieClient, any_id: str) -> None:
     client.generate("kling-2.6/text-to-video", {"prompt": "p", "aspect_ratio": "1:1", "duration": 5, "sound": True})  # error reportDeprecated
     client.create("z-image", {"prompt": "p", "aspect_ratio": "1:1", "nsfw": True})  # error reportDeprecated
     client.check("z-image", {"aspect_ratio": "1:1"})  # error reportDeprecated
-    print(image, audio, video, await_free, CheckReport)
+    text: SyncTextResult = client.generate("omnihuman-1-5/human-identification", {"image_url": "a.png"})
+    print(image, audio, video, await_free, text, CheckReport)
 """
 
 

@@ -11,10 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+from typer.testing import CliRunner
 
 from kieai import VideoInfo, catalog, probe
+from kieai.cli._app import app
 from kieai.cli._run import assignments
+from kieai.cli._runtime import Runtime
 from kieai.testing import DEFAULT_MODELS, FakeKie, Outcome, Schedule
 
 from .conftest import API_KEY, FAST, PERSON, QUICK, Invoke, fields
@@ -279,3 +283,42 @@ def test_check_any_model_builds_no_client_and_loads_no_http_stack() -> None:
     assert "kieai._checks" in modules  # the checks really ran here
     heavy = {"httpx", "httpcore", "tenacity", "kieai._client", "kieai._generated.calls"}
     assert heavy & set(modules) == set()
+
+
+def _answers_with_data(request: httpx.Request) -> httpx.Response:
+    """Kie for a model whose output is data, not files: createTask, then a finished record
+    whose result is a ``resultObject`` (what FakeKie does not serve)."""
+    if request.url.path.endswith("/createTask"):
+        data: dict[str, object] = {"taskId": "task_data_1"}
+    else:
+        data = {
+            "taskId": "task_data_1",
+            "model": NEW_MODEL,
+            "state": "success",
+            "resultJson": json.dumps({"resultObject": {"people": 2}}),
+        }
+    return httpx.Response(200, json={"code": 200, "msg": "success", "data": data})
+
+
+def test_run_a_result_of_data_prints_it_and_saves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    def client() -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.MockTransport(_answers_with_data))
+
+    runtime = Runtime(http_client_factory=client)
+    result = CliRunner().invoke(
+        app,
+        ["run", NEW_MODEL, "image_url=https://cdn.example/p.png", "--json", *FAST],
+        obj=runtime,
+        env={"KIE_API_KEY": API_KEY},
+        catch_exceptions=False,
+    )
+
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert (document["kind"], document["urls"], document["output"]) == ("text", [], None)
+    assert document["result"] == {"people": 2}
+    assert list(tmp_path.iterdir()) == []

@@ -16,6 +16,7 @@ from kieai import (
     Task,
     TaskFailedError,
     TaskTimeoutError,
+    TextResult,
     VideoResult,
 )
 from kieai._errors import after_creation
@@ -35,8 +36,9 @@ TASK = Task.model_validate({"taskId": "t1", "state": "success"})
         (None, ["https://x/A.JPEG?sig=1"], ImageResult),
         (None, ["https://x/voice.wav"], AudioResult),
         (None, ["https://x/clip"], VideoResult),
-        ("text", ["https://x/t.mp3"], AudioResult),
-        (None, [], VideoResult),
+        ("text", ["https://x/t.mp3"], TextResult),
+        ("text", [], TextResult),
+        (None, [], TextResult),
     ],
 )
 def test_the_result_class_follows_the_kind_else_the_first_urls_suffix(
@@ -90,3 +92,15 @@ def test_a_failed_task_says_how_to_see_it_again() -> None:
 
 def test_an_error_before_creation_has_no_task_id() -> None:
     assert KieError("x").task_id is None
+
+
+def test_a_text_task_carries_its_result_object() -> None:
+    task = Task.model_validate(
+        {"taskId": "t3", "state": "success", "resultJson": '{"resultObject": {"text": "hi"}}'}
+    )
+    assert (task.result_urls, task.result_object) == ([], {"text": "hi"})
+    assert Task.model_validate(task.model_dump()) == task
+    files = Task.model_validate(
+        {"taskId": "t4", "state": "success", "resultJson": '{"resultUrls": ["https://x/a"]}'}
+    )
+    assert files.result_object is None

@@ -31,8 +31,14 @@ if TYPE_CHECKING:
     from .._engine import OnCreated
     from .._pipeline import UploadProgress
     from .._polling import OnUpdate
-    from .._sync import SyncAudioResult, SyncImageResult, SyncKieClient, SyncVideoResult
-    from ..types import AudioResult, ImageResult, VideoResult
+    from .._sync import (
+        SyncAudioResult,
+        SyncImageResult,
+        SyncKieClient,
+        SyncTextResult,
+        SyncVideoResult,
+    )
+    from ..types import AudioResult, ImageResult, TextResult, VideoResult
     from . import market
 
 __all__ = ["ModelCalls", "SyncModelCalls"]
@@ -1555,7 +1561,7 @@ class ModelCalls:
             on_created: OnCreated | None = None,
             check_media: bool = True,
             idempotency_key: str | None = None,
-        ) -> VideoResult | ImageResult | AudioResult: ...
+        ) -> TextResult: ...
 
         @overload
         async def generate(
@@ -2357,7 +2363,7 @@ class ModelCalls:
             on_created: OnCreated | None = None,
             check_media: bool = True,
             idempotency_key: str | None = None,
-        ) -> VideoResult | ImageResult | AudioResult: ...
+        ) -> VideoResult | ImageResult | AudioResult | TextResult: ...
 
         @overload
         async def generate(
@@ -2374,7 +2380,7 @@ class ModelCalls:
             on_created: OnCreated | None = None,
             check_media: bool = True,
             idempotency_key: str | None = None,
-        ) -> VideoResult | ImageResult | AudioResult: ...
+        ) -> VideoResult | ImageResult | AudioResult | TextResult: ...
 
     async def generate(
         self,
@@ -2390,12 +2396,12 @@ class ModelCalls:
         on_created: OnCreated | None = None,
         check_media: bool = True,
         idempotency_key: str | None = None,
-    ) -> VideoResult | ImageResult | AudioResult:
+    ) -> VideoResult | ImageResult | AudioResult | TextResult:
         """Run any Kie Market model: check ``input`` (Kie's own field names) against the model's
         declaration, upload its local files concurrently (reused), create the task, wait, and
-        return a `VideoResult`, `ImageResult` or `AudioResult` (as the model's output). A
-        model not in `kieai.catalog` is sent as given, without checks or uploads. An
-        interrupted wait resumes with `client.wait_for_task(task_id)`.
+        return a `VideoResult`, `ImageResult`, `AudioResult` or `TextResult` (as the model's
+        output). A model not in `kieai.catalog` is sent as given, without checks or uploads.
+        An interrupted wait resumes with `client.wait_for_task(task_id)`.
 
         Typed per catalog model: the id picks the input's fields and the result class."""
         client = cast("KieClient", self)  # this class is a base of KieClient only
@@ -6600,7 +6606,7 @@ class SyncModelCalls:
             on_created: OnCreated | None = None,
             check_media: bool = True,
             idempotency_key: str | None = None,
-        ) -> SyncVideoResult | SyncImageResult | SyncAudioResult: ...
+        ) -> SyncTextResult: ...
 
         @overload
         def generate(
@@ -7402,7 +7408,7 @@ class SyncModelCalls:
             on_created: OnCreated | None = None,
             check_media: bool = True,
             idempotency_key: str | None = None,
-        ) -> SyncVideoResult | SyncImageResult | SyncAudioResult: ...
+        ) -> SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult: ...
 
         @overload
         def generate(
@@ -7419,7 +7425,7 @@ class SyncModelCalls:
             on_created: OnCreated | None = None,
             check_media: bool = True,
             idempotency_key: str | None = None,
-        ) -> SyncVideoResult | SyncImageResult | SyncAudioResult: ...
+        ) -> SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult: ...
 
     def generate(
         self,
@@ -7435,12 +7441,12 @@ class SyncModelCalls:
         on_created: OnCreated | None = None,
         check_media: bool = True,
         idempotency_key: str | None = None,
-    ) -> SyncVideoResult | SyncImageResult | SyncAudioResult:
+    ) -> SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult:
         """Run any Kie Market model: check ``input`` (Kie's own field names) against the model's
         declaration, upload its local files concurrently (reused), create the task, wait, and
-        return a `VideoResult`, `ImageResult` or `AudioResult` (as the model's output). A
-        model not in `kieai.catalog` is sent as given, without checks or uploads. An
-        interrupted wait resumes with `client.wait_for_task(task_id)`.
+        return a `VideoResult`, `ImageResult`, `AudioResult` or `TextResult` (as the model's
+        output). A model not in `kieai.catalog` is sent as given, without checks or uploads.
+        An interrupted wait resumes with `client.wait_for_task(task_id)`.
 
         Typed per catalog model: the id picks the input's fields and the result class."""
         client = cast("SyncKieClient", self)  # this class is a base of SyncKieClient only

@@ -333,7 +333,8 @@ def run(
                     on_created=ui.created,
                     check_media=not no_check_media,
                 )
-                saved = None if no_download else await _save(result, ui, output)
+                # A text model's result may be data alone (TextResult.result): nothing to save.
+                saved = None if no_download or not result.urls else await _save(result, ui, output)
             finally:
                 ui.close()
         return result, saved
@@ -341,6 +342,7 @@ def run(
     result, saved = execute(
         out, work, resume=lambda: (ui.task_id, resume_command(ui.task_id or "", output))
     )
+    data = getattr(result, "result", None)  # a TextResult's data (Kie's resultObject)
     out.result(
         {
             "task_id": result.task_id,
@@ -349,12 +351,14 @@ def run(
             "url": result.urls[0] if result.urls else None,
             "urls": result.urls,
             "output": str(saved.resolve()) if saved is not None else None,
+            "result": data,
             "task": result.task.model_dump(mode="json"),
         },
         [
             ("task_id", result.task_id),
             ("state", result.task.state),
             *[("url", url) for url in result.urls],
+            ("result", json.dumps(data, ensure_ascii=False) if data is not None else None),
             ("saved", saved),
         ],
     )
