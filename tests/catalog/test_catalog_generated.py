@@ -96,6 +96,22 @@ def test_the_typed_calls_take_the_pipelines_options_as_it_declares_them(name: st
     assert shape(sync) == shape(pipeline)
 
 
+@pytest.mark.parametrize("client_class", ["KieClient", "SyncKieClient"])
+def test_help_shows_the_typed_calls_parameters_and_docstring(client_class: str) -> None:
+    import pydoc
+
+    import kieai
+
+    cls = getattr(kieai, client_class)
+    shown = pydoc.plain(pydoc.render_doc(cls, renderer=pydoc.TextDoc()))
+    method = pydoc.plain(pydoc.render_doc(cls.generate, renderer=pydoc.TextDoc()))
+
+    for name in ("generate", "create", "check"):
+        assert f"{name}(self, model: 'str', input: 'Mapping[str, object]'" in shown
+    assert "idempotency_key: 'str | None' = None" in method
+    assert "Typed per catalog model" in method
+
+
 def test_kieai_loads_no_generated_code_and_the_client_only_the_calls() -> None:
     probe = (
         "import json, sys\n"
