@@ -515,24 +515,30 @@ class KieClient(ModelCalls):
         # exist and be billed, and its id is what lets the caller resume.
         guard = SendGuard(self._transport.shield_budget_s())
         created: str | None = None
-        with guard.scope:
-            created = await self._transport.send(
-                "POST",
-                f"{self.base_url}/api/v1/jobs/createTask",
-                json=payload,
-                handle=handle,
-                policy=RetryPolicy.CREATE,
-                pacer=self._create_pacer,
-                guard=guard,
-            )
+        no_answer = (
+            "createTask was cancelled after it was sent, and no answer came within %g s: "
+            "a task may exist. Check kie.ai/logs before creating it again"
+        )
+        try:
+            with guard.scope:
+                created = await self._transport.send(
+                    "POST",
+                    f"{self.base_url}/api/v1/jobs/createTask",
+                    json=payload,
+                    handle=handle,
+                    policy=RetryPolicy.CREATE,
+                    pacer=self._create_pacer,
+                    guard=guard,
+                )
+        except TaskCreationUncertainError:
+            # The request's own deadline may end the shielded wait a moment before the
+            # shield's: a caller cancelled meanwhile still gets its cancellation, not this.
+            await continue_cancellation(no_answer, guard.budget_s)
+            raise
         if created is None:  # the shield's budget ran out before the answer came
-            await continue_cancellation(
-                "createTask was cancelled after it was sent, and no answer came within %g s: "
-                "a task may exist. Check kie.ai/logs before creating it again",
-                guard.budget_s,
-            )
+            await continue_cancellation(no_answer, guard.budget_s)
             raise TaskCreationUncertainError(
-                f"createTask was sent but no answer came within {guard.budget_s:g} s; the task "
+                f"createTask was sent but no complete answer within {guard.budget_s:g} s; the task "
                 "may exist and be billed. It was not resent. Check kie.ai/logs or wait for its "
                 "callback before creating it again."
             )
