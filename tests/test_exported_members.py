@@ -78,6 +78,8 @@ TESTING_ALL = {
     "CallbackTaskId",
     "Clock",
     "FakeKie",
+    "FamilyControls",
+    "FamilyTask",
     "Fault",
     "ManualClock",
     "MessageKey",

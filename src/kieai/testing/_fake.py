@@ -18,6 +18,7 @@ from ._app import handle
 from ._callbacks import CALLBACK_TIMEOUT_S, CallbackClient, deliver_due
 from ._clock import Clock, SystemClock
 from ._envelopes import MessageKey
+from ._family_controls import FamilyControls, controls_for
 from ._faults import Fault
 from ._http import Receive, Scope, Send
 from ._media import guess_mime
@@ -276,6 +277,13 @@ class FakeKie:
     def credits(self, value: float) -> None:
         with self._state.lock:
             self._state.credits = float(value)
+
+    @property
+    def families(self) -> FamilyControls:
+        """The knobs of Kie's dedicated families (Veo, Suno, Runway, Aleph): callback retry
+        spacing, duplicated callbacks (``fake.families.duplicate_callbacks()``) and how long
+        Veo's 1080P and 4K versions take."""
+        return controls_for(self._state)
 
     @property
     def faults(self) -> list[Fault]:
