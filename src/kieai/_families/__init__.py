@@ -54,7 +54,10 @@ def get_family(name: str) -> Family:
 
 def callback_family(body: Mapping[str, Any]) -> Family | None:
     """The family a callback body comes from, by the fields its documented shapes carry;
-    None when nothing tells (pass the family explicitly then)."""
+    None when nothing tells (pass the family explicitly then). Every family's callback
+    carries the envelope ``code``: a body without one is none of theirs."""
+    if "code" not in body:
+        return None
     data = body.get("data")
     if isinstance(data, Mapping):
         keys = cast("Mapping[str, Any]", data)
