@@ -22,18 +22,23 @@ KIEAI_ALL = {
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "Budget",
+    "BudgetExceededError",
     "CheckReport",
     "CoordinatorUnavailableError",
+    "Estimate",
     "ImageInfo",
     "ImageToVideo",
     "ImageToVideoInput",
     "InsufficientCreditsError",
     "InternalServerError",
+    "JournalEntry",
     "KeyLimitExceededError",
     "KieClient",
     "KieError",
     "KieInputError",
     "MalformedCallbackError",
+    "ModelInfo",
     "MotionControl",
     "MotionControlInput",
     "MotionControlResult",
@@ -59,6 +64,7 @@ KIEAI_ALL = {
     "VideoResult",
     "WebhookVerificationError",
     "__version__",
+    "catalog",
     "parse_callback",
     "probe",
     "sign_callback",
@@ -93,7 +99,7 @@ TESTING_ALL = {
     "TaskRequest",
 }
 
-REDIS_ALL = {"RedisCoordinator"}
+REDIS_ALL = {"RedisCoordinator", "RedisJournal"}
 
 
 @pytest.mark.parametrize(

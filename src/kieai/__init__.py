@@ -26,6 +26,7 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BudgetExceededError,
     CoordinatorUnavailableError,
     InsufficientCreditsError,
     InternalServerError,
@@ -45,7 +46,10 @@ from ._errors import (
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from . import catalog
     from ._client import KieClient
+    from ._estimate import Budget, Estimate
+    from ._journal import JournalEntry
     from ._models.kling_video_input import ImageToVideoInput, TextToVideoInput
     from ._models.motion_control_input import MotionControlInput
     from ._pipeline import CheckReport
@@ -60,6 +64,7 @@ if TYPE_CHECKING:
         SyncTextToVideo,
         SyncVideoResult,
     )
+    from .catalog import ModelInfo
     from .media import ImageInfo, VideoInfo, probe
     from .types import MotionControlResult, Task, TaskState, UploadedFile, VideoResult
     from .webhooks import parse_callback, sign_callback, verify_callback
@@ -93,10 +98,21 @@ _LAZY: dict[str, str] = {
     "SyncTextToVideo": "._sync",
     "SyncMotionControlResult": "._sync",
     "SyncVideoResult": "._sync",
+    "ModelInfo": ".catalog._types",
+    "Budget": "._estimate",
+    "Estimate": "._estimate",
+    "JournalEntry": "._journal",
 }
+
+#: Public submodules, imported on first access (``kieai.catalog`` reads nothing until asked).
+_LAZY_MODULES: dict[str, str] = {"catalog": ".catalog"}
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        value = importlib.import_module(_LAZY_MODULES[name], __name__)
+        globals()[name] = value
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -106,7 +122,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_MODULES))
 
 
 __all__ = [
@@ -117,18 +133,23 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "Budget",
+    "BudgetExceededError",
     "CheckReport",
     "CoordinatorUnavailableError",
+    "Estimate",
     "ImageInfo",
     "ImageToVideo",
     "ImageToVideoInput",
     "InsufficientCreditsError",
     "InternalServerError",
+    "JournalEntry",
     "KeyLimitExceededError",
     "KieClient",
     "KieError",
     "KieInputError",
     "MalformedCallbackError",
+    "ModelInfo",
     "MotionControl",
     "MotionControlInput",
     "MotionControlResult",
@@ -154,6 +175,7 @@ __all__ = [
     "VideoResult",
     "WebhookVerificationError",
     "__version__",
+    "catalog",
     "parse_callback",
     "probe",
     "sign_callback",

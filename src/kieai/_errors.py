@@ -26,6 +26,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BudgetExceededError",
     "InsufficientCreditsError",
     "InternalServerError",
     "KeyLimitExceededError",
@@ -351,3 +352,33 @@ class CoordinatorUnavailableError(KieError):
     """The fleet coordinator (``kieai.redis.RedisCoordinator`` with ``on_unavailable="raise"``)
     could not be reached, so nothing was sent: pacing or upload reuse could not be shared.
     Raised before a request leaves, never after, so a task is never lost or duplicated by it."""
+
+
+class BudgetExceededError(KieError):
+    """A create would go over a `Budget` limit (or has no known price while a limit is set), so
+    nothing was uploaded or sent.
+
+    ``limit`` names the limit (``"per_task"``, ``"per_day"`` or ``"total"``), ``allowed`` its
+    value in credits, ``estimate`` this task's estimated credits (None: no known price) and
+    ``spent`` the credits already counted against the limit (0 for ``per_task``).
+    """
+
+    limit: str
+    allowed: float
+    estimate: float | None
+    spent: float
+
+    def __init__(self, limit: str, *, allowed: float, estimate: float | None, spent: float) -> None:
+        self.limit = limit
+        self.allowed = allowed
+        self.estimate = estimate
+        self.spent = spent
+        if estimate is None:
+            detail = "the model has no known price (Budget(allow_unpriced=True) accepts it)"
+        elif limit == "per_task":
+            detail = f"the estimate {estimate:g} credits exceeds {allowed:g}"
+        else:
+            detail = (
+                f"{spent:g} credits already counted + the estimate {estimate:g} exceeds {allowed:g}"
+            )
+        super().__init__(f"budget {limit}: {detail}; nothing was uploaded or sent")

@@ -69,8 +69,9 @@ class VideoRule:
     max_bytes: int
     min_duration_s: float
     max_duration_s: float
-    #: A shorter maximum when another argument has a given value:
-    #: ``("character_orientation", {"image": 10.0})``.
+    #: The maximum for each valid value of another argument:
+    #: ``("character_orientation", {"image": 10.0, "video": 30.0})``. An invalid value (not a
+    #: key) gets ``max_duration_s``, and the message quotes no value.
     max_duration_when: tuple[str, Mapping[str, float]] | None = None
     #: Width and height at least this (``min_side_inclusive=True``) or above it.
     min_side_px: int | None = None
@@ -146,15 +147,18 @@ def judge(
     *,
     model: str,
     args: Mapping[str, Any],
+    file_name: str | None = None,
 ) -> list[str]:
     """Problems of a probed file against ``rule``; ``args`` are the call's other arguments
-    (a duration limit may depend on one)."""
+    (a duration limit may depend on one). ``file_name``: the path as given, named when the
+    file is not the kind of media the argument takes."""
+    subject = f"{file_name!r} is" if file_name is not None else "is"
     if isinstance(rule, ImageRule):
         if not isinstance(info, ImageInfo):
-            return [f"{label}: is {describe(info)}; expected {rule.expected}"]
+            return [f"{label}: {subject} {describe(info)}; expected {rule.expected}"]
         return _judge_image(label, info, rule, model)
     if not isinstance(info, VideoInfo):
-        return [f"{label}: is {describe(info)}; expected {rule.expected}"]
+        return [f"{label}: {subject} {describe(info)}; expected {rule.expected}"]
     return _judge_video(label, info, rule, model, args)
 
 
@@ -187,8 +191,10 @@ def _judge_video(
     if rule.max_duration_when is not None:
         name, limits = rule.max_duration_when
         value = args.get(name)
-        limit = limits.get(value, limit) if isinstance(value, str) else limit
-        because = f' ({name}="{value}")'
+        if isinstance(value, str) and value in limits:
+            # Only a valid value earns its own limit in the message; an invalid one is
+            # reported by its own check, and the general limit applies meanwhile.
+            limit, because = limits[value], f' ({name}="{value}")'
     if duration < rule.min_duration_s - DURATION_TOLERANCE_S:
         shown = measured(duration, rule.min_duration_s - DURATION_TOLERANCE_S, above=False)
         problems.append(

@@ -221,6 +221,7 @@ class Pipeline:
         """
         # Here, not at the top: _polling imports the retry table and with it httpx, which the
         # local checks (`check`, ``kie check``) never need.
+        from ._display import notebook_progress
         from ._polling import validate_wait_args
 
         validate_wait_args(wait.timeout, wait.poll_interval, wait.max_poll_interval)
@@ -230,7 +231,8 @@ class Pipeline:
             timeout=wait.timeout,
             poll_interval=wait.poll_interval,
             max_poll_interval=wait.max_poll_interval,
-            on_update=wait.on_update,
+            # In a notebook, a wait without an on_update of the caller's shows the states.
+            on_update=wait.on_update if wait.on_update is not None else notebook_progress(),
         )
         if not task.result_urls:
             raise APIResponseValidationError(

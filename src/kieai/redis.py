@@ -57,6 +57,7 @@ from ._constants import UPLOAD_REUSE_MIN_VALIDITY_S
 from ._coordination import LocalPacer, PacerKind, Slot
 from ._errors import CoordinatorUnavailableError, KieInputError
 from ._logging import logger
+from ._redis_journal import RedisJournal
 from ._upload_cache import UploadCache
 from .types import UploadedFile
 
@@ -65,7 +66,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-__all__ = ["RedisCoordinator"]
+__all__ = ["RedisCoordinator", "RedisJournal"]
 
 T = TypeVar("T")
 OnUnavailable = Literal["local", "raise"]

@@ -299,6 +299,27 @@ class VideoResult(_Model):
         """The first (for Kling models: the only) result video URL."""
         return self.video_urls[0]
 
+    def __repr_args__(self) -> Any:
+        """A short ``repr()``: the id, model, state and first URL (``.task`` has the rest)."""
+        from ._display import short_url
+
+        yield "task_id", self.task_id
+        yield "model", self.task.model
+        yield "state", str(self.task.state)
+        yield "video_url", short_url(self.video_url)
+
+    def _repr_html_(self) -> str:
+        """Jupyter: the video player and the task's facts."""
+        from ._display import result_html
+
+        return result_html(self.task, self.video_urls, "video")
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter (Markdown front ends): the video player and the task's facts."""
+        from ._display import result_markdown
+
+        return result_markdown(self.task, self.video_urls, "video")
+
     async def download(
         self,
         dest: str | os.PathLike[str] = ".",

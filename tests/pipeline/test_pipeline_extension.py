@@ -107,8 +107,8 @@ async def test_a_custom_spec_gets_all_its_problems_reported_with_nothing_sent() 
                 still=asset_path("dance.mp4"), clip=asset_path("person.png"), style="loud"
             )
     assert caught.value.problems == [
-        "still: is an MP4 video; expected a PNG image",
-        "clip: is a PNG image; expected an MP4 video",
+        f"still: {str(asset_path('dance.mp4'))!r} is an MP4 video; expected a PNG image",
+        f"clip: {str(asset_path('person.png'))!r} is a PNG image; expected an MP4 video",
         'style: must be "plain" or "noir", got \'loud\'',
     ]
     assert fake.requests == []

@@ -56,7 +56,7 @@ def _input_model() -> type[BaseModel]:
 
 _VIDEO_DURATION_BY_ORIENTATION = (
     "character_orientation",
-    {"image": MAX_VIDEO_DURATION_IMAGE_ORIENTATION_S},
+    {"image": MAX_VIDEO_DURATION_IMAGE_ORIENTATION_S, "video": MAX_VIDEO_DURATION_S},
 )
 _PROMPT = Text("prompt", MAX_PROMPT_CHARS)
 _ORIENTATION = Choice("character_orientation", ("image", "video"), default="video")

@@ -8,12 +8,12 @@ here lists models by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal, TypeAlias, Union
 
 __all__ = ["Field", "FileSpec", "JSONValue", "ModelInfo", "OutputKind", "Price"]
 
 #: A JSON value as the catalog stores defaults and choices.
-JSONValue = Union[str, int, float, bool, None, list["JSONValue"], dict[str, "JSONValue"]]
+JSONValue: TypeAlias = Union[str, int, float, bool, list["JSONValue"], dict[str, "JSONValue"], None]  # noqa: UP007 (a recursive alias must stay a Union: "X | Y" evaluates its strings at run time)
 OutputKind = Literal["video", "image", "audio", "text"]
 FieldType = Literal["string", "integer", "number", "boolean", "array", "object"]
 FileKind = Literal["image", "video", "audio", "file"]
@@ -24,13 +24,16 @@ class FileSpec:
     """A field that carries the URL of an uploaded file (``multiple``: a list of URLs).
 
     ``mime_types`` are the types Kie's page accepts (empty: the page does not say);
-    ``max_bytes`` its size limit (None: not stated).
+    ``max_bytes`` its size limit (None: not stated); ``min_duration_s``/``max_duration_s``
+    the length Kie's page allows an audio or video file (None: not stated).
     """
 
     kind: FileKind
     multiple: bool
     mime_types: tuple[str, ...] = ()
     max_bytes: int | None = None
+    min_duration_s: float | None = None
+    max_duration_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,14 @@ class ModelInfo:
     fields: tuple[Field, ...]
     docs_url: str = ""
     prices: tuple[Price, ...] = ()
+    #: Other task types the model serves besides ``task_type`` (a text-to-video model with an
+    #: optional first frame is an image-to-video model too).
+    also_task_types: tuple[str, ...] = ()
+
+    @property
+    def task_types(self) -> tuple[str, ...]:
+        """Every task type the model serves, ``task_type`` first."""
+        return (self.task_type, *self.also_task_types)
 
     @property
     def price(self) -> Price | None:
@@ -101,4 +112,6 @@ class ModelInfo:
         for f in self.fields:
             if f.name == name:
                 return f
-        raise KeyError(f"{self.id} has no field {name!r}; its fields: {[f.name for f in self.fields]}")
+        raise KeyError(
+            f"{self.id} has no field {name!r}; its fields: {[f.name for f in self.fields]}"
+        )

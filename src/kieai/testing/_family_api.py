@@ -8,8 +8,6 @@ Requests are judged by the same declarations the client checks with
 
 from __future__ import annotations
 
-import io
-import wave
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -20,6 +18,7 @@ from ._api import _fetch, _rate_limited  # pyright: ignore[reportPrivateUsage]
 from ._family_controls import controls_for
 from ._family_tasks import FamilyName, FamilyTask
 from ._http import Request, Response, json_response
+from ._outputs import RESULT_FILES, result_file
 from ._state import FakeState
 from ._tasks import SUCCESS, TaskRequest
 from ._validation import check_callback_url
@@ -178,6 +177,7 @@ def _create(family: FamilyName, operation: str, model_id: str, *, required_callb
                 _clock=state.clock,
                 family=family,
                 operation=operation,
+                output="audio" if family == "suno" else "video",
                 family_callback_url=callback_url,
                 parent_task_id=parent.task_id if parent is not None else "",
             )
@@ -281,20 +281,6 @@ def veo_4k(state: FakeState, request: Request) -> Response:
     )
 
 
-def _wav_bytes() -> bytes:
-    """One second of silence as a real WAV file: the fake's audio result."""
-    out = io.BytesIO()
-    with wave.open(out, "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(2)
-        writer.setframerate(8000)
-        writer.writeframes(b"\x00\x00" * 8000)
-    return out.getvalue()
-
-
-_WAV = _wav_bytes()
-
-
 def serve_family_result(state: FakeState, request: Request) -> Response:
     """``GET /family-results/<taskId>-<n>.wav`` (Suno tracks) and
     ``/family-results/<taskId>-<1080p|4k>-<n>.mp4`` (Veo's upscaled versions)."""
@@ -309,10 +295,11 @@ def serve_family_result(state: FakeState, request: Request) -> Response:
         task = state.tasks.get(task_id)
     if not isinstance(task, FamilyTask) or task.state != SUCCESS:
         return json_response({"code": 404, "msg": "Not Found"}, status=404)
-    if suffix == "wav":
-        return Response(200, _WAV, [("content-type", "audio/wav")])
-    if suffix == "mp4":
-        return Response(200, state.result_video, [("content-type", "video/mp4")])
+    for kind in ("audio", "video"):
+        if suffix == RESULT_FILES[kind].extension:
+            return Response(
+                200, result_file(kind), [("content-type", RESULT_FILES[kind].mime_type)]
+            )
     return json_response({"code": 404, "msg": "Not Found"}, status=404)
 
 
