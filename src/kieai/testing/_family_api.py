@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from .._families._inputs import FAMILY_INPUTS, cross_field_problems
-from ..catalog._types import Field, ModelInfo
+from ..catalog._types import ModelInfo
 from ._api import _fetch, _rate_limited  # pyright: ignore[reportPrivateUsage]
+from ._declared import field_problems, file_urls
 from ._family_controls import controls_for
 from ._family_tasks import FamilyName, FamilyTask
 from ._http import Request, Response, json_response
@@ -39,58 +40,21 @@ PRICES: Mapping[str, float] = {
     "aleph": 110.0,
 }
 
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "array": lambda v: isinstance(v, list),
-    "object": lambda v: isinstance(v, dict),
-}
-
-
-def _field_problems(field: Field, value: Any) -> list[str]:
-    name = field.name
-    if not _TYPES[field.type](value):
-        return [f"{name}: must be a {field.type}, got {value!r}"]
-    if field.choices is not None and value not in field.choices:
-        return [f"{name}: must be one of {list(field.choices)}, got {value!r}"]
-    problems: list[str] = []
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if field.minimum is not None and value < field.minimum:
-            problems.append(f"{name}: must be >= {field.minimum:g}, got {value!r}")
-        if field.maximum is not None and value > field.maximum:
-            problems.append(f"{name}: must be <= {field.maximum:g}, got {value!r}")
-    if isinstance(value, str):
-        if field.min_length is not None and len(value) < field.min_length:
-            problems.append(f"{name}: must not be empty")
-        if field.max_length is not None and len(value) > field.max_length:
-            problems.append(f"{name}: at most {field.max_length} characters, got {len(value)}")
-    if isinstance(value, list):
-        items = cast("list[Any]", value)
-        if field.max_items is not None and len(items) > field.max_items:
-            problems.append(f"{name}: at most {field.max_items} items, got {len(items)}")
-    return problems
-
 
 def judge(state: FakeState, info: ModelInfo, body: Mapping[str, Any]) -> list[str]:
-    """Every problem with a family request body, as Kie's page states the fields."""
+    """Every problem with a family request body, as Kie's page states the fields: the fake's
+    own reading of the declaration (`_declared.field_problems`, the fields at the top level
+    here, not under ``input``), fetchable file URLs, and the rules between fields."""
+    fields = {key: value for key, value in body.items() if key != "callBackUrl"}
     problems = check_callback_url(body)
-    names = {f.name for f in info.fields} | {"callBackUrl"}
-    if state.settings.strict_input:
-        problems += [f"{key}: is not a field of {info.id}" for key in body if key not in names]
-    for field in info.fields:
-        value = body.get(field.name)
-        if value is None:
-            if field.required:
-                problems.append(f"{field.name}: is required")
-            continue
-        problems += _field_problems(field, value)
-        if field.file is not None and not problems:
-            urls = cast("list[Any]", value) if isinstance(value, list) else [value]
-            for url in urls:
-                problems += _fetch(state, field.name, str(url))[1]
-    return problems + cross_field_problems(info.id, body)
+    problems += [
+        p.removeprefix("input.")
+        for p in field_problems(info, fields, strict=state.settings.strict_input)
+    ]
+    if not problems:
+        for field, url in file_urls(info, fields):
+            problems += _fetch(state, field.name, url)[1]
+    return problems + cross_field_problems(info.id, fields)
 
 
 def _error(state: FakeState, code: int, msg: str | None = None, **kwargs: Any) -> Response:
