@@ -16,9 +16,9 @@ from ._models.motion_control import (
     BackgroundSource,
     Mode,
     ModeInput,
+    MotionControlInput,
     Orientation,
 )
-from ._models.motion_control_input import MotionControlInput
 from ._pipeline import CheckReport
 from ._resources.motion_control import MotionControl, MotionControlModel
 from .media import ImageInfo, VideoInfo

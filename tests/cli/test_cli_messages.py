@@ -21,7 +21,7 @@ from kieai.cli._messages import cli_wording, explain, install_hint
 from kieai.cli._output import Output, snake_case
 from kieai.testing import FakeKie
 
-from .conftest import DANCE, FAST, PERSON, Invoke
+from .conftest import API_KEY, DANCE, FAST, PERSON, Invoke
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "media"
 WRONG_KEY = "sk-wrong-key-0123456789abcdef"
@@ -287,3 +287,18 @@ def test_every_problem_names_the_flag_and_a_bad_orientation_quotes_no_limit(
         '--orientation: must be "image" or "video", got \'sideways\'',
         '--mode: must be "720p" or "1080p" ("std"/"pro" accepted), got \'4k\'',
     ]
+
+
+@pytest.mark.parametrize("flag", ["--debug", "--json"])
+def test_an_echoed_fragment_of_the_key_is_not_printed(
+    invoke: Invoke, fake: FakeKie, flag: str
+) -> None:
+    fragment = API_KEY[:18]  # "kie-cli-secret-key": 18 characters of the key, not all of it
+    fake.inject("credit", status=401, code=401, msg=f"key {fragment} is not allowed")
+
+    result = invoke("credits", flag)
+
+    printed = result.stdout + result.stderr
+    runs = [API_KEY[i : i + 8] for i in range(len(API_KEY) - 7)]
+    assert [run for run in runs if run in printed] == []
+    assert "key [REDACTED] is not allowed" in printed

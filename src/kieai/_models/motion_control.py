@@ -1,6 +1,6 @@
 """Kling Motion Control: one image of a person + one motion video -> a video of that person
 performing the motion. ``kling-2.6/motion-control`` (the default) and
-``kling-3.0/motion-control``. Their pydantic ``input`` model is in ``motion_control_input``.
+``kling-3.0/motion-control``, and their pydantic ``input`` model, `MotionControlInput`.
 
 Sources: Kie's Kling 2.6 Motion Control page this project started from
 (``shared/research/kie-motion-control-page.txt``), Kie's 2026-08 docs schemas, and Kie's Kling
@@ -11,14 +11,12 @@ disagree the stricter limit is kept, so an input that passes here passes every p
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from .._media_rules import ASPECT_2_5_TO_5_2, ImageRule, VideoRule
 from .._spec import Choice, FileSlot, ModelSpec, Text
-
-if TYPE_CHECKING:
-    from pydantic import BaseModel
-
 
 __all__ = [
     "KLING_2_6_MOTION_CONTROL",
@@ -27,6 +25,7 @@ __all__ = [
     "BackgroundSource",
     "Mode",
     "ModeInput",
+    "MotionControlInput",
     "Orientation",
 ]
 
@@ -47,11 +46,29 @@ MODE_ALIASES: dict[object, object] = {"std": "720p", "pro": "1080p"}
 BackgroundSource = Literal["input_video", "input_image"]
 
 
-def _input_model() -> type[BaseModel]:
-    # The pydantic model is imported on first use: the local checks (`kie check`) need none.
-    from .motion_control_input import MotionControlInput
+def _mode_alias(value: Any) -> Any:
+    return MODE_ALIASES.get(value, value) if isinstance(value, str) else value
 
-    return MotionControlInput
+
+class MotionControlInput(BaseModel):
+    """The ``input`` object of a ``kling-2.6/motion-control`` or ``kling-3.0/motion-control``
+    createTask request.
+
+    ``model_dump(exclude_none=True)`` is exactly the JSON Kie expects.
+    """
+
+    # defer_build: the validator is built on first use (``create``), not at import, which
+    # the local checks (``kie check``) never need.
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+    prompt: str | None = Field(default=None, max_length=MAX_PROMPT_CHARS)
+    input_urls: list[str] = Field(min_length=1, max_length=1)
+    video_urls: list[str] = Field(min_length=1, max_length=1)
+    character_orientation: Orientation = "video"
+    mode: Annotated[Mode, BeforeValidator(_mode_alias)] = "720p"
+    background_source: BackgroundSource | None = None
+    """Kling 3.0 only (Kie's 3.0 docs; the live page does not show it): ``input_video`` is
+    Kie's default."""
 
 
 _VIDEO_DURATION_BY_ORIENTATION = (
@@ -64,7 +81,7 @@ _MODE = Choice("mode", ("720p", "1080p"), default="720p", aliases=MODE_ALIASES)
 
 KLING_2_6_MOTION_CONTROL = ModelSpec(
     model="kling-2.6/motion-control",
-    input_model=_input_model,
+    input_model=MotionControlInput,
     files=(
         FileSlot(
             "image",
@@ -100,7 +117,7 @@ _MIN_SIDE_3_0_PX = 340
 
 KLING_3_0_MOTION_CONTROL = ModelSpec(
     model="kling-3.0/motion-control",
-    input_model=_input_model,
+    input_model=MotionControlInput,
     files=(
         FileSlot(
             "image",

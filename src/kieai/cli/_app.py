@@ -26,7 +26,6 @@ from .._constants import (
 )
 from .._version import __version__
 from ._catalog import models_app
-from ._coercion import KieGroup
 from ._messages import resume_command
 from ._output import Output
 from ._paths import check_destination, destination
@@ -56,7 +55,6 @@ __all__ = ["app"]
 
 app = typer.Typer(
     name="kie",
-    cls=KieGroup,  # text options and flags converted without pydantic (see _coercion)
     help="Kie AI from the command line: Kling motion control (2.6 and 3.0), image-to-video and "
     "text-to-video (generate, wait, status, credits, upload, local checks), plus a built-in "
     "fake of Kie for demos and development.",
