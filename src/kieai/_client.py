@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 from urllib.parse import quote_plus
 
 import anyio
@@ -56,6 +56,7 @@ from ._errors import (
     TaskCreationUncertainError,
     describe_request,
 )
+from ._families import MARKET, Family, Operation, get_family
 from ._files import (
     FileInput,
     LocalFile,
@@ -382,9 +383,13 @@ class KieClient:
         *,
         callback_url: str | None = None,
         on_created: Callable[[str], Awaitable[None] | None] | None = None,
+        operation: Operation | None = None,
     ) -> str:
         """`create_task`, handing the id to ``on_created`` as soon as Kie returned it
-        (the generation pipeline's entry point: the hook runs before anything else can fail)."""
+        (the generation pipeline's entry point: the hook runs before anything else can fail).
+
+        ``operation``: a dedicated family's create endpoint (``_families``), whose body is the
+        input's fields at the top level beside ``callBackUrl``; None: Market's createTask."""
         problems: list[str] = []
         if not isinstance(model, str) or not model.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
             problems.append(f"model: must be a non-empty string, got {model!r}")
@@ -398,10 +403,17 @@ class KieClient:
             problems.append(f"callback_url: must be an http(s) URL, got {callback_url!r}")
         if problems:
             raise KieInputError(problems)
-        payload: dict[str, Any] = {"model": model}
-        if callback_url is not None:
-            payload["callBackUrl"] = callback_url
-        payload["input"] = dict(input)
+        if operation is None:
+            url = f"{self.base_url}/api/v1/jobs/createTask"
+            payload: dict[str, Any] = {"model": model}
+            if callback_url is not None:
+                payload["callBackUrl"] = callback_url
+            payload["input"] = dict(input)
+        else:
+            url = f"{self.base_url}{operation.path}"
+            payload = {name: value for name, value in input.items() if value is not None}
+            if callback_url is not None:
+                payload["callBackUrl"] = callback_url
 
         async def handle(response: httpx.Response) -> str:
             try:
@@ -435,7 +447,7 @@ class KieClient:
         with guard.scope:
             created = await self._transport.send(
                 "POST",
-                f"{self.base_url}/api/v1/jobs/createTask",
+                url,
                 json=payload,
                 handle=handle,
                 policy=RetryPolicy.CREATE,
@@ -457,10 +469,15 @@ class KieClient:
         await _hand_over_created(created, on_created, guard.budget_s)
         return created
 
-    async def get_task(self, task_id: str) -> Task:
-        """``GET /api/v1/jobs/recordInfo``: the task's current snapshot."""
+    async def get_task(self, task_id: str, *, family: str = "market") -> Task:
+        """The task's current snapshot: ``GET /api/v1/jobs/recordInfo``, or for a dedicated
+        family (``"veo"``, ``"suno"``, ``"runway"``, ``"aleph"``) its own record endpoint, read
+        into the same `Task` (``state`` normalised, ``stage``, ``raw``)."""
         if not isinstance(task_id, str) or not task_id.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
             raise KieInputError(f"task_id: must be a non-empty string, got {task_id!r}")
+        declared = _family(family)
+        if declared is not MARKET:
+            return await self._get_family_task(task_id.strip(), declared)
 
         async def handle(response: httpx.Response) -> Task:
             try:
@@ -491,6 +508,77 @@ class KieClient:
             pacer=self._get_pacer,
         )
 
+    async def _get_family_task(self, task_id: str, family: Family) -> Task:
+        """A dedicated family's record endpoint, read by the family's declaration."""
+        from ._family_tasks import record_task
+
+        async def handle(response: httpx.Response) -> Task:
+            envelope = parse_envelope(response)
+            data: object = self._redactor.value(
+                require_field(envelope, response, "the task record")
+            )
+            if not isinstance(data, dict):
+                raise APIResponseValidationError(
+                    f"{describe_request(response.request)}: the task record is not an object",
+                    response=response,
+                    body=envelope,
+                )
+            record = cast("dict[str, Any]", data)
+            try:
+                return record_task(family, record)
+            except pydantic.ValidationError as exc:
+                raise APIResponseValidationError(
+                    f"{describe_request(response.request)}: the {family.title} record does not "
+                    f"match Kie's documented shape: {exc.errors(include_url=False)}",
+                    response=response,
+                    body=record,
+                ) from None
+
+        query = quote_plus(task_id, safe="")
+        return await self._transport.send(
+            "GET",
+            f"{self.base_url}{family.record_path}?{family.record_query}={query}",
+            handle=handle,
+            pacer=self._get_pacer,
+        )
+
+    async def _family_call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        waiting_codes: tuple[int, ...] = (400, 422),
+    ) -> dict[str, Any]:
+        """One request to a family endpoint that is not a task (Veo's 1080P and 4K): Kie's
+        envelope, also when its code is one of ``waiting_codes`` (Kie's "not ready yet")."""
+
+        async def handle(response: httpx.Response) -> dict[str, Any]:
+            envelope: object
+            try:
+                envelope = parse_envelope(response)
+            except APIStatusError as exc:
+                body: object = exc.body
+                if exc.effective_code not in waiting_codes or not isinstance(body, dict):
+                    raise
+                envelope = cast("dict[str, Any]", body)
+            return cast("dict[str, Any]", self._redactor.value(envelope))
+
+        url = f"{self.base_url}{path}"
+        if query:
+            url += "?" + "&".join(f"{k}={quote_plus(v, safe='')}" for k, v in query.items())
+        # A POST may start paid work (4K): sent again only when it provably was not received.
+        policy = RetryPolicy.CREATE if method == "POST" else RetryPolicy.SAFE
+        return await self._transport.send(
+            method,
+            url,
+            json=dict(body) if body is not None else None,
+            handle=handle,
+            policy=policy,
+            pacer=self._get_pacer if method == "GET" else self._create_pacer,
+        )
+
     async def wait_for_task(
         self,
         task_id: str,
@@ -499,11 +587,15 @@ class KieClient:
         poll_interval: float = DEFAULT_POLL_INTERVAL_S,
         max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
         on_update: OnUpdate | None = None,
+        family: str = "market",
     ) -> Task:
         """Poll until the task succeeds (returns it), fails (`TaskFailedError`) or the
-        deadline passes (`TaskTimeoutError`). Resumable: call it again with the same id."""
+        deadline passes (`TaskTimeoutError`). Resumable: call it again with the same id.
+        ``family`` names a dedicated family's task (``"veo"``, ``"suno"``, ``"runway"``,
+        ``"aleph"``); ``on_update`` also sees each of its stages (Suno's ``task.stage``)."""
+        declared = _family(family)
         return await wait_for_task(
-            self.get_task,
+            functools.partial(self.get_task, family=declared.name),
             task_id,
             timeout=timeout,
             poll_interval=poll_interval,
@@ -706,6 +798,13 @@ async def _hand_over_created(
         task_id,
         task_id,
     )
+
+
+def _family(name: str) -> Family:
+    try:
+        return get_family(name)
+    except ValueError as exc:
+        raise KieInputError(f"family: {exc}") from None
 
 
 def _check_key_characters(key: str) -> None:
