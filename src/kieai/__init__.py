@@ -1,5 +1,6 @@
-"""kieai: the typed async client for Kie AI's video models (Kling motion control,
-image-to-video and text-to-video).
+"""kieai: the typed async client for Kie AI: every Market model through one
+``client.generate(model, input)``, and friendlier resources for Kling motion control,
+image-to-video and text-to-video.
 
 >>> async with KieClient() as client:                        # doctest: +SKIP
 ...     result = await client.motion_control.generate(image="person.png", video="dance.mp4")
@@ -47,26 +48,38 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from . import catalog
+    from ._checks import CheckReport
     from ._client import KieClient
     from ._estimate import Budget, Estimate
     from ._journal import JournalEntry
     from ._models.kling_video import ImageToVideoInput, TextToVideoInput
     from ._models.motion_control import MotionControlInput
-    from ._pipeline import CheckReport
     from ._resources.image_to_video import ImageToVideo
     from ._resources.motion_control import MotionControl
     from ._resources.text_to_video import TextToVideo
     from ._sync import (
+        SyncAudioResult,
+        SyncImageResult,
         SyncImageToVideo,
         SyncKieClient,
         SyncMotionControl,
         SyncMotionControlResult,
+        SyncTextResult,
         SyncTextToVideo,
         SyncVideoResult,
     )
     from .catalog import ModelInfo
     from .media import ImageInfo, VideoInfo, probe
-    from .types import MotionControlResult, Task, TaskState, UploadedFile, VideoResult
+    from .types import (
+        AudioResult,
+        ImageResult,
+        MotionControlResult,
+        Task,
+        TaskState,
+        TextResult,
+        UploadedFile,
+        VideoResult,
+    )
     from .webhooks import parse_callback, sign_callback, verify_callback
 
 _logging.setup_from_env()
@@ -77,7 +90,7 @@ _LAZY: dict[str, str] = {
     "ImageInfo": ".media",
     "VideoInfo": ".media",
     "probe": ".media",
-    "CheckReport": "._pipeline",
+    "CheckReport": "._checks",
     "MotionControl": "._resources.motion_control",
     "ImageToVideo": "._resources.image_to_video",
     "TextToVideo": "._resources.text_to_video",
@@ -86,6 +99,9 @@ _LAZY: dict[str, str] = {
     "TextToVideoInput": "._models.kling_video",
     "MotionControlResult": ".types",
     "VideoResult": ".types",
+    "ImageResult": ".types",
+    "AudioResult": ".types",
+    "TextResult": ".types",
     "Task": ".types",
     "TaskState": ".types",
     "UploadedFile": ".types",
@@ -98,6 +114,9 @@ _LAZY: dict[str, str] = {
     "SyncTextToVideo": "._sync",
     "SyncMotionControlResult": "._sync",
     "SyncVideoResult": "._sync",
+    "SyncImageResult": "._sync",
+    "SyncAudioResult": "._sync",
+    "SyncTextResult": "._sync",
     "ModelInfo": ".catalog._types",
     "Budget": "._estimate",
     "Estimate": "._estimate",
@@ -131,6 +150,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AudioResult",
     "AuthenticationError",
     "BadRequestError",
     "Budget",
@@ -139,6 +159,7 @@ __all__ = [
     "CoordinatorUnavailableError",
     "Estimate",
     "ImageInfo",
+    "ImageResult",
     "ImageToVideo",
     "ImageToVideoInput",
     "InsufficientCreditsError",
@@ -156,10 +177,13 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "ServiceUnavailableError",
+    "SyncAudioResult",
+    "SyncImageResult",
     "SyncImageToVideo",
     "SyncKieClient",
     "SyncMotionControl",
     "SyncMotionControlResult",
+    "SyncTextResult",
     "SyncTextToVideo",
     "SyncVideoResult",
     "Task",
@@ -167,6 +191,7 @@ __all__ = [
     "TaskFailedError",
     "TaskState",
     "TaskTimeoutError",
+    "TextResult",
     "TextToVideo",
     "TextToVideoInput",
     "UnprocessableEntityError",

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["OutputKind", "notebook_progress", "result_html", "result_markdown", "short_url"]
 
-OutputKind = Literal["video", "image", "audio"]
+OutputKind = Literal["video", "image", "audio", "text"]
 
 #: URLs longer than this are shortened in ``repr()`` (the full URL stays in the attribute).
 SHORT_URL_CHARS = 60
@@ -48,6 +48,8 @@ def _facts(task: Task) -> list[tuple[str, str]]:
 
 def _player_html(kind: OutputKind, url: str) -> str:
     src = html.escape(url, quote=True)
+    if kind == "text":
+        return ""  # a text model's answer is its result object, shown in the task's facts
     if kind == "image":
         return f'<img src="{src}" style="max-width: 480px" alt="result">'
     if kind == "audio":

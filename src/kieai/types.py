@@ -1,4 +1,4 @@
-"""Pydantic models of what Kie returns: tasks, uploaded files and video results.
+"""Pydantic models of what Kie returns: tasks, uploaded files and results (video, image, audio).
 
 Kie's payloads are quirky (``param`` and ``resultJson`` are JSON *strings*, times are epoch
 milliseconds, empty fail fields come as ``""`` or ``null``, envelopes vary between ``msg`` and
@@ -15,7 +15,8 @@ import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Protocol, cast
+from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar, cast
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -35,9 +36,12 @@ from ._errors import KieError
 
 __all__ = [
     "UPLOAD_RETENTION",
+    "AudioResult",
+    "ImageResult",
     "MotionControlResult",
     "Task",
     "TaskState",
+    "TextResult",
     "UploadedFile",
     "VideoResult",
 ]
@@ -97,6 +101,14 @@ def _result_urls(value: Any) -> list[str]:
     if isinstance(urls, list):
         return [u for u in urls if isinstance(u, str) and u]  # pyright: ignore[reportUnknownVariableType]
     return []
+
+
+def _result_object(value: Any) -> dict[str, Any] | None:
+    parsed = _json_text(value)
+    if isinstance(parsed, dict) and "resultObject" in parsed:
+        found: Any = parsed["resultObject"]  # pyright: ignore[reportUnknownVariableType]
+        return found if isinstance(found, dict) else {"value": found}  # pyright: ignore[reportUnknownVariableType]
+    return parsed if isinstance(parsed, dict) and "resultUrls" not in parsed and parsed else None  # pyright: ignore[reportUnknownVariableType]
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -162,6 +174,11 @@ class Task(_Model):
     result_urls: Annotated[list[str], BeforeValidator(_result_urls)] = Field(
         default_factory=list[str], validation_alias=AliasChoices("resultJson", "result_urls")
     )
+    result_object: Annotated[dict[str, Any] | None, BeforeValidator(_result_object)] = Field(
+        default=None, validation_alias=AliasChoices("resultJson", "result_object")
+    )
+    """What a model whose output is text or data returns instead of files: the
+    ``resultObject`` of ``resultJson`` (None when there is none)."""
     fail_code: OptionalText = Field(
         default=None, validation_alias=AliasChoices("failCode", "fail_code")
     )
@@ -276,13 +293,117 @@ class Downloader(Protocol):
     ) -> Awaitable[Path]: ...
 
 
-class VideoResult(_Model):
-    """The outcome of a successful video task (any model): its id, last snapshot and video URLs."""
+#: What a model makes, as the catalog says (``ModelInfo.output``).
+OutputKind = Literal["video", "image", "audio", "text"]
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".avif", ".heic"})
+_AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".m4a", ".aac", ".flac", ".ogg", ".opus"})
+
+
+class _Result(_Model):
+    """What every result shares: the task's id and last snapshot, its output URLs, and
+    downloads through the client that made it."""
 
     task_id: str
     task: Task
-    video_urls: list[str]
+    kind: ClassVar[OutputKind]
     _downloader: Downloader | None = PrivateAttr(default=None)
+    #: How an unbound result's message names its first URL.
+    _url_name: ClassVar[str] = "url"
+
+    def _output_urls(self) -> list[str]:
+        raise NotImplementedError
+
+    def _bound_downloader(self) -> Downloader:
+        if self._downloader is None:
+            raise KieError(
+                f"this {type(self).__name__} is not bound to a client (it was built or loaded "
+                f"outside generate()); use client.download(result.{self._url_name}, dest)"
+            )
+        return self._downloader
+
+    def __repr_args__(self) -> Any:
+        """A short ``repr()``: the id, model, state and first URL (``.task`` has the rest)."""
+        from ._display import short_url
+
+        yield "task_id", self.task_id
+        yield "model", self.task.model
+        yield "state", str(self.task.state)
+        urls = self._output_urls()
+        if urls:
+            yield self._url_name, short_url(urls[0])
+
+    def _repr_html_(self) -> str:
+        """Jupyter: a player for the first output and the task's facts."""
+        from ._display import result_html
+
+        return result_html(self.task, self._output_urls(), self.kind)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter (Markdown front ends): a player for the first output and the task's facts."""
+        from ._display import result_markdown
+
+        return result_markdown(self.task, self._output_urls(), self.kind)
+
+    @property
+    def url(self) -> str:
+        """The first output URL (for most models, the only one)."""
+        urls = self._output_urls()
+        if not urls:
+            raise KieError(f"task {self.task_id} returned no output URL")
+        return urls[0]
+
+    async def download(
+        self,
+        dest: str | os.PathLike[str] = ".",
+        *,
+        on_progress: Callable[[int, int | None], Awaitable[None] | None] | None = None,
+    ) -> Path:
+        """Download the first output to ``dest`` (a file path, or a directory to keep the
+        URL's file name); the same as ``client.download(result.url, dest, ...)``."""
+        return await self._bound_downloader()(self.url, dest, on_progress=on_progress)
+
+    async def download_all(
+        self,
+        dest: str | os.PathLike[str] = ".",
+        *,
+        on_progress: Callable[[int, int | None], Awaitable[None] | None] | None = None,
+    ) -> list[Path]:
+        """Download every output into the directory ``dest`` (made if missing), each under its
+        URL's file name (``-2``, ``-3``, ... added where two share one); returns the paths in
+        the order of the URLs."""
+        import anyio  # here: the models themselves need no event loop
+
+        downloader = self._bound_downloader()
+        directory = Path(dest)
+        await anyio.Path(directory).mkdir(parents=True, exist_ok=True)
+        urls = self._output_urls()
+        return [
+            await downloader(url, directory / name, on_progress=on_progress)
+            for url, name in zip(urls, _file_names(urls), strict=True)
+        ]
+
+
+def _file_names(urls: list[str]) -> list[str]:
+    """One distinct file name per URL, from the URL's path (``output`` when it has none)."""
+    names: list[str] = []
+    for url in urls:
+        name = Path(unquote(urlsplit(url).path)).name or "output"
+        stem, suffix = Path(name).stem, Path(name).suffix
+        count = 1
+        while name in names:
+            count += 1
+            name = f"{stem}-{count}{suffix}"
+        names.append(name)
+    return names
+
+
+class VideoResult(_Result):
+    """The outcome of a successful video task (any model): its id, last snapshot and video
+    URLs (``urls``; ``video_urls`` is the same list, ``video_url`` its first)."""
+
+    kind: ClassVar[OutputKind] = "video"
+    _url_name: ClassVar[str] = "video_url"
+    video_urls: list[str]
 
     @model_validator(mode="before")
     @classmethod
@@ -293,47 +414,91 @@ class VideoResult(_Model):
             return {k: v for k, v in data.items() if k != "video_url"}  # pyright: ignore[reportUnknownVariableType]
         return data  # pyright: ignore[reportUnknownVariableType]
 
+    def _output_urls(self) -> list[str]:
+        return self.video_urls
+
+    @property
+    def urls(self) -> list[str]:
+        """Every result video URL (the same list as ``video_urls``)."""
+        return self.video_urls
+
     @computed_field  # type: ignore[prop-decorator]  # pydantic's documented pattern
     @property
     def video_url(self) -> str:
         """The first (for Kling models: the only) result video URL."""
         return self.video_urls[0]
 
-    def __repr_args__(self) -> Any:
-        """A short ``repr()``: the id, model, state and first URL (``.task`` has the rest)."""
-        from ._display import short_url
-
-        yield "task_id", self.task_id
-        yield "model", self.task.model
-        yield "state", str(self.task.state)
-        yield "video_url", short_url(self.video_url)
-
-    def _repr_html_(self) -> str:
-        """Jupyter: the video player and the task's facts."""
-        from ._display import result_html
-
-        return result_html(self.task, self.video_urls, "video")
-
-    def _repr_markdown_(self) -> str:
-        """Jupyter (Markdown front ends): the video player and the task's facts."""
-        from ._display import result_markdown
-
-        return result_markdown(self.task, self.video_urls, "video")
-
-    async def download(
-        self,
-        dest: str | os.PathLike[str] = ".",
-        *,
-        on_progress: Callable[[int, int | None], Awaitable[None] | None] | None = None,
-    ) -> Path:
-        """Download the video; the same as ``client.download(result.video_url, dest, ...)``."""
-        if self._downloader is None:
-            raise KieError(
-                f"this {type(self).__name__} is not bound to a client (it was built or loaded "
-                "outside generate()); use client.download(result.video_url, dest)"
-            )
-        return await self._downloader(self.video_url, dest, on_progress=on_progress)
-
 
 class MotionControlResult(VideoResult):
     """The outcome of a successful motion-control task (a `VideoResult`)."""
+
+
+class ImageResult(_Result):
+    """The outcome of a successful image task: its id, last snapshot and image URLs."""
+
+    kind: ClassVar[OutputKind] = "image"
+    urls: list[str]
+
+    def _output_urls(self) -> list[str]:
+        return self.urls
+
+
+class AudioResult(_Result):
+    """The outcome of a successful audio task: its id, last snapshot and audio URLs."""
+
+    kind: ClassVar[OutputKind] = "audio"
+    urls: list[str]
+
+    def _output_urls(self) -> list[str]:
+        return self.urls
+
+
+class TextResult(_Result):
+    """The outcome of a successful task whose output is text or data rather than files:
+    ``result`` is Kie's ``resultObject``; ``urls`` holds output URLs if the task had any."""
+
+    kind: ClassVar[OutputKind] = "text"
+    urls: list[str] = Field(default_factory=list[str])
+    result: dict[str, Any] | None = None
+
+    def _output_urls(self) -> list[str]:
+        return self.urls
+
+
+AnyResult = VideoResult | ImageResult | AudioResult | TextResult
+
+
+def result_class(kind: str | None, urls: list[str]) -> type[AnyResult]:
+    """The result class for a model's output ``kind``; for a model the catalog does not know
+    (``None``), chosen from the first URL's file suffix (a `TextResult` without any URL)."""
+    if kind == "image":
+        return ImageResult
+    if kind == "audio":
+        return AudioResult
+    if kind == "text" or (kind is None and not urls):
+        return TextResult
+    if kind == "video" or not urls:
+        return VideoResult
+    suffix = Path(unquote(urlsplit(urls[0]).path)).suffix.lower()
+    if suffix in _IMAGE_SUFFIXES:
+        return ImageResult
+    if suffix in _AUDIO_SUFFIXES:
+        return AudioResult
+    return VideoResult
+
+
+def bound_result(
+    cls: type[R], *, task_id: str, task: Task, urls: list[str], downloader: Downloader
+) -> R:
+    """A result whose ``download`` goes through ``downloader`` (the client that made it).
+    Internal: the generation pipeline calls it."""
+    fields: dict[str, Any] = {"task_id": task_id, "task": task}
+    fields["video_urls" if issubclass(cls, VideoResult) else "urls"] = urls
+    if issubclass(cls, TextResult):
+        fields["result"] = task.result_object
+    result = cls.model_validate(fields)
+    result._downloader = downloader  # pyright: ignore[reportPrivateUsage]  # this module's own
+    return result
+
+
+R = TypeVar("R", bound=_Result)
