@@ -85,7 +85,10 @@ if TYPE_CHECKING:
     from ._pipeline import CheckReport, Prepared, RunOptions, UploadProgress
     from ._resources.image_to_video import ImageToVideo
     from ._resources.motion_control import MotionControl
+    from ._resources.runway import Runway
+    from ._resources.suno import Suno
     from ._resources.text_to_video import TextToVideo
+    from ._resources.veo import Veo
 
 __all__ = ["KieClient"]
 
@@ -294,6 +297,8 @@ class KieClient:
             create=self._create_task,
             wait=self.wait_for_task,
             download=self.download,
+            get_task=self.get_task,
+            call=self._family_call,
         )
 
     def __repr__(self) -> str:
@@ -368,6 +373,27 @@ class KieClient:
         from ._resources.text_to_video import TextToVideo
 
         return TextToVideo(self._engine)
+
+    @functools.cached_property
+    def veo(self) -> Veo:
+        """Veo 3.1 on Kie's own endpoints: generate, extend, 1080P and 4K."""
+        from ._resources.veo import Veo
+
+        return Veo(self._engine)
+
+    @functools.cached_property
+    def suno(self) -> Suno:
+        """Suno music on Kie's own endpoints: two tracks per task, ready in stages."""
+        from ._resources.suno import Suno
+
+        return Suno(self._engine)
+
+    @functools.cached_property
+    def runway(self) -> Runway:
+        """Runway video (and Runway Aleph) on Kie's own endpoints."""
+        from ._resources.runway import Runway
+
+        return Runway(self._engine)
 
     # -- any model ---------------------------------------------------------------------------
 
@@ -1016,11 +1042,15 @@ class _ClientEngine:
         create: Callable[..., Awaitable[str]],
         wait: Callable[..., Awaitable[Task]],
         download: Callable[..., Awaitable[Path]],
+        get_task: Callable[..., Awaitable[Task]],
+        call: Callable[..., Awaitable[dict[str, Any]]],
     ) -> None:
         self._upload = upload
         self._create = create
         self._wait = wait
         self._download = download
+        self._get_task = get_task
+        self._call = call
         self._unknown_models: set[str] = set()
 
     async def upload(
@@ -1036,10 +1066,13 @@ class _ClientEngine:
         callback_url: str | None = None,
         on_created: OnCreated | None = None,
         idempotency_key: str | None = None,
+        operation: Operation | None = None,
     ) -> str:
         # idempotency_key belongs to the task ledger; a client without one has no use for it.
         del idempotency_key
-        return await self._create(model, input, callback_url=callback_url, on_created=on_created)
+        return await self._create(
+            model, input, callback_url=callback_url, on_created=on_created, operation=operation
+        )
 
     async def wait(
         self,
@@ -1049,6 +1082,7 @@ class _ClientEngine:
         poll_interval: float,
         max_poll_interval: float,
         on_update: OnUpdate | None = None,
+        family: str = "market",
     ) -> Task:
         return await self._wait(
             task_id,
@@ -1056,7 +1090,21 @@ class _ClientEngine:
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             on_update=on_update,
+            family=family,
         )
+
+    async def get_task(self, task_id: str, *, family: str = "market") -> Task:
+        return await self._get_task(task_id, family=family)
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> Mapping[str, Any]:
+        return await self._call(method, path, query=query, body=body)
 
     async def download(
         self,
