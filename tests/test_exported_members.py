@@ -15,6 +15,12 @@ import kieai.redis
 import kieai.testing
 
 KIEAI_ALL = {
+    "Veo",
+    "Suno",
+    "Runway",
+    "SyncVeo",
+    "SyncSuno",
+    "SyncRunway",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",

@@ -63,7 +63,10 @@ from ._coordination import Coordinator
 from ._errors import KieError, KieInputError
 from ._resources.image_to_video import ImageToVideo
 from ._resources.motion_control import MotionControl
+from ._resources.runway import Runway
+from ._resources.suno import Suno
 from ._resources.text_to_video import TextToVideo
+from ._resources.veo import Veo
 from ._spec import ModelSpec
 from ._sync_http import async_client_over
 from .types import AudioResult, ImageResult, MotionControlResult, TextResult, VideoResult
@@ -82,8 +85,11 @@ __all__ = [
     "SyncKieClient",
     "SyncMotionControl",
     "SyncMotionControlResult",
+    "SyncRunway",
+    "SyncSuno",
     "SyncTextResult",
     "SyncTextToVideo",
+    "SyncVeo",
     "SyncVideoResult",
 ]
 
@@ -615,6 +621,43 @@ class SyncTextToVideo(_SyncResource):
     generate: Final = _mirror(TextToVideo.generate, SyncVideoResult)
 
 
+class SyncVeo(_SyncResource):
+    """``client.veo`` of a `SyncKieClient`: Veo 3.1 without ``await``."""
+
+    check: Final = _mirror(Veo.check)
+    create: Final = _mirror(Veo.create)
+    generate: Final = _mirror(Veo.generate, SyncVideoResult)
+    create_extend: Final = _mirror(Veo.create_extend)
+    extend: Final = _mirror(Veo.extend, SyncVideoResult)
+    get_1080p: Final = _mirror(Veo.get_1080p)
+    get_4k: Final = _mirror(Veo.get_4k)
+    get_task: Final = _mirror(Veo.get_task)
+    wait_for_task: Final = _mirror(Veo.wait_for_task)
+
+
+class SyncSuno(_SyncResource):
+    """``client.suno`` of a `SyncKieClient`: Suno music without ``await``."""
+
+    check: Final = _mirror(Suno.check)
+    create: Final = _mirror(Suno.create)
+    generate: Final = _mirror(Suno.generate, SyncAudioResult)
+    get_task: Final = _mirror(Suno.get_task)
+    wait_for_task: Final = _mirror(Suno.wait_for_task)
+
+
+class SyncRunway(_SyncResource):
+    """``client.runway`` of a `SyncKieClient`: Runway and Aleph without ``await``."""
+
+    check: Final = _mirror(Runway.check)
+    create: Final = _mirror(Runway.create)
+    generate: Final = _mirror(Runway.generate, SyncVideoResult)
+    extend: Final = _mirror(Runway.extend, SyncVideoResult)
+    aleph: Final = _mirror(Runway.aleph, SyncVideoResult)
+    create_aleph: Final = _mirror(Runway.create_aleph)
+    get_task: Final = _mirror(Runway.get_task)
+    wait_for_task: Final = _mirror(Runway.wait_for_task)
+
+
 class SyncKieClient(_Bound):
     """Sync client for Kie AI: ``with SyncKieClient() as client: ...``.
 
@@ -724,6 +767,9 @@ class SyncKieClient(_Bound):
     motion_control: Final = _Resource(SyncMotionControl)
     image_to_video: Final = _Resource(SyncImageToVideo)
     text_to_video: Final = _Resource(SyncTextToVideo)
+    veo: Final = _Resource(SyncVeo)
+    suno: Final = _Resource(SyncSuno)
+    runway: Final = _Resource(SyncRunway)
 
     generate: Final = _mirror(KieClient.generate, _ANY_RESULT_TWIN)
     create: Final = _mirror(KieClient.create)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 
@@ -25,7 +25,15 @@ from kieai.testing import FakeKie, ManualClock, Outcome, Schedule
 pytestmark = pytest.mark.anyio
 
 HOOK = "https://example.com/kie/hook"
-FAST = {"poll_interval": 0.01, "max_poll_interval": 0.02, "timeout": 10.0}
+
+
+class Waiting(TypedDict):
+    timeout: float | None
+    poll_interval: float
+    max_poll_interval: float
+
+
+FAST: Waiting = {"poll_interval": 0.01, "max_poll_interval": 0.02, "timeout": 10.0}
 
 
 @pytest.fixture
