@@ -61,6 +61,7 @@ from ._constants import (
 )
 from ._coordination import Coordinator
 from ._errors import KieError, KieInputError
+from ._families import Family
 from ._resources.image_to_video import ImageToVideo
 from ._resources.motion_control import MotionControl
 from ._resources.runway import Runway
@@ -621,7 +622,17 @@ class SyncTextToVideo(_SyncResource):
     generate: Final = _mirror(TextToVideo.generate, SyncVideoResult)
 
 
-class SyncVeo(_SyncResource):
+class _SyncFamilyResource(_SyncResource):
+    """Base of the dedicated families' sync twins (``client.veo``, ...)."""
+
+    @property
+    def family(self) -> Family:
+        """The family's declaration (endpoints, status words), as the async resource has it."""
+        family: Family = self._target.family
+        return family
+
+
+class SyncVeo(_SyncFamilyResource):
     """``client.veo`` of a `SyncKieClient`: Veo 3.1 without ``await``."""
 
     check: Final = _mirror(Veo.check)
@@ -635,7 +646,7 @@ class SyncVeo(_SyncResource):
     wait_for_task: Final = _mirror(Veo.wait_for_task)
 
 
-class SyncSuno(_SyncResource):
+class SyncSuno(_SyncFamilyResource):
     """``client.suno`` of a `SyncKieClient`: Suno music without ``await``."""
 
     check: Final = _mirror(Suno.check)
@@ -645,7 +656,7 @@ class SyncSuno(_SyncResource):
     wait_for_task: Final = _mirror(Suno.wait_for_task)
 
 
-class SyncRunway(_SyncResource):
+class SyncRunway(_SyncFamilyResource):
     """``client.runway`` of a `SyncKieClient`: Runway and Aleph without ``await``."""
 
     check: Final = _mirror(Runway.check)
