@@ -32,6 +32,7 @@ KIEAI_ALL = {
     "Budget",
     "BudgetExceededError",
     "CheckReport",
+    "CoordinatorConfigurationError",
     "CoordinatorUnavailableError",
     "Estimate",
     "ImageInfo",

@@ -35,17 +35,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import (
-    TYPE_CHECKING,
-    Any,
-    Concatenate,
-    Final,
-    Generic,
-    ParamSpec,
-    TypeVar,
-    cast,
-    overload,
-)
+from typing import TYPE_CHECKING, Any, Concatenate, Final, Generic, ParamSpec, TypeVar, overload
 
 import anyio
 import httpx
@@ -62,6 +52,7 @@ from ._constants import (
 from ._coordination import Coordinator
 from ._errors import KieError, KieInputError
 from ._families import Family
+from ._generated.calls import SyncModelCalls
 from ._resources.image_to_video import ImageToVideo
 from ._resources.motion_control import MotionControl
 from ._resources.runway import Runway
@@ -571,30 +562,6 @@ class SyncTextResult(_SyncResult, TextResult):  # pyright: ignore[reportIncompat
     ``result``, ``urls``), from `SyncKieClient`."""
 
 
-class _TwinOfAnyResult:
-    """The twin of ``generate`` for any model, whose result class follows the model's output:
-    each async result comes back as its own sync twin."""
-
-    __name__ = "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult"
-    _twins: Final[dict[type[BaseModel], type[_SyncResult]]] = {
-        VideoResult: SyncVideoResult,
-        ImageResult: SyncImageResult,
-        AudioResult: SyncAudioResult,
-        TextResult: SyncTextResult,
-    }
-
-    def _from_async(self, loop: _Loop, result: BaseModel, keepalive: object) -> _SyncResult:
-        twin = self._twins[type(result)]
-        return twin._from_async(loop, result, keepalive)  # pyright: ignore[reportPrivateUsage]  # as _Mirror does
-
-
-#: Typed as what it hands back (it is not a class: `_Mirror` only calls its ``_from_async``).
-_ANY_RESULT_TWIN = cast(
-    "type[SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult]",
-    _TwinOfAnyResult(),
-)
-
-
 class SyncMotionControl(_SyncResource):
     """``client.motion_control`` of a `SyncKieClient`: check, create and generate
     motion-control videos without ``await``."""
@@ -669,7 +636,7 @@ class SyncRunway(_SyncFamilyResource):
     wait_for_task: Final = _mirror(Runway.wait_for_task)
 
 
-class SyncKieClient(_Bound):
+class SyncKieClient(SyncModelCalls, _Bound):
     """Sync client for Kie AI: ``with SyncKieClient() as client: ...``.
 
     The same methods, arguments, results and errors as `KieClient`, without ``await``.
@@ -782,9 +749,6 @@ class SyncKieClient(_Bound):
     suno: Final = _Resource(SyncSuno)
     runway: Final = _Resource(SyncRunway)
 
-    generate: Final = _mirror(KieClient.generate, _ANY_RESULT_TWIN)
-    create: Final = _mirror(KieClient.create)
-    check: Final = _mirror(KieClient.check)
     create_task: Final = _mirror(KieClient.create_task)
     get_task: Final = _mirror(KieClient.get_task)
     wait_for_task: Final = _mirror(KieClient.wait_for_task)
@@ -811,6 +775,9 @@ class SyncKieClient(_Bound):
 _SYNC_TWINS: dict[type[Any], type[_SyncResult]] = {
     MotionControlResult: SyncMotionControlResult,
     VideoResult: SyncVideoResult,
+    ImageResult: SyncImageResult,
+    AudioResult: SyncAudioResult,
+    TextResult: SyncTextResult,
 }
 
 
