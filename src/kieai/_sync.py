@@ -619,6 +619,8 @@ class SyncSuno(_SyncFamilyResource):
     check: Final = _mirror(Suno.check)
     create: Final = _mirror(Suno.create)
     generate: Final = _mirror(Suno.generate, SyncAudioResult)
+    create_extend: Final = _mirror(Suno.create_extend)
+    extend: Final = _mirror(Suno.extend, SyncAudioResult)
     get_task: Final = _mirror(Suno.get_task)
     wait_for_task: Final = _mirror(Suno.wait_for_task)
 

@@ -181,3 +181,126 @@ class Suno(FamilyResource):
             WaitOptions(timeout, poll_interval, max_poll_interval, on_update),
             AudioResult,
         )
+
+    async def create_extend(
+        self,
+        audio_id: str,
+        *,
+        model: SunoModel,
+        default_param_flag: bool = False,
+        prompt: str | None = None,
+        style: str | None = None,
+        title: str | None = None,
+        continue_at: float | None = None,
+        negative_tags: str | None = None,
+        vocal_gender: VocalGender | None = None,
+        style_weight: float | None = None,
+        weirdness_constraint: float | None = None,
+        audio_weight: float | None = None,
+        persona_id: str | None = None,
+        callback_url: str | None = None,
+        on_created: OnCreated | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """Extend the track ``audio_id`` (``POST /api/v1/generate/extend``; ``model`` must be
+        the track's own); returns the new task's id. With ``default_param_flag=True``,
+        ``prompt``, ``style``, ``title`` and ``continue_at`` are required."""
+        fields = _extend_fields(
+            audio_id,
+            model,
+            default_param_flag,
+            prompt,
+            style,
+            title,
+            continue_at,
+            negative_tags,
+            vocal_gender,
+            style_weight,
+            weirdness_constraint,
+            audio_weight,
+            persona_id,
+        )
+        options = RunOptions(callback_url, None, on_created, True, idempotency_key)
+        return await self._create("extend", fields, options)
+
+    async def extend(
+        self,
+        audio_id: str,
+        *,
+        model: SunoModel,
+        default_param_flag: bool = False,
+        prompt: str | None = None,
+        style: str | None = None,
+        title: str | None = None,
+        continue_at: float | None = None,
+        negative_tags: str | None = None,
+        vocal_gender: VocalGender | None = None,
+        style_weight: float | None = None,
+        weirdness_constraint: float | None = None,
+        audio_weight: float | None = None,
+        persona_id: str | None = None,
+        callback_url: str | None = None,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
+        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
+        on_update: OnUpdate | None = None,
+        on_created: OnCreated | None = None,
+        idempotency_key: str | None = None,
+    ) -> AudioResult:
+        """`create_extend`, then wait for the extended tracks."""
+        from ..types import AudioResult
+
+        fields = _extend_fields(
+            audio_id,
+            model,
+            default_param_flag,
+            prompt,
+            style,
+            title,
+            continue_at,
+            negative_tags,
+            vocal_gender,
+            style_weight,
+            weirdness_constraint,
+            audio_weight,
+            persona_id,
+        )
+        return await self._generate(
+            "extend",
+            fields,
+            RunOptions(callback_url, None, on_created, True, idempotency_key),
+            WaitOptions(timeout, poll_interval, max_poll_interval, on_update),
+            AudioResult,
+        )
+
+
+def _extend_fields(
+    audio_id: str,
+    model: SunoModel,
+    default_param_flag: bool,
+    prompt: str | None,
+    style: str | None,
+    title: str | None,
+    continue_at: float | None,
+    negative_tags: str | None,
+    vocal_gender: VocalGender | None,
+    style_weight: float | None,
+    weirdness_constraint: float | None,
+    audio_weight: float | None,
+    persona_id: str | None,
+) -> dict[str, object]:
+    return {
+        "defaultParamFlag": default_param_flag,
+        "audioId": audio_id,
+        "prompt": prompt,
+        "style": style,
+        "title": title,
+        "continueAt": continue_at,
+        "model": model,
+        "negativeTags": negative_tags,
+        "vocalGender": vocal_gender,
+        "styleWeight": style_weight,
+        "weirdnessConstraint": weirdness_constraint,
+        "audioWeight": audio_weight,
+        "personaId": persona_id,
+    }
