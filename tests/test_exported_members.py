@@ -15,6 +15,12 @@ import kieai.redis
 import kieai.testing
 
 KIEAI_ALL = {
+    "Veo",
+    "Suno",
+    "Runway",
+    "SyncVeo",
+    "SyncSuno",
+    "SyncRunway",
     "APIConnectionError",
     "APIError",
     "APIResponseValidationError",
@@ -91,6 +97,8 @@ TESTING_ALL = {
     "CallbackTaskId",
     "Clock",
     "FakeKie",
+    "FamilyControls",
+    "FamilyTask",
     "Fault",
     "ManualClock",
     "MessageKey",

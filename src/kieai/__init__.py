@@ -57,7 +57,10 @@ if TYPE_CHECKING:
     from ._models.motion_control import MotionControlInput
     from ._resources.image_to_video import ImageToVideo
     from ._resources.motion_control import MotionControl
+    from ._resources.runway import Runway
+    from ._resources.suno import Suno
     from ._resources.text_to_video import TextToVideo
+    from ._resources.veo import Veo
     from ._sync import (
         SyncAudioResult,
         SyncImageResult,
@@ -65,8 +68,11 @@ if TYPE_CHECKING:
         SyncKieClient,
         SyncMotionControl,
         SyncMotionControlResult,
+        SyncRunway,
+        SyncSuno,
         SyncTextResult,
         SyncTextToVideo,
+        SyncVeo,
         SyncVideoResult,
     )
     from .catalog import ModelInfo
@@ -95,6 +101,9 @@ _LAZY: dict[str, str] = {
     "MotionControl": "._resources.motion_control",
     "ImageToVideo": "._resources.image_to_video",
     "TextToVideo": "._resources.text_to_video",
+    "Veo": "._resources.veo",
+    "Suno": "._resources.suno",
+    "Runway": "._resources.runway",
     "MotionControlInput": "._models.motion_control",
     "ImageToVideoInput": "._models.kling_video",
     "TextToVideoInput": "._models.kling_video",
@@ -113,6 +122,9 @@ _LAZY: dict[str, str] = {
     "SyncMotionControl": "._sync",
     "SyncImageToVideo": "._sync",
     "SyncTextToVideo": "._sync",
+    "SyncVeo": "._sync",
+    "SyncSuno": "._sync",
+    "SyncRunway": "._sync",
     "SyncMotionControlResult": "._sync",
     "SyncVideoResult": "._sync",
     "SyncImageResult": "._sync",
@@ -178,15 +190,20 @@ __all__ = [
     "MotionControlResult",
     "NotFoundError",
     "RateLimitError",
+    "Runway",
     "ServiceUnavailableError",
+    "Suno",
     "SyncAudioResult",
     "SyncImageResult",
     "SyncImageToVideo",
     "SyncKieClient",
     "SyncMotionControl",
     "SyncMotionControlResult",
+    "SyncRunway",
+    "SyncSuno",
     "SyncTextResult",
     "SyncTextToVideo",
+    "SyncVeo",
     "SyncVideoResult",
     "Task",
     "TaskCreationUncertainError",
@@ -198,6 +215,7 @@ __all__ = [
     "TextToVideoInput",
     "UnprocessableEntityError",
     "UploadedFile",
+    "Veo",
     "VideoInfo",
     "VideoResult",
     "WebhookVerificationError",

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 from urllib.parse import quote_plus
 
 import anyio
@@ -56,6 +56,7 @@ from ._errors import (
     TaskCreationUncertainError,
     describe_request,
 )
+from ._families import MARKET, Family, Operation, get_family
 from ._files import (
     FileInput,
     LocalFile,
@@ -85,7 +86,10 @@ if TYPE_CHECKING:
     from ._pipeline import CheckReport, Prepared, RunOptions, UploadProgress
     from ._resources.image_to_video import ImageToVideo
     from ._resources.motion_control import MotionControl
+    from ._resources.runway import Runway
+    from ._resources.suno import Suno
     from ._resources.text_to_video import TextToVideo
+    from ._resources.veo import Veo
 
 __all__ = ["KieClient"]
 
@@ -294,6 +298,8 @@ class KieClient(ModelCalls):
             create=self._create_task,
             wait=self.wait_for_task,
             download=self.download,
+            get_task=self.get_task,
+            call=self._family_call,
         )
 
     def __repr__(self) -> str:
@@ -368,6 +374,27 @@ class KieClient(ModelCalls):
         from ._resources.text_to_video import TextToVideo
 
         return TextToVideo(self._engine)
+
+    @functools.cached_property
+    def veo(self) -> Veo:
+        """Veo 3.1 on Kie's own endpoints: generate, extend, 1080P and 4K."""
+        from ._resources.veo import Veo
+
+        return Veo(self._engine)
+
+    @functools.cached_property
+    def suno(self) -> Suno:
+        """Suno music on Kie's own endpoints: two tracks per task, ready in stages."""
+        from ._resources.suno import Suno
+
+        return Suno(self._engine)
+
+    @functools.cached_property
+    def runway(self) -> Runway:
+        """Runway video (and Runway Aleph) on Kie's own endpoints."""
+        from ._resources.runway import Runway
+
+        return Runway(self._engine)
 
     # -- any model ---------------------------------------------------------------------------
     # ``generate``, ``create`` and ``check`` come from `ModelCalls` (_generated/calls.py,
@@ -465,9 +492,13 @@ class KieClient(ModelCalls):
         *,
         callback_url: str | None = None,
         on_created: Callable[[str], Awaitable[None] | None] | None = None,
+        operation: Operation | None = None,
     ) -> str:
         """`create_task`, handing the id to ``on_created`` as soon as Kie returned it
-        (the generation pipeline's entry point: the hook runs before anything else can fail)."""
+        (the generation pipeline's entry point: the hook runs before anything else can fail).
+
+        ``operation``: a dedicated family's create endpoint (``_families``), whose body is the
+        input's fields at the top level beside ``callBackUrl``; None: Market's createTask."""
         problems: list[str] = []
         if not isinstance(model, str) or not model.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
             problems.append(f"model: must be a non-empty string, got {model!r}")
@@ -481,10 +512,17 @@ class KieClient(ModelCalls):
             problems.append(f"callback_url: must be an http(s) URL, got {callback_url!r}")
         if problems:
             raise KieInputError(problems)
-        payload: dict[str, Any] = {"model": model}
-        if callback_url is not None:
-            payload["callBackUrl"] = callback_url
-        payload["input"] = dict(input)
+        if operation is None:
+            url = f"{self.base_url}/api/v1/jobs/createTask"
+            payload: dict[str, Any] = {"model": model}
+            if callback_url is not None:
+                payload["callBackUrl"] = callback_url
+            payload["input"] = dict(input)
+        else:
+            url = f"{self.base_url}{operation.path}"
+            payload = {name: value for name, value in input.items() if value is not None}
+            if callback_url is not None:
+                payload["callBackUrl"] = callback_url
 
         async def handle(response: httpx.Response) -> str:
             try:
@@ -523,7 +561,7 @@ class KieClient(ModelCalls):
             with guard.scope:
                 created = await self._transport.send(
                     "POST",
-                    f"{self.base_url}/api/v1/jobs/createTask",
+                    url,
                     json=payload,
                     handle=handle,
                     policy=RetryPolicy.CREATE,
@@ -546,10 +584,15 @@ class KieClient(ModelCalls):
         await _hand_over_created(created, on_created, guard.budget_s)
         return created
 
-    async def get_task(self, task_id: str) -> Task:
-        """``GET /api/v1/jobs/recordInfo``: the task's current snapshot."""
+    async def get_task(self, task_id: str, *, family: str = "market") -> Task:
+        """The task's current snapshot: ``GET /api/v1/jobs/recordInfo``, or for a dedicated
+        family (``"veo"``, ``"suno"``, ``"runway"``, ``"aleph"``) its own record endpoint, read
+        into the same `Task` (``state`` normalised, ``stage``, ``raw``)."""
         if not isinstance(task_id, str) or not task_id.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
             raise KieInputError(f"task_id: must be a non-empty string, got {task_id!r}")
+        declared = _family(family)
+        if declared is not MARKET:
+            return await self._get_family_task(task_id.strip(), declared)
 
         async def handle(response: httpx.Response) -> Task:
             try:
@@ -580,6 +623,77 @@ class KieClient(ModelCalls):
             pacer=self._get_pacer,
         )
 
+    async def _get_family_task(self, task_id: str, family: Family) -> Task:
+        """A dedicated family's record endpoint, read by the family's declaration."""
+        from ._family_tasks import record_task
+
+        async def handle(response: httpx.Response) -> Task:
+            envelope = parse_envelope(response)
+            data: object = self._redactor.value(
+                require_field(envelope, response, "the task record")
+            )
+            if not isinstance(data, dict):
+                raise APIResponseValidationError(
+                    f"{describe_request(response.request)}: the task record is not an object",
+                    response=response,
+                    body=envelope,
+                )
+            record = cast("dict[str, Any]", data)
+            try:
+                return record_task(family, record)
+            except pydantic.ValidationError as exc:
+                raise APIResponseValidationError(
+                    f"{describe_request(response.request)}: the {family.title} record does not "
+                    f"match Kie's documented shape: {exc.errors(include_url=False)}",
+                    response=response,
+                    body=record,
+                ) from None
+
+        query = quote_plus(task_id, safe="")
+        return await self._transport.send(
+            "GET",
+            f"{self.base_url}{family.record_path}?{family.record_query}={query}",
+            handle=handle,
+            pacer=self._get_pacer,
+        )
+
+    async def _family_call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        waiting_codes: tuple[int, ...] = (400, 422),
+    ) -> dict[str, Any]:
+        """One request to a family endpoint that is not a task (Veo's 1080P and 4K): Kie's
+        envelope, also when its code is one of ``waiting_codes`` (Kie's "not ready yet")."""
+
+        async def handle(response: httpx.Response) -> dict[str, Any]:
+            envelope: object
+            try:
+                envelope = parse_envelope(response)
+            except APIStatusError as exc:
+                body: object = exc.body
+                if exc.effective_code not in waiting_codes or not isinstance(body, dict):
+                    raise
+                envelope = cast("dict[str, Any]", body)
+            return cast("dict[str, Any]", self._redactor.value(envelope))
+
+        url = f"{self.base_url}{path}"
+        if query:
+            url += "?" + "&".join(f"{k}={quote_plus(v, safe='')}" for k, v in query.items())
+        # A POST may start paid work (4K): sent again only when it provably was not received.
+        policy = RetryPolicy.CREATE if method == "POST" else RetryPolicy.SAFE
+        return await self._transport.send(
+            method,
+            url,
+            json=dict(body) if body is not None else None,
+            handle=handle,
+            policy=policy,
+            pacer=self._get_pacer if method == "GET" else self._create_pacer,
+        )
+
     async def wait_for_task(
         self,
         task_id: str,
@@ -588,11 +702,15 @@ class KieClient(ModelCalls):
         poll_interval: float = DEFAULT_POLL_INTERVAL_S,
         max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
         on_update: OnUpdate | None = None,
+        family: str = "market",
     ) -> Task:
         """Poll until the task succeeds (returns it), fails (`TaskFailedError`) or the
-        deadline passes (`TaskTimeoutError`). Resumable: call it again with the same id."""
+        deadline passes (`TaskTimeoutError`). Resumable: call it again with the same id.
+        ``family`` names a dedicated family's task (``"veo"``, ``"suno"``, ``"runway"``,
+        ``"aleph"``); ``on_update`` also sees each of its stages (Suno's ``task.stage``)."""
+        declared = _family(family)
         return await wait_for_task(
-            self.get_task,
+            functools.partial(self.get_task, family=declared.name),
             task_id,
             timeout=timeout,
             poll_interval=poll_interval,
@@ -797,6 +915,13 @@ async def _hand_over_created(
     )
 
 
+def _family(name: str) -> Family:
+    try:
+        return get_family(name)
+    except ValueError as exc:
+        raise KieInputError(f"family: {exc}") from None
+
+
 def _check_key_characters(key: str) -> None:
     """A key must travel in an HTTP header: printable ASCII without spaces. Checked here so a
     pasted smart quote fails at construction, with a message that does not echo the key."""
@@ -864,11 +989,15 @@ class _ClientEngine:
         create: Callable[..., Awaitable[str]],
         wait: Callable[..., Awaitable[Task]],
         download: Callable[..., Awaitable[Path]],
+        get_task: Callable[..., Awaitable[Task]],
+        call: Callable[..., Awaitable[dict[str, Any]]],
     ) -> None:
         self._upload = upload
         self._create = create
         self._wait = wait
         self._download = download
+        self._get_task = get_task
+        self._call = call
         self._unknown_models: set[str] = set()
 
     async def upload(
@@ -884,10 +1013,13 @@ class _ClientEngine:
         callback_url: str | None = None,
         on_created: OnCreated | None = None,
         idempotency_key: str | None = None,
+        operation: Operation | None = None,
     ) -> str:
         # idempotency_key belongs to the task ledger; a client without one has no use for it.
         del idempotency_key
-        return await self._create(model, input, callback_url=callback_url, on_created=on_created)
+        return await self._create(
+            model, input, callback_url=callback_url, on_created=on_created, operation=operation
+        )
 
     async def wait(
         self,
@@ -897,6 +1029,7 @@ class _ClientEngine:
         poll_interval: float,
         max_poll_interval: float,
         on_update: OnUpdate | None = None,
+        family: str = "market",
     ) -> Task:
         return await self._wait(
             task_id,
@@ -904,7 +1037,21 @@ class _ClientEngine:
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
             on_update=on_update,
+            family=family,
         )
+
+    async def get_task(self, task_id: str, *, family: str = "market") -> Task:
+        return await self._get_task(task_id, family=family)
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> Mapping[str, Any]:
+        return await self._call(method, path, query=query, body=body)
 
     async def download(
         self,

@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from ._families import Operation
     from ._files import LocalFile
     from ._hooks import ProgressCallback
     from ._polling import OnUpdate
@@ -43,10 +44,12 @@ class Engine(Protocol):
         callback_url: str | None = None,
         on_created: OnCreated | None = None,
         idempotency_key: str | None = None,
+        operation: Operation | None = None,
     ) -> str:
         """``createTask``; the id goes to ``on_created`` as soon as Kie returns it, also when
         the caller is cancelled meanwhile. ``idempotency_key`` is for the task ledger, which
-        records it; the plain client does nothing with it."""
+        records it; the plain client does nothing with it. ``operation``: a dedicated family's
+        create endpoint instead of Market's createTask."""
         ...
 
     async def wait(
@@ -57,8 +60,25 @@ class Engine(Protocol):
         poll_interval: float,
         max_poll_interval: float,
         on_update: OnUpdate | None = None,
+        family: str = "market",
     ) -> Task:
-        """``wait_for_task``."""
+        """``wait_for_task`` (of a task of ``family``)."""
+        ...
+
+    async def get_task(self, task_id: str, *, family: str = "market") -> Task:
+        """``get_task`` (of a task of ``family``)."""
+        ...
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        body: Mapping[str, object] | None = None,
+    ) -> Mapping[str, Any]:
+        """One request to a family endpoint that is not a task (Veo's 1080P and 4K): Kie's
+        envelope, also while it answers "not ready yet" (its codes 400 and 422)."""
         ...
 
     async def download(

@@ -30,6 +30,7 @@ from ._media_rules import MediaRule
 from ._spec import ModelSpec
 
 if TYPE_CHECKING:
+    from ._families import Operation
     from ._polling import OnUpdate
     from .catalog._rules import ModelRules
     from .catalog._types import ModelInfo
@@ -85,13 +86,16 @@ class Prepared:
     """A checked call, ready to run: Kie's ``input`` with the local files still in it, where
     each file goes, and what the model makes (``kind``: None for a model the catalog does not
     know). ``finish`` turns the input with URLs into what is sent (a resource's pydantic
-    model validates it once more)."""
+    model validates it once more). ``operation``/``family``: a dedicated family's create
+    endpoint and the family its task is read by (None/``"market"``: Market's createTask)."""
 
     model: str
     input: dict[str, object]
     slots: list[FileSlot] = field(default_factory=list[FileSlot])
     kind: str | None = None
     finish: Callable[[dict[str, object]], dict[str, Any]] | None = None
+    operation: Operation | None = None
+    family: str = "market"
 
     def with_urls(self, urls: Mapping[int, str]) -> dict[str, Any]:
         """The input to send: every file slot (by its position in ``slots``) replaced by its
@@ -344,6 +348,7 @@ async def create(engine: Engine, prepared: Prepared, options: RunOptions) -> str
         callback_url=options.callback_url,
         on_created=options.on_created,
         idempotency_key=options.idempotency_key,
+        operation=prepared.operation,
     )
 
 
@@ -376,11 +381,12 @@ async def generate(
             max_poll_interval=wait.max_poll_interval,
             # In a notebook, a wait without an on_update of the caller's shows the states.
             on_update=wait.on_update if wait.on_update is not None else notebook_progress(),
+            family=prepared.family,
         )
         # A text model answers with a resultObject; every other model with files.
         if not task.result_urls and (prepared.kind != "text" and task.result_object is None):
             raise APIResponseValidationError(
-                f"task {task_id} succeeded but its resultJson holds no result URL",
+                f"task {task_id} succeeded but its record holds no result URL",
                 body=task.model_dump(),
             )
     except KieError as exc:

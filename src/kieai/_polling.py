@@ -64,9 +64,11 @@ def _not_visible_yet(exc: APIStatusError) -> bool:
 
 
 def _is_record_null(exc: APIStatusError) -> bool:
+    """Market says ``recordInfo is null``; the dedicated families' pages ``record is null``."""
     if not isinstance(exc, UnprocessableEntityError):
         return False
-    return "recordinfo is null" in exc.message.lower()
+    message = exc.message.lower()
+    return "recordinfo is null" in message or "record is null" in message
 
 
 def _transient(exc: Exception) -> bool:
@@ -119,7 +121,8 @@ async def wait_for_task(
                 logger.warning("polling task %s: %s; polling on", task_id, exc)
         if task is not None:
             garbled = 0
-            changed = last is None or task.state != last.state
+            # A family's stage is news too (Suno: text, then first, within "generating").
+            changed = last is None or (task.state, task.stage) != (last.state, last.stage)
             last = task
             if changed:
                 logger.info("task %s: %s", task_id, task.state)

@@ -51,10 +51,14 @@ from ._constants import (
 )
 from ._coordination import Coordinator
 from ._errors import KieError, KieInputError
+from ._families import Family
 from ._generated.calls import SyncModelCalls
 from ._resources.image_to_video import ImageToVideo
 from ._resources.motion_control import MotionControl
+from ._resources.runway import Runway
+from ._resources.suno import Suno
 from ._resources.text_to_video import TextToVideo
+from ._resources.veo import Veo
 from ._spec import ModelSpec
 from ._sync_http import async_client_over
 from .types import AudioResult, ImageResult, MotionControlResult, TextResult, VideoResult
@@ -73,8 +77,11 @@ __all__ = [
     "SyncKieClient",
     "SyncMotionControl",
     "SyncMotionControlResult",
+    "SyncRunway",
+    "SyncSuno",
     "SyncTextResult",
     "SyncTextToVideo",
+    "SyncVeo",
     "SyncVideoResult",
 ]
 
@@ -582,6 +589,55 @@ class SyncTextToVideo(_SyncResource):
     generate: Final = _mirror(TextToVideo.generate, SyncVideoResult)
 
 
+class _SyncFamilyResource(_SyncResource):
+    """Base of the dedicated families' sync twins (``client.veo``, ...)."""
+
+    @property
+    def family(self) -> Family:
+        """The family's declaration (endpoints, status words), as the async resource has it."""
+        family: Family = self._target.family
+        return family
+
+
+class SyncVeo(_SyncFamilyResource):
+    """``client.veo`` of a `SyncKieClient`: Veo 3.1 without ``await``."""
+
+    check: Final = _mirror(Veo.check)
+    create: Final = _mirror(Veo.create)
+    generate: Final = _mirror(Veo.generate, SyncVideoResult)
+    create_extend: Final = _mirror(Veo.create_extend)
+    extend: Final = _mirror(Veo.extend, SyncVideoResult)
+    get_1080p: Final = _mirror(Veo.get_1080p)
+    get_4k: Final = _mirror(Veo.get_4k)
+    get_task: Final = _mirror(Veo.get_task)
+    wait_for_task: Final = _mirror(Veo.wait_for_task)
+
+
+class SyncSuno(_SyncFamilyResource):
+    """``client.suno`` of a `SyncKieClient`: Suno music without ``await``."""
+
+    check: Final = _mirror(Suno.check)
+    create: Final = _mirror(Suno.create)
+    generate: Final = _mirror(Suno.generate, SyncAudioResult)
+    create_extend: Final = _mirror(Suno.create_extend)
+    extend: Final = _mirror(Suno.extend, SyncAudioResult)
+    get_task: Final = _mirror(Suno.get_task)
+    wait_for_task: Final = _mirror(Suno.wait_for_task)
+
+
+class SyncRunway(_SyncFamilyResource):
+    """``client.runway`` of a `SyncKieClient`: Runway and Aleph without ``await``."""
+
+    check: Final = _mirror(Runway.check)
+    create: Final = _mirror(Runway.create)
+    generate: Final = _mirror(Runway.generate, SyncVideoResult)
+    extend: Final = _mirror(Runway.extend, SyncVideoResult)
+    aleph: Final = _mirror(Runway.aleph, SyncVideoResult)
+    create_aleph: Final = _mirror(Runway.create_aleph)
+    get_task: Final = _mirror(Runway.get_task)
+    wait_for_task: Final = _mirror(Runway.wait_for_task)
+
+
 class SyncKieClient(SyncModelCalls, _Bound):
     """Sync client for Kie AI: ``with SyncKieClient() as client: ...``.
 
@@ -691,6 +747,9 @@ class SyncKieClient(SyncModelCalls, _Bound):
     motion_control: Final = _Resource(SyncMotionControl)
     image_to_video: Final = _Resource(SyncImageToVideo)
     text_to_video: Final = _Resource(SyncTextToVideo)
+    veo: Final = _Resource(SyncVeo)
+    suno: Final = _Resource(SyncSuno)
+    runway: Final = _Resource(SyncRunway)
 
     create_task: Final = _mirror(KieClient.create_task)
     get_task: Final = _mirror(KieClient.get_task)

@@ -15,7 +15,7 @@ import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar, cast
 from urllib.parse import unquote, urlsplit
 
 from pydantic import (
@@ -157,7 +157,14 @@ class _Model(BaseModel):
 
 
 class Task(_Model):
-    """A snapshot of one Kie task, as returned by ``recordInfo`` or delivered in a callback."""
+    """A snapshot of one Kie task, as returned by ``recordInfo`` (or a dedicated family's
+    record endpoint) or delivered in a callback.
+
+    ``state`` is normalised to `TaskState` for every family; ``family`` names it
+    (``"market"``, ``"veo"``, ``"suno"``, ``"runway"``, ``"aleph"``); ``stage`` carries a
+    family's partial stages (Suno's ``"text"``, ``"first"``, ``"complete"``, ``"error"``);
+    ``raw`` is Kie's record (or callback body) as received.
+    """
 
     task_id: str = Field(validation_alias=AliasChoices("taskId", "task_id"))
     model: str | None = None
@@ -192,6 +199,21 @@ class Task(_Model):
     complete_time: Timestamp = Field(
         default=None, validation_alias=AliasChoices("completeTime", "complete_time")
     )
+    family: str = "market"
+    """Which of Kie's task families the task belongs to."""
+    stage: str | None = None
+    """A family's partial stage (Suno: ``text``, ``first``, ``complete``, ``error``), else None."""
+    raw: dict[str, Any] = Field(default_factory=dict[str, Any], repr=False)
+    """Kie's record (or callback body) as received."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_raw(cls, data: Any) -> Any:
+        """A Market record validated as is keeps itself as ``raw``."""
+        if isinstance(data, dict) and "raw" not in data:
+            record = cast("dict[str, Any]", data)
+            return {**record, "raw": dict(record)}
+        return data  # pyright: ignore[reportUnknownVariableType]
 
     @property
     def is_finished(self) -> bool:

@@ -88,17 +88,24 @@ _EXCERPT_REDACT_CHARS = 1000
 _REDACTED = "[REDACTED]"
 
 
-def parse_callback(body: CallbackBody) -> Task:
+def parse_callback(body: CallbackBody, *, family: str | None = None) -> Task:
     """Parse a callback body into a ``Task``, without checking any signature.
 
     Accepts the raw body (``bytes``/``str``) or an already-parsed mapping. The task is read from
     ``data``; its id from ``data.task_id``, ``data.taskId`` or the top-level ``taskId`` (they
     must agree when several are present). Kie's own doc examples have trailing commas, which
-    are tolerated. The envelope ``code`` (200/501) is ignored: ``data.state`` says how the task
-    ended. Raises ``MalformedCallbackError`` for anything else.
+    are tolerated. A Market callback's envelope ``code`` (200/501) is ignored: ``data.state``
+    says how the task ended.
+
+    The dedicated families' callbacks (Veo, Suno, Runway, Aleph) are read too: ``family``
+    names the family, or is found from the fields the body carries (``task.family``). They
+    have no state: their ``code`` says success (200) or failure, and Suno's
+    ``data.callbackType`` its stage (``task.stage``: ``text``, ``first``, ``complete`` or
+    ``error``). Kie may deliver the same callback more than once: handle them idempotently.
+    Raises ``MalformedCallbackError`` for anything else.
     """
     envelope, data, task_id = _load(body)
-    return _build_task(envelope, data, task_id)
+    return _build_task(envelope, data, task_id, family)
 
 
 def verify_callback(
@@ -108,8 +115,10 @@ def verify_callback(
     tolerance: float | None = DEFAULT_TOLERANCE_S,
     *,
     now: float | None = None,
+    family: str | None = None,
 ) -> Task:
-    """Check Kie's signature on a callback and return the parsed task.
+    """Check Kie's signature on a callback and return the parsed task (any family: see
+    ``parse_callback``).
 
     ``hmac_key`` is Kie's ``webhookHmacKey`` (default: env ``KIE_WEBHOOK_HMAC_KEY``).
     ``tolerance`` is how many seconds the ``X-Webhook-Timestamp`` may differ from ``now``
@@ -126,7 +135,7 @@ def verify_callback(
         raise KieInputError(f"tolerance: must be >= 0 seconds or None, got {tolerance!r}")
     key = _resolve_key(hmac_key)
     try:
-        return _verify(body, headers, key, tolerance, now)
+        return _verify(body, headers, key, tolerance, now, family)
     except KieError as exc:
         error = _redacted(exc, key)
     # Raised outside the except block so that no chained exception can carry request data.
@@ -164,6 +173,7 @@ def _verify(
     key: str | bytes,
     tolerance: float | None,
     now: float | None,
+    family: str | None = None,
 ) -> Task:
     # Everything the headers can tell is checked before the body is read, and the body's
     # size before its JSON: an unsigned request costs next to nothing.
@@ -181,7 +191,7 @@ def _verify(
             f"{timestamp_text}: the HMAC key is not the webhookHmacKey Kie signs with, or the "
             "request was altered"
         )
-    return _build_task(envelope, data, task_id)
+    return _build_task(envelope, data, task_id, family)
 
 
 def _resolve_key(hmac_key: str | bytes | None) -> str | bytes:
@@ -328,6 +338,8 @@ def _load(body: CallbackBody) -> tuple[dict[str, Any], dict[str, Any], str]:
         raise _malformed(f"callback body is a JSON {_json_kind(value)}, expected an object", value)
     envelope: dict[str, Any] = dict(cast("Mapping[str, Any]", value))
     data_value = envelope.get("data")
+    if data_value is None and "taskId" in envelope and "state" not in envelope:
+        data_value = {}  # Aleph's failure callback: "data": null, the id at the top
     if data_value is None:
         if "state" in envelope and ("taskId" in envelope or "task_id" in envelope):
             raise _malformed(
@@ -448,11 +460,16 @@ def _task_id(envelope: dict[str, Any], data: dict[str, Any]) -> str:
     return cast("str", first)
 
 
-def _build_task(envelope: dict[str, Any], data: dict[str, Any], task_id: str) -> Task:
+def _build_task(
+    envelope: dict[str, Any], data: dict[str, Any], task_id: str, family: str | None = None
+) -> Task:
+    if family not in (None, "market") or (family is None and "state" not in data):
+        return _family_task(envelope, task_id, family)
     if data.get("state") is None:
         raise _malformed(f"callback data for task {_excerpt(task_id)} has no 'state'", envelope)
     fields = {k: v for k, v in data.items() if k not in ("task_id", "taskId")}
     fields["taskId"] = task_id
+    fields["raw"] = envelope
     try:
         task = Task.model_validate(fields)
     except ValidationError as exc:
@@ -464,6 +481,29 @@ def _build_task(envelope: dict[str, Any], data: dict[str, Any], task_id: str) ->
         _note_disagreement(envelope, task)
         return task
     raise _malformed(f"callback data for task {_excerpt(task_id)} is invalid: {problem}", envelope)
+
+
+def _family_task(envelope: dict[str, Any], task_id: str, family: str | None) -> Task:
+    """A dedicated family's callback (no ``state``: the envelope code and, for Suno, the
+    ``callbackType`` say what happened), read by the family's declaration."""
+    from ._families import callback_family, get_family, task_from_callback
+
+    if family is None:
+        found = callback_family(envelope)
+        if found is None:
+            raise _malformed(
+                f"callback data for task {_excerpt(task_id)} has no 'state' and no field of a "
+                "dedicated family's callback; pass family= ('veo', 'suno', 'runway', 'aleph')",
+                envelope,
+            )
+    else:
+        try:
+            found = get_family(family)
+        except ValueError as exc:
+            raise KieInputError(f"family: {exc}") from None
+    fields = task_from_callback(found, envelope)
+    fields["task_id"] = task_id  # the id checked (and signed) above
+    return Task.model_validate(fields)
 
 
 def _note_disagreement(envelope: dict[str, Any], task: Task) -> None:

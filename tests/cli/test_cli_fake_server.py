@@ -450,3 +450,37 @@ def test_a_flag_given_with_harsh_wins_over_its_choice(tmp_path: Path) -> None:
     assert behaviours["errors"] == "http"  # the rest of --harsh stays
     assert behaviours["fault"][-1] == "credit:code=455"  # added to --harsh's five
     assert len(behaviours["fault"]) == 6
+
+
+@pytest.mark.parametrize(
+    ("create_path", "record_path", "body", "word"),
+    [
+        ("/api/v1/veo/generate", "/api/v1/veo/record-info", {"prompt": "x"}, "successFlag"),
+        (
+            "/api/v1/generate",
+            "/api/v1/generate/record-info",
+            {
+                "prompt": "x",
+                "customMode": False,
+                "instrumental": False,
+                "model": "V5",
+                "callBackUrl": "http://127.0.0.1:9/hook",
+            },
+            "status",
+        ),
+        (
+            "/api/v1/runway/generate",
+            "/api/v1/runway/record-detail",
+            {"prompt": "x", "duration": 5, "quality": "720p", "aspectRatio": "1:1"},
+            "state",
+        ),
+    ],
+)
+async def test_the_server_serves_the_dedicated_families(
+    create_path: str, record_path: str, body: dict[str, Any], word: str
+) -> None:
+    async with served() as (base, client, _):
+        created = await client.post(f"{base}{create_path}", headers=AUTH, json=body)
+        task_id = created.json()["data"]["taskId"]
+        record = await client.get(f"{base}{record_path}", headers=AUTH, params={"taskId": task_id})
+        assert record.json()["data"][word] in (1, "SUCCESS", "success")

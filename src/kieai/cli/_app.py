@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated, Any, TypedDict, cast
+from urllib.parse import urlsplit
 
 import typer
 
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
     from .._pipeline import OnCreated, UploadProgress
     from .._polling import OnUpdate
     from ..media import ImageInfo, VideoInfo
-    from ..types import Task, UploadedFile, VideoResult
+    from ..types import AudioResult, Task, UploadedFile, VideoResult
     from ._progress import FlowProgress
 
 __all__ = ["app"]
@@ -195,6 +196,14 @@ NoCheckMediaOpt = Annotated[
     ),
 ]
 DurationOpt = Annotated[int, typer.Option("--duration", help="Seconds of video: 5 or 10.")]
+FamilyOpt = Annotated[
+    str,
+    typer.Option(
+        "--family",
+        help='Which of Kie\'s task families: "market" (default), "veo", "suno", "runway" or '
+        '"aleph".',
+    ),
+]
 SoundOpt = Annotated[
     bool, typer.Option("--sound/--no-sound", help="Generate sound with the video (costs more).")
 ]
@@ -276,7 +285,9 @@ async def _save(
 ) -> Path:
     from .._errors import APIError
 
-    dest = destination(output, f"{task_id}.mp4")
+    # The result's own extension (a Suno track is audio), .mp4 when its URL has none.
+    suffix = PurePosixPath(urlsplit(url).path).suffix or ".mp4"
+    dest = destination(output, f"{task_id}{suffix}")
     try:
         path = await client.download(url, dest, on_progress=ui.download)
     except (APIError, OSError) as exc:
@@ -326,7 +337,7 @@ def _generation(
     options: ClientOptions,
     out: Output,
     names: dict[str, str],
-    generate: Callable[[KieClient, CommonArgs], Awaitable[VideoResult]],
+    generate: Callable[[KieClient, CommonArgs], Awaitable[VideoResult | AudioResult]],
 ) -> None:
     """One generating command, for any model: progress for uploads and states, the task id
     as soon as Kie returns it, the download, the result, and a resume hint on failure."""
@@ -344,14 +355,14 @@ def _generation(
         check_media=flow.check_media,
     )
 
-    async def work() -> tuple[VideoResult, Path | None]:
+    async def work() -> tuple[VideoResult | AudioResult, Path | None]:
         async with options.open(out) as client:
             try:
                 result = await generate(client, common)
                 saved = (
                     None
                     if flow.no_download
-                    else await _save(client, ui, result.task_id, result.video_url, flow.output)
+                    else await _save(client, ui, result.task_id, result.url, flow.output)
                 )
             finally:
                 ui.close()
@@ -362,7 +373,7 @@ def _generation(
         work,
         resume=lambda: (ui.task_id, resume_command(ui.task_id or "", flow.output)),
     )
-    _show_finished(out, result.task, result.video_urls, saved)
+    _show_finished(out, result.task, result.urls, saved)
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -531,10 +542,209 @@ def text_to_video(
     )
 
 
+# -- Kie's dedicated families ------------------------------------------------------------------
+
+
+@app.command("veo")
+def veo(
+    ctx: typer.Context,
+    prompt: Annotated[
+        str, typer.Option("--prompt", "-p", help="What the video shows.", show_default=False)
+    ],
+    image: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--image",
+            "-i",
+            help="A frame (repeat for first and last frame, or up to 3 references): a file or "
+            "an http(s) URL.",
+            show_default=False,
+        ),
+    ] = None,
+    model: Annotated[
+        str, typer.Option("--model", help='"veo3" (Quality), "veo3_fast" or "veo3_lite".')
+    ] = "veo3_fast",
+    aspect_ratio: Annotated[
+        str, typer.Option("--aspect-ratio", help='"16:9", "9:16" or "Auto".')
+    ] = "16:9",
+    generation_type: Annotated[
+        str | None,
+        typer.Option(
+            "--generation-type",
+            help='"TEXT_2_VIDEO", "FIRST_AND_LAST_FRAMES_2_VIDEO" or "REFERENCE_2_VIDEO".',
+            show_default=False,
+        ),
+    ] = None,
+    resolution: Annotated[
+        str | None,
+        typer.Option("--resolution", help='"720p", "1080p" or "4k".', show_default=False),
+    ] = None,
+    watermark: Annotated[
+        str | None, typer.Option("--watermark", help="Watermark text.", show_default=False)
+    ] = None,
+    seeds: Annotated[
+        int | None, typer.Option("--seeds", help="10000-99999.", show_default=False)
+    ] = None,
+    output: OutputOpt = None,
+    no_download: NoDownloadOpt = False,
+    callback_url: CallbackUrlOpt = None,
+    no_check_media: NoCheckMediaOpt = False,
+    timeout: TimeoutOpt = DEFAULT_WAIT_TIMEOUT_S,
+    poll_interval: PollOpt = DEFAULT_POLL_INTERVAL_S,
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    upload_base_url: UploadBaseUrlOpt = None,
+    json_: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Make a video with Veo 3.1 (Kie's /api/v1/veo endpoints): check, upload, create, wait,
+    download. Resume with `kie wait TASK_ID --family veo`."""
+    images = list(image or [])
+    _generation(
+        Flow(output, no_download, callback_url, not no_check_media, timeout, poll_interval),
+        _client_options(ctx, api_key, base_url, upload_base_url),
+        Output(json_mode=json_, debug=debug),
+        {f"imageUrls[{n}]": _name_of(value) for n, value in enumerate(images)},
+        lambda client, common: client.veo.generate(
+            prompt=prompt,
+            image=images or None,
+            model=cast(Any, model),
+            aspect_ratio=cast(Any, aspect_ratio),
+            generation_type=cast(Any, generation_type),
+            resolution=cast(Any, resolution),
+            watermark=watermark,
+            seeds=seeds,
+            **common,
+        ),
+    )
+
+
+@app.command("suno")
+def suno(
+    ctx: typer.Context,
+    prompt: Annotated[
+        str | None,
+        typer.Option(
+            "--prompt", "-p", help="The idea (or, with --custom, the lyrics).", show_default=False
+        ),
+    ] = None,
+    callback_url: Annotated[
+        str | None,
+        typer.Option(
+            "--callback-url",
+            help="Required by Kie for every Suno task: your webhook receiver's URL.",
+            show_default=False,
+        ),
+    ] = None,
+    instrumental: Annotated[bool, typer.Option("--instrumental", help="No vocals.")] = False,
+    custom: Annotated[
+        bool, typer.Option("--custom", help="Custom mode: --style and --title are required.")
+    ] = False,
+    model: Annotated[
+        str, typer.Option("--model", help='"V4", "V4_5", "V4_5PLUS", "V4_5ALL", "V5", "V5_5".')
+    ] = "V5",
+    style: Annotated[
+        str | None, typer.Option("--style", help="Genre and mood.", show_default=False)
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="The track's title.", show_default=False)
+    ] = None,
+    output: OutputOpt = None,
+    no_download: NoDownloadOpt = False,
+    timeout: TimeoutOpt = DEFAULT_WAIT_TIMEOUT_S,
+    poll_interval: PollOpt = DEFAULT_POLL_INTERVAL_S,
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    json_: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Make music with Suno (Kie's /api/v1/generate): create, wait for both tracks, download
+    the first. Resume with `kie wait TASK_ID --family suno`."""
+    _generation(
+        Flow(output, no_download, callback_url, True, timeout, poll_interval),
+        _client_options(ctx, api_key, base_url, None),
+        Output(json_mode=json_, debug=debug),
+        {},
+        lambda client, common: client.suno.generate(
+            prompt=prompt,
+            instrumental=instrumental,
+            custom_mode=custom,
+            model=cast(Any, model),
+            style=style,
+            title=title,
+            callback_url=common["callback_url"],
+            timeout=common["timeout"],
+            poll_interval=common["poll_interval"],
+            max_poll_interval=common["max_poll_interval"],
+            on_update=common["on_update"],
+            on_created=common["on_created"],
+        ),
+    )
+
+
+@app.command("runway")
+def runway(
+    ctx: typer.Context,
+    prompt: Annotated[
+        str, typer.Option("--prompt", "-p", help="What the video shows.", show_default=False)
+    ],
+    image: Annotated[
+        str | None,
+        typer.Option(
+            "--image", "-i", help="An image to animate: a file or a URL.", show_default=False
+        ),
+    ] = None,
+    duration: DurationOpt = 5,
+    quality: Annotated[
+        str, typer.Option("--quality", help='"720p" or "1080p" (1080p: 5 s only).')
+    ] = "720p",
+    aspect_ratio: Annotated[
+        str | None,
+        typer.Option(
+            "--aspect-ratio",
+            help='"16:9", "4:3", "1:1", "3:4" or "9:16" (required without --image).',
+            show_default=False,
+        ),
+    ] = None,
+    watermark: Annotated[
+        str | None, typer.Option("--watermark", help="Watermark text.", show_default=False)
+    ] = None,
+    output: OutputOpt = None,
+    no_download: NoDownloadOpt = False,
+    callback_url: CallbackUrlOpt = None,
+    no_check_media: NoCheckMediaOpt = False,
+    timeout: TimeoutOpt = DEFAULT_WAIT_TIMEOUT_S,
+    poll_interval: PollOpt = DEFAULT_POLL_INTERVAL_S,
+    api_key: ApiKeyOpt = None,
+    base_url: BaseUrlOpt = None,
+    upload_base_url: UploadBaseUrlOpt = None,
+    json_: JsonOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Make a video with Runway (Kie's /api/v1/runway endpoints): check, upload, create, wait,
+    download. Resume with `kie wait TASK_ID --family runway`."""
+    _generation(
+        Flow(output, no_download, callback_url, not no_check_media, timeout, poll_interval),
+        _client_options(ctx, api_key, base_url, upload_base_url),
+        Output(json_mode=json_, debug=debug),
+        {"imageUrl": _name_of(image)} if image else {},
+        lambda client, common: client.runway.generate(
+            prompt=prompt,
+            image=image,
+            duration=cast(Any, duration),
+            quality=cast(Any, quality),
+            aspect_ratio=cast(Any, aspect_ratio),
+            watermark=watermark,
+            **common,
+        ),
+    )
+
+
 @app.command()
 def wait(
     ctx: typer.Context,
     task_id: Annotated[str, typer.Argument(help="The id `kie generate` printed.")],
+    family: FamilyOpt = "market",
     output: OutputOpt = None,
     no_download: NoDownloadOpt = False,
     timeout: TimeoutOpt = DEFAULT_WAIT_TIMEOUT_S,
@@ -564,6 +774,7 @@ def wait(
                     poll_interval=poll_interval,
                     max_poll_interval=max(poll_interval, DEFAULT_MAX_POLL_INTERVAL_S),
                     on_update=ui.update,
+                    family=family,
                 )
                 saved: Path | None = None
                 if not no_download:
@@ -586,6 +797,7 @@ def wait(
 def status(
     ctx: typer.Context,
     task_id: Annotated[str, typer.Argument(help="The task's id.")],
+    family: FamilyOpt = "market",
     api_key: ApiKeyOpt = None,
     base_url: BaseUrlOpt = None,
     json_: JsonOpt = False,
@@ -597,7 +809,7 @@ def status(
 
     async def work() -> Task:
         async with options.open(out) as client:
-            return await client.get_task(task_id)
+            return await client.get_task(task_id, family=family)
 
     task = execute(out, work)
     fail = ": ".join(part for part in (task.fail_code, task.fail_msg) if part) or None
@@ -607,6 +819,7 @@ def status(
             ("task_id", task.task_id),
             ("model", task.model),
             ("state", task.state),
+            ("stage", task.stage),
             ("created", _iso(task, "create_time")),
             ("completed", _iso(task, "complete_time")),
             ("failure", fail),

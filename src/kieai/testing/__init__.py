@@ -19,6 +19,8 @@ from ._fake import (
     UPLOAD_TTL_S,
     FakeKie,
 )
+from ._family_controls import FamilyControls
+from ._family_tasks import FamilyTask
 from ._faults import Fault
 from ._records import CallbackDelivery, RecordedRequest, StoredFile
 from ._state import FAKE_BASE_URL, OutcomeHook
@@ -38,6 +40,8 @@ __all__ = [
     "CallbackTaskId",
     "Clock",
     "FakeKie",
+    "FamilyControls",
+    "FamilyTask",
     "Fault",
     "ManualClock",
     "MessageKey",

@@ -16,6 +16,7 @@ import anyio
 
 from . import _api, _files
 from ._callbacks import CallbackClient, deliver_due
+from ._family_api import FAMILY_RESULTS_PREFIX, FAMILY_ROUTES, serve_family_result
 from ._faults import UPLOAD_ROUTES, Fault
 from ._http import (
     READ_TIMEOUT,
@@ -67,10 +68,15 @@ _EXACT: dict[str, Route] = {
     ),
     "/api/file-url-upload": Route("url-upload", frozenset({"POST"}), _files.url_upload, True),
 }
+# Kie's dedicated families (Veo, Suno, Runway, Aleph): testing/_family_api.py.
+_EXACT.update(
+    {path: Route(r.name, r.methods, r.handler, True) for path, r in FAMILY_ROUTES.items()}
+)
 _READ = frozenset({"GET", "HEAD"})
 _FILES = Route("files", _READ, _files.serve_file, False)
 _RESULTS = Route("results", _READ, _files.serve_result, False)
 _REMOTE = Route("remote", _READ, _files.serve_remote, False)
+_FAMILY_RESULTS = Route("family-results", _READ, serve_family_result, False)
 
 
 def match(state: FakeState, request: Request) -> Route | None:
@@ -83,6 +89,8 @@ def match(state: FakeState, request: Request) -> Route | None:
         return _FILES
     if path.startswith("/results/"):
         return _RESULTS
+    if path.startswith(FAMILY_RESULTS_PREFIX):
+        return _FAMILY_RESULTS
     return None
 
 

@@ -174,8 +174,11 @@ async def deliver(
 
 
 async def deliver_due(state: FakeState, source: CallbackClient | None) -> list[CallbackDelivery]:
-    """Deliver the callbacks of tasks that finished by now, and record them."""
+    """Deliver the callbacks of tasks that finished by now (and the dedicated families'
+    stages and retries), and record them."""
+    # Imported here: the families' delivery reuses this module's helpers.
+    from ._family_callbacks import deliver_family_due
+
     due = state.claim_callbacks()
-    if not due:
-        return []
-    return await deliver(state, source, due)
+    delivered = await deliver(state, source, due) if due else []
+    return delivered + await deliver_family_due(state, source)

@@ -19,6 +19,7 @@ from ._callbacks import CALLBACK_TIMEOUT_S, CallbackClient, deliver_due
 from ._catalog import ModelSet
 from ._clock import Clock, SystemClock
 from ._envelopes import MessageKey
+from ._family_controls import FamilyControls, controls_for
 from ._faults import Fault
 from ._hints import Wording
 from ._http import Receive, Scope, Send
@@ -296,6 +297,13 @@ class FakeKie:
     def credits(self, value: float) -> None:
         with self._state.lock:
             self._state.credits = float(value)
+
+    @property
+    def families(self) -> FamilyControls:
+        """The knobs of Kie's dedicated families (Veo, Suno, Runway, Aleph): callback retry
+        spacing, duplicated callbacks (``fake.families.duplicate_callbacks()``) and how long
+        Veo's 1080P and 4K versions take."""
+        return controls_for(self._state)
 
     @property
     def faults(self) -> list[Fault]:

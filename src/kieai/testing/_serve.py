@@ -26,6 +26,7 @@ import httpx
 
 from ._app import BACKGROUND_CALLBACKS_SCOPE_KEY, BASE_URL_SCOPE_KEY, STOPPING_SCOPE_KEY, handle
 from ._callbacks import CallbackClient, deliver
+from ._family_callbacks import Pending, claim_family_callbacks, deliver_family
 from ._http import ConnectionDropped, Receive, Scope, Send
 from ._state import FakeState
 from ._tasks import TaskRecord
@@ -170,6 +171,11 @@ class _ServerThread:
                     delivery = asyncio.ensure_future(self._deliver(due))
                     rounds[delivery] = due
                     delivery.add_done_callback(lambda done: rounds.pop(done, None))
+                family_due = claim_family_callbacks(self._state)
+                if family_due:
+                    delivery = asyncio.ensure_future(self._deliver_family(family_due))
+                    rounds[delivery] = []
+                    delivery.add_done_callback(lambda done: rounds.pop(done, None))
                 await asyncio.sleep(CALLBACK_TICK_S)
         finally:  # shutdown: rounds in flight are interrupted (recorded, queued again)
             pending = dict(rounds)
@@ -188,6 +194,15 @@ class _ServerThread:
             return False  # deliver() recorded and re-queued what was in flight
         except Exception:  # keep ticking: one bad round must not end all deliveries
             _logger.exception("FakeKie: delivering callbacks failed")
+        return True
+
+    async def _deliver_family(self, due: list[Pending]) -> bool:
+        try:
+            await deliver_family(self._state, self._source, due)
+        except asyncio.CancelledError:
+            return False  # deliver_family() recorded and queued again what was in flight
+        except Exception:  # keep ticking: one bad round must not end all deliveries
+            _logger.exception("FakeKie: delivering family callbacks failed")
         return True
 
     def stop(self) -> None:

@@ -1,0 +1,53 @@
+"""``kie veo``, ``kie suno``, ``kie runway`` and ``--family`` on ``kie wait``/``kie status``:
+the same flow, progress and ``--json`` as ``kie generate``, against FakeKie."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kieai.testing import FakeKie
+
+from .conftest import FAST, PERSON, Invoke, fields
+
+HOOK = "https://example.com/kie/suno"
+
+
+def test_kie_veo_generates_and_downloads(invoke: Invoke, fake: FakeKie, tmp_path: Path) -> None:
+    result = invoke("veo", "--prompt", "a dog", "--image", PERSON, "--json", *FAST)
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["state"] == "success"
+    assert document["task"]["family"] == "veo"
+    assert Path(document["output"]).read_bytes()[4:8] == b"ftyp"
+    (body,) = [r.json() for r in fake.requests if r.path == "/api/v1/veo/generate"]
+    assert body["model"] == "veo3_fast"
+    assert len(body["imageUrls"]) == 1
+
+
+def test_kie_suno_needs_a_callback_url(invoke: Invoke, fake: FakeKie) -> None:
+    result = invoke("suno", "--prompt", "a tune", *FAST)
+    assert result.exit_code != 0
+    assert "--callback-url: is required for Suno" in result.stderr
+    assert not fake.requests
+
+
+def test_kie_suno_saves_the_first_track(invoke: Invoke, tmp_path: Path) -> None:
+    result = invoke("suno", "--prompt", "a tune", "--callback-url", HOOK, *FAST)
+    assert result.exit_code == 0, result.stderr
+    saved = Path(fields(result.stdout)["saved"])
+    assert saved.suffix == ".wav"
+    assert saved.read_bytes().startswith(b"RIFF")
+
+
+def test_kie_runway_then_status_and_wait_by_family(invoke: Invoke, fake: FakeKie) -> None:
+    result = invoke(
+        "runway", "--prompt", "a cat", "--aspect-ratio", "1:1", "--no-download", "--json", *FAST
+    )
+    assert result.exit_code == 0, result.stderr
+    task_id = json.loads(result.stdout)["task_id"]
+    status = invoke("status", task_id, "--family", "runway", "--json")
+    assert json.loads(status.stdout)["raw"]["state"] == "success"
+    waited = invoke("wait", task_id, "--family", "runway", "--no-download", *FAST)
+    assert waited.exit_code == 0, waited.stderr
+    assert fields(waited.stdout)["state"] == "success"
