@@ -1,5 +1,6 @@
-"""kieai: the typed async client for Kie AI's video models (Kling motion control,
-image-to-video and text-to-video).
+"""kieai: the typed async client for Kie AI: every Market model through one
+``client.generate(model, input)``, and friendlier resources for Kling motion control,
+image-to-video and text-to-video.
 
 >>> async with KieClient() as client:                        # doctest: +SKIP
 ...     result = await client.motion_control.generate(image="person.png", video="dance.mp4")
@@ -47,16 +48,18 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from . import catalog
+    from ._checks import CheckReport
     from ._client import KieClient
     from ._estimate import Budget, Estimate
     from ._journal import JournalEntry
     from ._models.kling_video_input import ImageToVideoInput, TextToVideoInput
     from ._models.motion_control_input import MotionControlInput
-    from ._pipeline import CheckReport
     from ._resources.image_to_video import ImageToVideo
     from ._resources.motion_control import MotionControl
     from ._resources.text_to_video import TextToVideo
     from ._sync import (
+        SyncAudioResult,
+        SyncImageResult,
         SyncImageToVideo,
         SyncKieClient,
         SyncMotionControl,
@@ -66,7 +69,15 @@ if TYPE_CHECKING:
     )
     from .catalog import ModelInfo
     from .media import ImageInfo, VideoInfo, probe
-    from .types import MotionControlResult, Task, TaskState, UploadedFile, VideoResult
+    from .types import (
+        AudioResult,
+        ImageResult,
+        MotionControlResult,
+        Task,
+        TaskState,
+        UploadedFile,
+        VideoResult,
+    )
     from .webhooks import parse_callback, sign_callback, verify_callback
 
 _logging.setup_from_env()
@@ -77,7 +88,7 @@ _LAZY: dict[str, str] = {
     "ImageInfo": ".media",
     "VideoInfo": ".media",
     "probe": ".media",
-    "CheckReport": "._pipeline",
+    "CheckReport": "._checks",
     "MotionControl": "._resources.motion_control",
     "ImageToVideo": "._resources.image_to_video",
     "TextToVideo": "._resources.text_to_video",
@@ -86,6 +97,8 @@ _LAZY: dict[str, str] = {
     "TextToVideoInput": "._models.kling_video_input",
     "MotionControlResult": ".types",
     "VideoResult": ".types",
+    "ImageResult": ".types",
+    "AudioResult": ".types",
     "Task": ".types",
     "TaskState": ".types",
     "UploadedFile": ".types",
@@ -98,6 +111,8 @@ _LAZY: dict[str, str] = {
     "SyncTextToVideo": "._sync",
     "SyncMotionControlResult": "._sync",
     "SyncVideoResult": "._sync",
+    "SyncImageResult": "._sync",
+    "SyncAudioResult": "._sync",
     "ModelInfo": ".catalog._types",
     "Budget": "._estimate",
     "Estimate": "._estimate",
@@ -131,6 +146,7 @@ __all__ = [
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
+    "AudioResult",
     "AuthenticationError",
     "BadRequestError",
     "Budget",
@@ -139,6 +155,7 @@ __all__ = [
     "CoordinatorUnavailableError",
     "Estimate",
     "ImageInfo",
+    "ImageResult",
     "ImageToVideo",
     "ImageToVideoInput",
     "InsufficientCreditsError",
@@ -156,6 +173,8 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "ServiceUnavailableError",
+    "SyncAudioResult",
+    "SyncImageResult",
     "SyncImageToVideo",
     "SyncKieClient",
     "SyncMotionControl",

@@ -72,13 +72,15 @@ from ._polling import OnUpdate, wait_for_task
 from ._response import body_text, parse_envelope, require_field, snippet, task_ended
 from ._retry import RetryPolicy
 from ._transport import DirectSend, SendGuard, Transport, continue_cancellation
-from .types import Task, UploadedFile
+from .types import AnyResult, Task, UploadedFile
 
 if TYPE_CHECKING:
     from types import TracebackType
 
     from typing_extensions import Self
 
+    from ._engine import OnCreated
+    from ._pipeline import CheckReport, Prepared, RunOptions, UploadProgress
     from ._resources.image_to_video import ImageToVideo
     from ._resources.motion_control import MotionControl
     from ._resources.text_to_video import TextToVideo
@@ -282,6 +284,13 @@ class KieClient:
             max_retry_delay=float(max_retry_delay),
         )
         self._closed = False
+        #: What the pipeline, the resources and the results may do with this client.
+        self._engine = _ClientEngine(
+            upload=self._upload_reused,
+            create=self._create_task,
+            wait=self.wait_for_task,
+            download=self.download,
+        )
 
     def __repr__(self) -> str:
         return f"KieClient(base_url={self.base_url!r}, upload_base_url={self.upload_base_url!r})"
@@ -347,21 +356,154 @@ class KieClient:
         """Kling Motion Control (``kling-2.6/motion-control``, ``kling-3.0/motion-control``)."""
         from ._resources.motion_control import MotionControl
 
-        return MotionControl(self)
+        return MotionControl(self._engine)
 
     @functools.cached_property
     def image_to_video(self) -> ImageToVideo:
         """Kling 2.6 image-to-video (``kling-2.6/image-to-video``)."""
         from ._resources.image_to_video import ImageToVideo
 
-        return ImageToVideo(self)
+        return ImageToVideo(self._engine)
 
     @functools.cached_property
     def text_to_video(self) -> TextToVideo:
         """Kling 2.6 text-to-video (``kling-2.6/text-to-video``)."""
         from ._resources.text_to_video import TextToVideo
 
-        return TextToVideo(self)
+        return TextToVideo(self._engine)
+
+    # -- any model ---------------------------------------------------------------------------
+
+    async def generate(
+        self,
+        model: str,
+        input: Mapping[str, object],
+        *,
+        callback_url: str | None = None,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
+        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
+        on_update: OnUpdate | None = None,
+        on_upload_progress: UploadProgress | None = None,
+        on_created: OnCreated | None = None,
+        check_media: bool = True,
+        idempotency_key: str | None = None,
+    ) -> AnyResult:
+        """Run any Kie Market model: check ``input`` (Kie's own field names) against the
+        model's declaration, upload its local files concurrently (reused), create the task,
+        wait, and return a `VideoResult`, `ImageResult` or `AudioResult` (as the model's
+        output). A model not in `kieai.catalog` is sent as given, without checks or uploads.
+        An interrupted wait resumes with `client.wait_for_task(task_id)`."""
+        return await self._generate_model(
+            model,
+            input,
+            callback_url=callback_url,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            on_update=on_update,
+            on_upload_progress=on_upload_progress,
+            on_created=on_created,
+            check_media=check_media,
+            idempotency_key=idempotency_key,
+        )
+
+    async def create(
+        self,
+        model: str,
+        input: Mapping[str, object],
+        *,
+        callback_url: str | None = None,
+        on_upload_progress: UploadProgress | None = None,
+        on_created: OnCreated | None = None,
+        check_media: bool = True,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """`generate` without the wait: check, upload, create; returns the task id (also
+        handed to `on_created` as soon as Kie returns it)."""
+        return await self._create_model(
+            model,
+            input,
+            callback_url=callback_url,
+            on_upload_progress=on_upload_progress,
+            on_created=on_created,
+            check_media=check_media,
+            idempotency_key=idempotency_key,
+        )
+
+    async def check(self, model: str, input: Mapping[str, object]) -> CheckReport:
+        """Every local check of ``input`` for ``model`` (no network, nothing uploaded), all
+        problems reported. A model not in `kieai.catalog` has none: its report is ok."""
+        return await self._check_model(model, input)
+
+    async def _generate_model(
+        self,
+        model: str,
+        input: Mapping[str, object],
+        *,
+        callback_url: str | None = None,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
+        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
+        on_update: OnUpdate | None = None,
+        on_upload_progress: UploadProgress | None = None,
+        on_created: OnCreated | None = None,
+        check_media: bool = True,
+        idempotency_key: str | None = None,
+    ) -> AnyResult:
+        """`generate`'s work (the typed overloads of `generate` call this)."""
+        from ._pipeline import RunOptions, WaitOptions, generate
+
+        options = RunOptions(
+            callback_url, on_upload_progress, on_created, check_media, idempotency_key
+        )
+        prepared = await self._checked_model(model, input, options)
+        wait = WaitOptions(timeout, poll_interval, max_poll_interval, on_update)
+        return await generate(self._engine, prepared, options, wait)
+
+    async def _create_model(
+        self,
+        model: str,
+        input: Mapping[str, object],
+        *,
+        callback_url: str | None = None,
+        on_upload_progress: UploadProgress | None = None,
+        on_created: OnCreated | None = None,
+        check_media: bool = True,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """`create`'s work (the typed overloads of `create` call this)."""
+        from ._pipeline import RunOptions, create
+
+        options = RunOptions(
+            callback_url, on_upload_progress, on_created, check_media, idempotency_key
+        )
+        prepared = await self._checked_model(model, input, options)
+        return await create(self._engine, prepared, options)
+
+    async def _check_model(self, model: str, input: Mapping[str, object]) -> CheckReport:
+        """`check`'s work (the typed overloads of `check` call this), in a worker thread."""
+        from ._pipeline import check_model
+
+        prepared_and_report = await anyio.to_thread.run_sync(
+            functools.partial(check_model, model, input)
+        )
+        return prepared_and_report[1]
+
+    async def _checked_model(
+        self, model: str, input: Mapping[str, object], options: RunOptions
+    ) -> Prepared:
+        from ._pipeline import check_model, in_thread
+
+        return await in_thread(
+            functools.partial(
+                check_model,
+                model,
+                input,
+                check_media=options.check_media,
+                callback_url=options.callback_url,
+            )
+        )
 
     # -- jobs API ----------------------------------------------------------------------------
 
@@ -742,3 +884,72 @@ async def _uploaded_file(response: httpx.Response) -> UploadedFile:
             body=data,
         )
     return uploaded
+
+
+class _ClientEngine:
+    """A client's `Engine` (see `kieai._engine`): the only way the pipeline, the resources
+    and the results reach it. Built by the client over its own methods."""
+
+    def __init__(
+        self,
+        *,
+        upload: Callable[..., Awaitable[UploadedFile]],
+        create: Callable[..., Awaitable[str]],
+        wait: Callable[..., Awaitable[Task]],
+        download: Callable[..., Awaitable[Path]],
+    ) -> None:
+        self._upload = upload
+        self._create = create
+        self._wait = wait
+        self._download = download
+        self._unknown_models: set[str] = set()
+
+    async def upload(
+        self, local: LocalFile, *, on_progress: ProgressCallback | None = None
+    ) -> UploadedFile:
+        return await self._upload(local, on_progress=on_progress)
+
+    async def create(
+        self,
+        model: str,
+        input: Mapping[str, object],
+        *,
+        callback_url: str | None = None,
+        on_created: OnCreated | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
+        # idempotency_key belongs to the task ledger; a client without one has no use for it.
+        del idempotency_key
+        return await self._create(model, input, callback_url=callback_url, on_created=on_created)
+
+    async def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None,
+        poll_interval: float,
+        max_poll_interval: float,
+        on_update: OnUpdate | None = None,
+    ) -> Task:
+        return await self._wait(
+            task_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            on_update=on_update,
+        )
+
+    async def download(
+        self,
+        url: str,
+        dest: str | os.PathLike[str],
+        *,
+        on_progress: ProgressCallback | None = None,
+    ) -> Path:
+        return await self._download(url, dest, on_progress=on_progress)
+
+    def first_use_of_unknown_model(self, model: str) -> bool:
+        if model in self._unknown_models:
+            return False
+        self._unknown_models.add(model)
+        return True

@@ -41,11 +41,39 @@ __all__ = [
     "TaskTimeoutError",
     "UnprocessableEntityError",
     "WebhookVerificationError",
+    "after_creation",
 ]
 
 
 class KieError(Exception):
-    """Base class of every error kieai raises."""
+    """Base class of every error kieai raises.
+
+    ``task_id`` is set on an error that came after Kie created a task (a ``generate`` whose
+    wait failed): the task exists and may be billed, and the message says how to resume it.
+    """
+
+    task_id: str | None = None
+
+
+def after_creation(exc: KieError, task_id: str) -> KieError:
+    """``exc`` marked as raised after task ``task_id`` was created: ``exc.task_id`` is set and
+    the message ends with how to resume the task (once, however often this is called)."""
+    if isinstance(exc, TaskFailedError):
+        note = f" (client.wait_for_task({task_id!r}) or `kie wait {task_id}` shows it again)"
+    else:
+        note = (
+            f"; task {task_id} was created at Kie: resume with "
+            f"client.wait_for_task({task_id!r}) or `kie wait {task_id}`"
+        )
+    exc.task_id = task_id
+    message = str(exc.args[0]) if exc.args else ""
+    if message.endswith(note):
+        return exc
+    message += note
+    exc.args = (message, *exc.args[1:])
+    if isinstance(exc, APIError):
+        exc.message = message
+    return exc
 
 
 class KieInputError(KieError, ValueError):
@@ -261,11 +289,11 @@ class TaskTimeoutError(KieError, TimeoutError):
     resume with ``client.wait_for_task(task_id)``. ``task`` is the last snapshot seen (None if no
     poll succeeded)."""
 
-    task_id: str
+    task_id: str  # pyright: ignore[reportIncompatibleVariableOverride]  # always known here
     task: Task | None
 
     def __init__(self, task_id: str, task: Task | None, timeout: float | None) -> None:
-        self.task_id = task_id
+        self.task_id = task_id  # pyright: ignore[reportIncompatibleVariableOverride]  # as above
         self.task = task
         state = f"last state {task.state!s}" if task is not None else "no successful poll"
         limit = f" after {timeout:g} s" if timeout is not None else ""

@@ -1,5 +1,5 @@
-"""One file argument of a generation call, made ready: a URL to pass through, or a local file
-opened, measured and checked against its slot's media rule.
+"""One file input of a generation call, made ready: a URL to pass through, or a local file
+opened, measured and checked against its media rule.
 
 URLs (``http://``/``https://`` strings) and `UploadedFile` values pass unchanged (an
 expired upload is refused); anything else is a local file that must exist, be readable, be no
@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import KieInputError
 from ._files import FileInput, LocalFile, is_url, open_local
-from ._media_rules import judge, mib
-from ._spec import FileSlot
+from ._media_rules import MediaRule, TypeRule, judge, judge_type, mib
 from .media import ImageInfo, VideoInfo, probe
 
 if TYPE_CHECKING:
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
     #: string, or an `UploadedFile` from an earlier upload.
     MediaInput = FileInput | UploadedFile
 
-__all__ = ["MediaInput", "PreparedFile", "prepare_file"]
+__all__ = ["MediaInput", "PreparedFile", "prepare_file", "uploaded_url"]
 
 
 def __getattr__(name: str) -> object:
@@ -48,6 +47,12 @@ def _uploaded_file(value: object) -> UploadedFile | None:
     return value if uploaded is not None and isinstance(value, uploaded) else None
 
 
+def uploaded_url(value: object) -> str | None:
+    """The URL of an `UploadedFile`; None for anything else."""
+    uploaded = _uploaded_file(value)
+    return None if uploaded is None else uploaded.url
+
+
 @dataclass
 class PreparedFile:
     """A checked file argument: exactly one of ``url`` (pass through) and ``local`` (upload)
@@ -60,14 +65,17 @@ class PreparedFile:
 
 def prepare_file(
     value: object,
-    slot: FileSlot,
+    label: str,
+    rule: MediaRule,
     *,
     model: str,
     args: Mapping[str, Any],
     check_media: bool,
 ) -> tuple[PreparedFile, list[str]]:
-    """The prepared input and its problems (all of them; empty when it may be used)."""
-    label = slot.name
+    """The prepared input and its problems (all of them; empty when it may be used).
+
+    ``label`` names the input in messages (``image``, ``image_urls[2]``); ``args`` are the
+    call's other inputs (a duration limit may depend on one)."""
     uploaded = _uploaded_file(value)
     if uploaded is not None:
         if uploaded.valid_for().total_seconds() <= 0:
@@ -78,7 +86,7 @@ def prepare_file(
     if isinstance(value, str) and is_url(value):
         return PreparedFile(url=value), []
     if value is None:
-        return PreparedFile(), [f"{label}: is required ({slot.rule.expected})"]
+        return PreparedFile(), [f"{label}: is required ({rule.expected})"]
     if (
         not isinstance(value, (str, bytes, bytearray, memoryview))
         and not hasattr(value, "read")
@@ -93,12 +101,14 @@ def prepare_file(
     except KieInputError as exc:
         return PreparedFile(), exc.problems
     problems: list[str] = []
-    limit = slot.rule.max_bytes
-    if local.size is not None and local.size > limit:
+    limit = rule.max_bytes
+    if limit is not None and local.size is not None and local.size > limit:
         problems.append(f"{label}: file size {mib(local.size)} exceeds {mib(limit)}")
     prepared = PreparedFile(local=local)
     if not check_media:
         return prepared, problems
+    if isinstance(rule, TypeRule):  # audio, documents: the type its bytes show, no probing
+        return prepared, problems + judge_type(label, local.kind, rule)
     if not local.replayable:
         problems.append(
             f"{label}: a non-seekable stream cannot be checked; pass a path or bytes "
@@ -115,12 +125,12 @@ def prepare_file(
     try:
         info = probe(source)
     except KieInputError as exc:
-        expected = slot.rule.expected
+        expected = rule.expected
         problems.extend(
             f"{label}: {p}; expected {expected}" if "not a supported" in p else f"{label}: {p}"
             for p in exc.problems
         )
         return prepared, problems
     prepared.info = info
-    problems += judge(label, info, slot.rule, model=model, args=args)
+    problems += judge(label, info, rule, model=model, args=args)
     return prepared, problems

@@ -3,17 +3,38 @@
 A rule is data (formats, byte size, sides, aspect ratio, duration); `judge` turns a
 ``probe`` result into problems that name the input, the rule and the measured value, with just
 enough decimals to show the violation (30.14 s against a 30 s limit, not "30.1 s").
+
+`ImageRule` and `VideoRule` are for what the prober can measure (JPEG/PNG/WebP; MP4/MOV/MKV/
+WebM); `TypeRule` judges any other file (audio, documents, a GIF) by the type its first bytes
+show. `rule_for` derives a field's rule from its catalog `FileSpec`; `merge` lays a
+model's hand-written extras (``catalog._rules``) over it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .media import ImageInfo, VideoInfo
+from .media import FileKind, ImageInfo, VideoInfo
 
-__all__ = ["ImageRule", "MediaRule", "VideoRule", "describe", "judge", "mib", "one_of"]
+if TYPE_CHECKING:
+    from .catalog._types import FileSpec
+
+__all__ = [
+    "ImageRule",
+    "MediaRule",
+    "TypeRule",
+    "VideoRule",
+    "describe",
+    "judge",
+    "judge_type",
+    "merge",
+    "mib",
+    "one_of",
+    "rule_for",
+]
 
 #: Containers report the longest track (audio often runs a few ms past the video).
 DURATION_TOLERANCE_S = 0.1
@@ -50,8 +71,9 @@ ASPECT_2_5_TO_5_2 = Aspect(2 / 5, 5 / 2, "2:5 to 5:2")
 class ImageRule:
     """What a model accepts as an image input."""
 
-    formats: tuple[str, ...]
-    max_bytes: int
+    #: Empty in a hand-written extra rule: the catalog's formats apply (see `merge`).
+    formats: tuple[str, ...] = ()
+    max_bytes: int | None = None
     #: Width and height must be *above* this (Kie's wording: "greater than 300 px").
     min_side_above_px: int | None = None
     aspect: Aspect | None = None
@@ -65,10 +87,11 @@ class ImageRule:
 class VideoRule:
     """What a model accepts as a video input."""
 
-    containers: tuple[str, ...]
-    max_bytes: int
-    min_duration_s: float
-    max_duration_s: float
+    #: Empty in a hand-written extra rule: the catalog's containers apply (see `merge`).
+    containers: tuple[str, ...] = ()
+    max_bytes: int | None = None
+    min_duration_s: float | None = None
+    max_duration_s: float | None = None
     #: A shorter maximum when another argument has a given value:
     #: ``("character_orientation", {"image": 10.0})``.
     max_duration_when: tuple[str, Mapping[str, float]] | None = None
@@ -84,7 +107,168 @@ class VideoRule:
         return f"{_with_article(_names(self.containers))} video"
 
 
-MediaRule = ImageRule | VideoRule
+@dataclass(frozen=True)
+class TypeRule:
+    """A file judged by its type alone (audio, documents, images the prober cannot measure):
+    the MIME types its bytes may show (empty: any file of ``kind``; ``kind="file"``: any)."""
+
+    kind: str
+    mime_types: tuple[str, ...] = ()
+    max_bytes: int | None = None
+
+    @property
+    def expected(self) -> str:
+        """``"an MP3 or WAV audio file"``; ``"an audio file"`` when any type of ``kind`` goes."""
+        noun = "file" if self.kind == "file" else f"{self.kind} file"
+        if not self.mime_types:
+            return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+        names = one_of([_MIME_NAMES.get(m, m) for m in self.mime_types])
+        return f"{_with_article(names)} {noun}"
+
+
+MediaRule = ImageRule | VideoRule | TypeRule
+
+#: The prober measures these; other types are judged by `TypeRule`.
+_PROBED_IMAGE_FORMATS = frozenset({"jpeg", "png", "webp"})
+_PROBED_VIDEO_FORMATS = frozenset({"mp4", "mov", "mkv", "webm"})
+#: Kie's pages spell some types several ways; each is read as the type `sniff` reports.
+_MIME_SPELLINGS = {
+    "image/jpg": "image/jpeg",
+    "image/pjpeg": "image/jpeg",
+    "video/mov": "video/quicktime",
+    "video/x-quicktime": "video/quicktime",
+    "video/mkv": "video/x-matroska",
+    "audio/mp3": "audio/mpeg",
+    "audio/mpeg3": "audio/mpeg",
+    "audio/x-mpeg": "audio/mpeg",
+    "audio/x-mp3": "audio/mpeg",
+    "audio/x-wav": "audio/wav",
+    "audio/wave": "audio/wav",
+    "audio/vnd.wave": "audio/wav",
+    "audio/x-m4a": "audio/mp4",
+    "audio/m4a": "audio/mp4",
+    "audio/x-aac": "audio/aac",
+    "audio/aacp": "audio/aac",
+    "audio/x-flac": "audio/flac",
+    "audio/x-ogg": "audio/ogg",
+    "application/ogg": "audio/ogg",
+}
+#: The format names `ImageRule`/`VideoRule` use, by MIME type.
+_MIME_FORMATS = {
+    "image/jpeg": "jpeg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "video/mp4": "mp4",
+    "video/quicktime": "mov",
+    "video/x-matroska": "mkv",
+    "video/webm": "webm",
+}
+#: How `TypeRule` messages name a MIME type.
+_MIME_NAMES = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/webp": "WebP",
+    "image/gif": "GIF",
+    "image/bmp": "BMP",
+    "image/tiff": "TIFF",
+    "image/heic": "HEIC",
+    "image/avif": "AVIF",
+    "video/mp4": "MP4",
+    "video/quicktime": "MOV",
+    "video/x-matroska": "MKV",
+    "video/webm": "WebM",
+    "audio/mpeg": "MP3",
+    "audio/wav": "WAV",
+    "audio/mp4": "M4A",
+    "audio/aac": "AAC",
+    "audio/flac": "FLAC",
+    "audio/ogg": "Ogg",
+    "application/pdf": "PDF",
+    "text/plain": "text",
+}
+
+
+def normal_mime(mime: str) -> str:
+    """One spelling per type: ``image/jpg`` -> ``image/jpeg``, ``audio/x-wav`` -> ``audio/wav``."""
+    mime = mime.strip().lower()
+    return _MIME_SPELLINGS.get(mime, mime)
+
+
+def rule_for(spec: FileSpec) -> MediaRule:
+    """The rule a catalog file field states: the prober's rules when it can measure every
+    accepted type (so the messages show formats, sizes and durations), else a rule by type
+    alone (an audio file's duration is not measured: the prober reads images and videos)."""
+    mimes = tuple(dict.fromkeys(normal_mime(m) for m in spec.mime_types))
+    formats = tuple(_MIME_FORMATS.get(m, "") for m in mimes)
+    if spec.kind == "image" and mimes and set(formats) <= _PROBED_IMAGE_FORMATS:
+        return ImageRule(formats=formats, max_bytes=spec.max_bytes)
+    timed = spec.min_duration_s is not None or spec.max_duration_s is not None
+    if spec.kind == "video" and not mimes and timed:  # any type, but a stated duration
+        formats = ("mp4", "mov", "mkv", "webm")
+    if spec.kind == "video" and formats and set(formats) <= _PROBED_VIDEO_FORMATS:
+        return VideoRule(
+            containers=formats,
+            max_bytes=spec.max_bytes,
+            min_duration_s=spec.min_duration_s,
+            max_duration_s=spec.max_duration_s,
+            refused=(),
+        )
+    return TypeRule(kind=spec.kind, mime_types=mimes, max_bytes=spec.max_bytes)
+
+
+def merge(base: MediaRule, extra: MediaRule | None) -> MediaRule:
+    """``base`` (from the catalog) with what a hand-written ``extra`` states laid over it: its
+    limits, and its formats and size where it gives them (empty or None: the catalog's)."""
+    if extra is None:
+        return base
+    if isinstance(extra, TypeRule):
+        return extra
+    if isinstance(base, TypeRule):
+        # The catalog also lists types the prober cannot measure; the extra's limits need it,
+        # so the measurable ones stay accepted.
+        known = [_MIME_FORMATS[m] for m in base.mime_types if m in _MIME_FORMATS]
+        if isinstance(extra, ImageRule):
+            base = ImageRule(
+                formats=tuple(f for f in known if f in _PROBED_IMAGE_FORMATS),
+                max_bytes=base.max_bytes,
+            )
+        else:
+            base = VideoRule(
+                containers=tuple(f for f in known if f in _PROBED_VIDEO_FORMATS),
+                max_bytes=base.max_bytes,
+                refused=(),
+            )
+    elif type(extra) is not type(base):
+        return extra
+    stated = {
+        f.name: getattr(extra, f.name)
+        for f in dataclasses.fields(extra)
+        if getattr(extra, f.name) not in (None, ())
+    }
+    return dataclasses.replace(base, **stated)
+
+
+def judge_type(label: str, kind: FileKind | None, rule: TypeRule) -> list[str]:
+    """Problems of a file judged by its type alone (``kind``: what its first bytes show)."""
+    if rule.kind == "file" and not rule.mime_types:
+        return []
+    if kind is None:
+        return [f"{label}: not a recognised file type; expected {rule.expected}"]
+    mime = normal_mime(kind.mime)
+    if rule.mime_types:
+        # An audio-only MP4 often carries a generic brand: it sniffs as video/mp4.
+        accepted = set(rule.mime_types)
+        if "audio/mp4" in accepted:
+            accepted.add("video/mp4")
+        if mime in accepted:
+            return []
+        what = _with_article(kind.label)
+        return [f"{label}: is {what}; expected {rule.expected}"]
+    if rule.kind == "audio" and mime == "video/mp4":
+        return []
+    if mime.startswith(f"{rule.kind}/"):
+        return []
+    return [f"{label}: is {_with_article(kind.label)}; expected {rule.expected}"]
 
 
 def mib(size: int) -> str:
@@ -149,6 +333,8 @@ def judge(
 ) -> list[str]:
     """Problems of a probed file against ``rule``; ``args`` are the call's other arguments
     (a duration limit may depend on one)."""
+    if isinstance(rule, TypeRule):
+        return []  # judged by its type before probing (see `judge_type`)
     if isinstance(rule, ImageRule):
         if not isinstance(info, ImageInfo):
             return [f"{label}: is {describe(info)}; expected {rule.expected}"]
@@ -187,14 +373,14 @@ def _judge_video(
     if rule.max_duration_when is not None:
         name, limits = rule.max_duration_when
         value = args.get(name)
-        limit = limits.get(value, limit) if isinstance(value, str) else limit
+        if isinstance(value, str) and value in limits:
+            limit = limits[value]
         because = f' ({name}="{value}")'
-    if duration < rule.min_duration_s - DURATION_TOLERANCE_S:
-        shown = measured(duration, rule.min_duration_s - DURATION_TOLERANCE_S, above=False)
-        problems.append(
-            f"{label}: duration {shown} s is below the {rule.min_duration_s:g} s minimum"
-        )
-    elif duration > limit + DURATION_TOLERANCE_S:
+    low = rule.min_duration_s
+    if low is not None and duration < low - DURATION_TOLERANCE_S:
+        shown = measured(duration, low - DURATION_TOLERANCE_S, above=False)
+        problems.append(f"{label}: duration {shown} s is below the {low:g} s minimum")
+    elif limit is not None and duration > limit + DURATION_TOLERANCE_S:
         shown = measured(duration, limit + DURATION_TOLERANCE_S, above=True)
         problems.append(f"{label}: duration {shown} s exceeds {limit:g} s{because}")
     side = rule.min_side_px

@@ -1,79 +1,71 @@
-"""The generation pipeline, the same for every model: check every argument locally, upload the
-local files concurrently (reused), create the task, hand out its id, wait, return the result.
+"""The generation pipeline, the same for every model: check the input locally (every problem
+at once), upload its local files concurrently (reused), create the task, hand out its id, wait,
+return the result of the kind the model makes.
 
-Resources (``client.motion_control``, ``client.image_to_video``, ...) only name their
-arguments and pick a `ModelSpec`; everything that happens between a call
-and a finished video happens here, once.
+A model is its declaration: the catalog's `ModelInfo` and its extra media rules
+(``catalog._rules``). Nothing model-specific lives here. The client's generic calls
+(``client.generate("google/nano-banana-edit", {...})``) run `check_model`, then `create` or
+`generate`; the resources (``client.motion_control``, ...) check their friendlier arguments
+their own way (`check_spec`) and hand the same `Prepared` call to the same `create` and
+`generate`. The client is reached only through its `Engine`.
 """
 
 from __future__ import annotations
 
-import functools
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ._errors import APIResponseValidationError, KieInputError
+from ._checks import Checked, CheckReport, FileSlot, check_input, shown
+from ._engine import Engine, OnCreated
+from ._errors import APIResponseValidationError, KieError, KieInputError, after_creation
 from ._files import is_url
 from ._hooks import ProgressCallback
-from ._inputs import PreparedFile, prepare_file
+from ._inputs import PreparedFile, prepare_file, uploaded_url
 from ._spec import ModelSpec
-from .media import ImageInfo, VideoInfo
 
 if TYPE_CHECKING:
-    from ._client import KieClient
     from ._polling import OnUpdate
-    from .types import VideoResult
+    from .catalog._rules import ModelRules
+    from .catalog._types import ModelInfo
+    from .types import AnyResult, VideoResult
 
 __all__ = [
     "CheckReport",
     "OnCreated",
-    "Pipeline",
+    "Prepared",
     "RunOptions",
     "UploadProgress",
     "WaitOptions",
-    "check",
+    "check_declared",
+    "check_model",
+    "check_spec",
+    "create",
+    "find_model",
+    "generate",
+    "in_thread",
 ]
 
-R = TypeVar("R", bound="VideoResult")
+logger = logging.getLogger("kieai")
 
 #: ``on_upload_progress(sent, total)``, or ``(sent, total, name)`` for a hook taking three
-#: arguments (``name`` is the file argument: ``"image"``, ``"video"``).
+#: arguments (``name`` is the input: ``"image"``, ``"image_urls[1]"``).
 UploadProgress = Callable[..., "Awaitable[None] | None"]
-OnCreated = Callable[[str], "Awaitable[None] | None"]
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    """The outcome of the local checks: ``ok`` when ``problems`` is empty.
-
-    ``image``/``video`` hold what the prober measured (None for URLs, uploaded files, or
-    inputs that could not be read); ``media`` holds it for every file argument by name.
-    """
-
-    problems: list[str] = field(default_factory=list[str])
-    image: ImageInfo | None = None
-    video: VideoInfo | None = None
-    media: Mapping[str, ImageInfo | VideoInfo] = field(
-        default_factory=dict[str, "ImageInfo | VideoInfo"]
-    )
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How ``create`` runs, beside the model's own arguments."""
+    """How ``create`` runs, beside the model's own input."""
 
     callback_url: str | None = None
     on_upload_progress: UploadProgress | None = None
     on_created: OnCreated | None = None
     check_media: bool = True
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,49 +79,192 @@ class WaitOptions:
 
 
 @dataclass
-class _Checked:
-    report: CheckReport
-    files: dict[str, PreparedFile]
-    values: dict[str, object]
+class Prepared:
+    """A checked call, ready to run: Kie's ``input`` with the local files still in it, where
+    each file goes, and what the model makes (``kind``: None for a model the catalog does not
+    know). ``finish`` turns the input with URLs into what is sent (a resource's pydantic
+    model validates it once more)."""
+
+    model: str
+    input: dict[str, object]
+    slots: list[FileSlot] = field(default_factory=list[FileSlot])
+    kind: str | None = None
+    finish: Callable[[dict[str, object]], dict[str, Any]] | None = None
+
+    def with_urls(self, urls: Mapping[int, str]) -> dict[str, Any]:
+        """The input to send: every file slot (by its position in ``slots``) replaced by its
+        URL."""
+        data: dict[str, Any] = dict(self.input)
+        for position, slot in enumerate(self.slots):
+            if slot.index is None:
+                data[slot.field] = urls[position]
+            else:
+                items = list(data[slot.field])
+                items[slot.index] = urls[position]
+                data[slot.field] = items
+        return self.finish(data) if self.finish is not None else data
 
 
-def _check(
+# -- checking -----------------------------------------------------------------------------------
+
+
+def find_model(model: str) -> ModelInfo | None:
+    """The catalog's declaration of ``model``, or None for a model it does not know."""
+    from . import catalog  # the catalog's data loads on first use, never on import
+
+    try:
+        return catalog.get(model)
+    except KeyError:
+        return None
+
+
+def _callback_problems(callback_url: str | None) -> list[str]:
+    if callback_url is not None and not is_url(callback_url):
+        return [f"callback_url: must be an http(s) URL, got {callback_url!r}"]
+    return []
+
+
+def check_model(
+    model: str,
+    input: Mapping[str, object],
+    *,
+    check_media: bool = True,
+    callback_url: str | None = None,
+) -> tuple[Prepared, CheckReport]:
+    """`check_declared` for a model by id: its catalog entry and extra rules. A model the
+    catalog does not know is sent as given: no checks, no uploads (a local file in its input
+    is refused, since nothing says where it would go)."""
+    if not isinstance(model, str) or not model.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise KieInputError(f"model: must be a non-empty model id, got {model!r}")
+    info = find_model(model)
+    if info is not None:
+        from .catalog._rules import rules_for
+
+        return check_declared(
+            info,
+            input,
+            rules=rules_for(model),
+            check_media=check_media,
+            callback_url=callback_url,
+        )
+    problems = _mapping_problems(input) + _callback_problems(callback_url)
+    sent: dict[str, object] = {}
+    if not problems:
+        for name, value in dict(input).items():
+            problems += _unknown_model_value(model, name, value)
+            sent[name] = _as_sent(value)
+    return Prepared(model, sent), CheckReport(problems=problems)
+
+
+def _mapping_problems(input: object) -> list[str]:
+    if not isinstance(input, Mapping):
+        return [f"input: must be a dict of Kie's field names and values, got {shown(input)}"]
+    return [
+        f"input: field names must be strings, got {key!r}"
+        for key in input  # pyright: ignore[reportUnknownVariableType]
+        if not isinstance(key, str)
+    ]
+
+
+def _unknown_model_value(model: str, name: str, value: object) -> list[str]:
+    items: list[object] = list(value) if isinstance(value, (list, tuple)) else [value]  # pyright: ignore[reportUnknownArgumentType]
+    if any(
+        isinstance(item, (bytes, bytearray, memoryview))
+        or hasattr(item, "__fspath__")
+        or (hasattr(item, "read") and not isinstance(item, str))
+        for item in items
+    ):
+        return [
+            f"{name}: {model} is not in kieai's catalog, so which fields take files is not "
+            "known and a local file cannot be uploaded for it; upload it with client.upload() "
+            "and pass the URL"
+        ]
+    return []
+
+
+def _as_sent(value: object) -> object:
+    """An `UploadedFile` as its URL (also in a list); anything else as given."""
+    if isinstance(value, (list, tuple)):
+        items: list[object] = list(value)  # pyright: ignore[reportUnknownArgumentType]
+        return [_as_sent(item) for item in items]
+    url = uploaded_url(value)
+    return value if url is None else url
+
+
+def check_declared(
+    info: ModelInfo,
+    input: Mapping[str, object],
+    *,
+    rules: ModelRules | None = None,
+    check_media: bool = True,
+    callback_url: str | None = None,
+) -> tuple[Prepared, CheckReport]:
+    """Every local check of ``input`` against the declaration ``info`` (no network, no
+    client): problems in the order unknown fields, files, ``callback_url``, other fields.
+
+    Reads and probes local files: from async code, run it in a worker thread."""
+    problems = _mapping_problems(input)
+    if problems:
+        return Prepared(info.id, {}), CheckReport(problems=problems)
+    checked: Checked = check_input(info, input, rules=rules, check_media=check_media)
+    problems = [
+        *checked.unknown,
+        *checked.files,
+        *_callback_problems(callback_url),
+        *checked.values,
+    ]
+    sent = {name: value for name, value in input.items() if value is not None}
+    prepared = Prepared(info.id, sent, checked.slots, kind=info.output)
+    return prepared, checked.report(problems)
+
+
+def check_spec(
     spec: ModelSpec,
     args: Mapping[str, object],
     *,
-    check_media: bool,
-    callback_url: str | None,
     not_taken: Callable[[str, object], str],
-) -> _Checked:
-    """Every problem with a call, in one pass: arguments the model does not take, file inputs
-    (in the spec's order), then the callback URL and the other arguments."""
+    check_media: bool = True,
+    callback_url: str | None = None,
+) -> tuple[Prepared, CheckReport]:
+    """A resource's call checked by its spec (its friendly argument names): arguments the
+    model does not take, file arguments (in the spec's order), the callback URL, then the other
+    arguments. Kie's input is built from them by the spec's pydantic model once the URLs are
+    known."""
     problems: list[str] = [
         not_taken(name, value)
         for name, value in args.items()
         if value is not None and name not in spec.arguments
     ]
-    files: dict[str, PreparedFile] = {}
+    slots: list[FileSlot] = []
+    sent: dict[str, object] = {}
     for slot in spec.files:
         prepared, file_problems = prepare_file(
-            args.get(slot.name), slot, model=spec.model, args=args, check_media=check_media
+            args.get(slot.name),
+            slot.name,
+            slot.rule,
+            model=spec.model,
+            args=args,
+            check_media=check_media,
         )
-        files[slot.name] = prepared
         problems += file_problems
-    if callback_url is not None and not is_url(callback_url):
-        problems.append(f"callback_url: must be an http(s) URL, got {callback_url!r}")
-    values: dict[str, object] = {}
+        slots.append(FileSlot(slot.field, 0 if slot.as_list else None, slot.name, prepared))
+        sent[slot.field] = [None] if slot.as_list else None
+    problems += _callback_problems(callback_url)
     for param in spec.params:
-        param_problems, values[param.name] = param.judge(args.get(param.name))
+        param_problems, value = param.judge(args.get(param.name))
         problems += param_problems
-    media = {name: f.info for name, f in files.items() if f.info is not None}
-    image, video = media.get("image"), media.get("video")
-    report = CheckReport(
-        problems=problems,
-        image=image if isinstance(image, ImageInfo) else None,
-        video=video if isinstance(video, VideoInfo) else None,
-        media=media,
-    )
-    return _Checked(report=report, files=files, values=values)
+        if value is not None:
+            sent[param.name] = value
+    report = Checked(slots=slots).report(problems)
+
+    def finish(data: dict[str, object]) -> dict[str, Any]:
+        model = spec.input_class().model_validate(data)
+        return model.model_dump(mode="json", exclude_none=True)
+
+    return Prepared(spec.model, sent, slots, kind="video", finish=finish), report
+
+
+# -- running ------------------------------------------------------------------------------------
 
 
 def _progress_for(hook: UploadProgress | None, name: str) -> ProgressCallback | None:
@@ -147,85 +282,80 @@ def _progress_for(hook: UploadProgress | None, name: str) -> ProgressCallback | 
     return hook
 
 
-def check(
-    spec: ModelSpec, args: Mapping[str, object], *, not_taken: Callable[[str, object], str]
-) -> CheckReport:
-    """Every local check (no network, no client), all problems reported, in the calling thread.
+async def _resolve_urls(
+    engine: Engine, slots: list[FileSlot], on_upload_progress: UploadProgress | None
+) -> dict[int, str]:
+    """Every file slot's URL, uploading local files concurrently. The first upload to fail
+    cancels the others and is raised as itself (not wrapped in an ExceptionGroup)."""
+    urls: dict[int, str] = {}
+    failures: list[Exception] = []
 
-    Probing reads the disk, so a resource's async ``check`` runs this in a worker thread;
-    ``kie check`` calls it directly and so never starts an event loop.
-    """
-    return _check(spec, args, check_media=True, callback_url=None, not_taken=not_taken).report
-
-
-async def _checked(
-    spec: ModelSpec,
-    args: Mapping[str, object],
-    *,
-    check_media: bool,
-    not_taken: Callable[[str, object], str],
-    callback_url: str | None = None,
-) -> _Checked:
-    """`_check` in a worker thread: probing reads the disk."""
-
-    def run() -> _Checked:
-        return _check(
-            spec, args, check_media=check_media, callback_url=callback_url, not_taken=not_taken
-        )
-
-    return await anyio.to_thread.run_sync(run)
-
-
-class Pipeline:
-    """Runs model specs for one client. ``not_taken(spec, name, value)`` words the problem of
-    an argument the chosen model does not take (the resource knows which sibling model would)."""
-
-    def __init__(
-        self, client: KieClient, not_taken: Callable[[ModelSpec, str, object], str]
+    async def resolve(
+        position: int, slot: FileSlot, prepared: PreparedFile, scope: anyio.CancelScope
     ) -> None:
-        self._client = client
-        self._not_taken = not_taken
+        if prepared.url is not None:
+            urls[position] = prepared.url
+            return
+        assert prepared.local is not None
+        try:
+            uploaded = await engine.upload(
+                prepared.local, on_progress=_progress_for(on_upload_progress, slot.label)
+            )
+        except Exception as exc:
+            failures.append(exc)
+            scope.cancel()
+            return
+        urls[position] = uploaded.url
 
-    async def create(self, spec: ModelSpec, args: Mapping[str, object], options: RunOptions) -> str:
-        """Check, upload local inputs concurrently, create the task; returns its id."""
-        checked = await _checked(
-            spec,
-            args,
-            check_media=options.check_media,
-            not_taken=functools.partial(self._not_taken, spec),
-            callback_url=options.callback_url,
+    async with anyio.create_task_group() as group:
+        for position, slot in enumerate(slots):
+            group.start_soon(resolve, position, slot, slot.prepared, group.cancel_scope)
+    if failures:
+        raise failures[0]
+    return urls
+
+
+async def create(engine: Engine, prepared: Prepared, options: RunOptions) -> str:
+    """Upload the checked call's local files concurrently, create the task; returns its id
+    (handed to ``on_created`` first)."""
+    if prepared.kind is None and engine.first_use_of_unknown_model(prepared.model):
+        logger.info(
+            "model %s is not in kieai's catalog: its input is sent as given, without local "
+            "checks or uploads",
+            prepared.model,
         )
-        if not checked.report.ok:
-            raise KieInputError(checked.report.problems)
-        urls = await self._resolve_urls(checked.files, options.on_upload_progress)
-        payload = spec.build_input(urls, checked.values)
-        return await self._client._create_task(  # pyright: ignore[reportPrivateUsage]
-            spec.model,
-            payload.model_dump(mode="json", exclude_none=True),
-            callback_url=options.callback_url,
-            on_created=options.on_created,
-        )
+    urls = await _resolve_urls(engine, prepared.slots, options.on_upload_progress)
+    return await engine.create(
+        prepared.model,
+        prepared.with_urls(urls),
+        callback_url=options.callback_url,
+        on_created=options.on_created,
+        idempotency_key=options.idempotency_key,
+    )
 
-    async def generate(
-        self,
-        spec: ModelSpec,
-        args: Mapping[str, object],
-        result_type: type[R],
-        options: RunOptions,
-        wait: WaitOptions,
-    ) -> R:
-        """``create`` then ``wait_for_task``: the finished video's URL(s).
 
-        If the wait is interrupted (timeout, cancellation, crash), the task keeps running at
-        Kie: resume with ``client.wait_for_task(task_id)`` using the id given to ``on_created``.
-        """
-        # Here, not at the top: _polling imports the retry table and with it httpx, which the
-        # local checks (`check`, ``kie check``) never need.
-        from ._polling import validate_wait_args
+async def generate(
+    engine: Engine,
+    prepared: Prepared,
+    options: RunOptions,
+    wait: WaitOptions,
+    result_type: type[VideoResult] | None = None,
+) -> AnyResult:
+    """`create`, then wait for the task and return its result: of ``result_type`` when given,
+    else of the class for the model's output kind (`types.result_class`).
 
-        validate_wait_args(wait.timeout, wait.poll_interval, wait.max_poll_interval)
-        task_id = await self.create(spec, args, options)
-        task = await self._client.wait_for_task(
+    Every `KieError` raised once Kie returned the task id carries it (``.task_id``) and its
+    message says how to resume (`after_creation`): the task exists and may be billed.
+    """
+    # Here, not at the top: _polling imports the retry table and with it httpx, and `types`
+    # pydantic, which the local checks (``kie check``) never need.
+    from ._polling import validate_wait_args
+    from .types import bound_result, result_class
+
+    validate_wait_args(wait.timeout, wait.poll_interval, wait.max_poll_interval)
+    task_id = await create(engine, prepared, options)
+    try:
+        task = await engine.wait(
             task_id,
             timeout=wait.timeout,
             poll_interval=wait.poll_interval,
@@ -237,36 +367,19 @@ class Pipeline:
                 f"task {task_id} succeeded but its resultJson holds no result URL",
                 body=task.model_dump(),
             )
-        result = result_type(task_id=task_id, task=task, video_urls=task.result_urls)
-        result._downloader = self._client.download  # pyright: ignore[reportPrivateUsage]
-        return result
+    except KieError as exc:
+        after_creation(exc, task_id)
+        raise
+    cls = result_type or result_class(prepared.kind, task.result_urls)
+    return bound_result(
+        cls, task_id=task_id, task=task, urls=task.result_urls, downloader=engine.download
+    )
 
-    async def _resolve_urls(
-        self, files: Mapping[str, PreparedFile], on_upload_progress: UploadProgress | None
-    ) -> dict[str, str]:
-        """Every file argument's URL, uploading local files concurrently. The first upload to
-        fail cancels the others and is raised as itself (not wrapped in an ExceptionGroup)."""
-        urls: dict[str, str] = {}
-        failures: list[Exception] = []
 
-        async def resolve(name: str, prepared: PreparedFile, scope: anyio.CancelScope) -> None:
-            if prepared.url is not None:
-                urls[name] = prepared.url
-                return
-            assert prepared.local is not None
-            try:
-                uploaded = await self._client._upload_reused(  # pyright: ignore[reportPrivateUsage]
-                    prepared.local, on_progress=_progress_for(on_upload_progress, name)
-                )
-            except Exception as exc:
-                failures.append(exc)
-                scope.cancel()
-                return
-            urls[name] = uploaded.url
-
-        async with anyio.create_task_group() as group:
-            for name, prepared in files.items():
-                group.start_soon(resolve, name, prepared, group.cancel_scope)
-        if failures:
-            raise failures[0]
-        return urls
+async def in_thread(check: Callable[[], tuple[Prepared, CheckReport]]) -> Prepared:
+    """Run a check in a worker thread (probing reads the disk); its `Prepared` call, or
+    `KieInputError` with every problem."""
+    prepared, report = await anyio.to_thread.run_sync(check)
+    if not report.ok:
+        raise KieInputError(report.problems)
+    return prepared

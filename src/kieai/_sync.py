@@ -43,7 +43,17 @@ import weakref
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Concatenate, Final, Generic, ParamSpec, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Final,
+    Generic,
+    ParamSpec,
+    TypeVar,
+    cast,
+    overload,
+)
 
 import anyio
 import httpx
@@ -65,7 +75,7 @@ from ._resources.text_to_video import TextToVideo
 from ._spec import ModelSpec
 from ._sync_http import async_client_over, direct_client, direct_client_over, run_to_end
 from ._transport import DIRECT_SEND, FIRST_FAILURE, DirectSend, NotNow, RetryOnLoop
-from .types import MotionControlResult, VideoResult
+from .types import AudioResult, ImageResult, MotionControlResult, VideoResult
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -75,6 +85,8 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = [
+    "SyncAudioResult",
+    "SyncImageResult",
     "SyncImageToVideo",
     "SyncKieClient",
     "SyncMotionControl",
@@ -577,15 +589,34 @@ class _SyncResult(BaseModel):
         *,
         on_progress: Callable[[int, int | None], Awaitable[None] | None] | None = None,
     ) -> Path:
-        """Download the video; the same as ``client.download(result.video_url, dest, ...)``."""
-        if self._sync_binding is None:
-            raise KieError(
-                f"this {type(self).__name__} is not bound to a client (it was built or loaded "
-                "outside generate()); use client.download(result.video_url, dest)"
-            )
-        loop, result, _ = self._sync_binding
+        """Download the first output to ``dest`` (a file path, or a directory to keep the
+        URL's file name); the same as ``client.download(result.url, dest, ...)``."""
+        loop, result = self._bound()
         path: Path = loop.call(result.download, (dest,), {"on_progress": on_progress})
         return path
+
+    def download_all(
+        self,
+        dest: str | os.PathLike[str] = ".",
+        *,
+        on_progress: Callable[[int, int | None], Awaitable[None] | None] | None = None,
+    ) -> list[Path]:
+        """Download every output into the directory ``dest`` (made if missing), each under its
+        URL's file name (``-2``, ``-3``, ... added where two share one); returns the paths in
+        the order of the URLs."""
+        loop, result = self._bound()
+        paths: list[Path] = loop.call(result.download_all, (dest,), {"on_progress": on_progress})
+        return paths
+
+    def _bound(self) -> tuple[_Loop, Any]:
+        if self._sync_binding is None:
+            name = "video_url" if isinstance(self, VideoResult) else "url"
+            raise KieError(
+                f"this {type(self).__name__} is not bound to a client (it was built or loaded "
+                f"outside generate()); use client.download(result.{name}, dest)"
+            )
+        loop, result, _ = self._sync_binding
+        return loop, result
 
 
 class SyncMotionControlResult(_SyncResult, MotionControlResult):  # pyright: ignore[reportIncompatibleMethodOverride]  # the sync twin: same data, a download that blocks
@@ -596,6 +627,38 @@ class SyncMotionControlResult(_SyncResult, MotionControlResult):  # pyright: ign
 class SyncVideoResult(_SyncResult, VideoResult):  # pyright: ignore[reportIncompatibleMethodOverride]  # the sync twin: same data, a download that blocks
     """The outcome of a successful video task (``task_id``, ``task``, ``video_url``,
     ``video_urls``), from `SyncKieClient`: ``download`` blocks instead of awaiting."""
+
+
+class SyncImageResult(_SyncResult, ImageResult):  # pyright: ignore[reportIncompatibleMethodOverride]  # the sync twin: same data, downloads that block
+    """The outcome of a successful image task (``task_id``, ``task``, ``urls``, ``url``),
+    from `SyncKieClient`: ``download`` and ``download_all`` block instead of awaiting."""
+
+
+class SyncAudioResult(_SyncResult, AudioResult):  # pyright: ignore[reportIncompatibleMethodOverride]  # the sync twin: same data, downloads that block
+    """The outcome of a successful audio task (``task_id``, ``task``, ``urls``, ``url``),
+    from `SyncKieClient`: ``download`` and ``download_all`` block instead of awaiting."""
+
+
+class _TwinOfAnyResult:
+    """The twin of ``generate`` for any model, whose result class follows the model's output:
+    each async result comes back as its own sync twin."""
+
+    __name__ = "SyncVideoResult | SyncImageResult | SyncAudioResult"
+    _twins: Final[dict[type[BaseModel], type[_SyncResult]]] = {
+        VideoResult: SyncVideoResult,
+        ImageResult: SyncImageResult,
+        AudioResult: SyncAudioResult,
+    }
+
+    def _from_async(self, loop: _Loop, result: BaseModel, keepalive: object) -> _SyncResult:
+        twin = self._twins[type(result)]
+        return twin._from_async(loop, result, keepalive)  # pyright: ignore[reportPrivateUsage]  # as _Mirror does
+
+
+#: Typed as what it hands back (it is not a class: `_Mirror` only calls its ``_from_async``).
+_ANY_RESULT_TWIN = cast(
+    "type[SyncVideoResult | SyncImageResult | SyncAudioResult]", _TwinOfAnyResult()
+)
 
 
 class SyncMotionControl(_SyncResource):
@@ -738,6 +801,9 @@ class SyncKieClient(_Bound):
     image_to_video: Final = _Resource(SyncImageToVideo)
     text_to_video: Final = _Resource(SyncTextToVideo)
 
+    generate: Final = _mirror(KieClient.generate, _ANY_RESULT_TWIN)
+    create: Final = _mirror(KieClient.create)
+    check: Final = _mirror(KieClient.check)
     create_task: Final = _mirror(KieClient.create_task)
     get_task: Final = _mirror(KieClient.get_task, quick=True)
     wait_for_task: Final = _mirror(KieClient.wait_for_task)

@@ -1,4 +1,4 @@
-"""Pydantic models of what Kie returns: tasks, uploaded files and video results.
+"""Pydantic models of what Kie returns: tasks, uploaded files and results (video, image, audio).
 
 Kie's payloads are quirky (``param`` and ``resultJson`` are JSON *strings*, times are epoch
 milliseconds, empty fail fields come as ``""`` or ``null``, envelopes vary between ``msg`` and
@@ -15,7 +15,8 @@ import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Protocol, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -35,6 +36,8 @@ from ._errors import KieError
 
 __all__ = [
     "UPLOAD_RETENTION",
+    "AudioResult",
+    "ImageResult",
     "MotionControlResult",
     "Task",
     "TaskState",
@@ -254,13 +257,94 @@ class Downloader(Protocol):
     ) -> Awaitable[Path]: ...
 
 
-class VideoResult(_Model):
-    """The outcome of a successful video task (any model): its id, last snapshot and video URLs."""
+#: What a model makes, as the catalog says (``ModelInfo.output``).
+OutputKind = Literal["video", "image", "audio", "text"]
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".avif", ".heic"})
+_AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".m4a", ".aac", ".flac", ".ogg", ".opus"})
+
+
+class _Result(_Model):
+    """What every result shares: the task's id and last snapshot, its output URLs, and
+    downloads through the client that made it."""
 
     task_id: str
     task: Task
-    video_urls: list[str]
+    kind: ClassVar[OutputKind]
     _downloader: Downloader | None = PrivateAttr(default=None)
+    #: How an unbound result's message names its first URL.
+    _url_name: ClassVar[str] = "url"
+
+    def _output_urls(self) -> list[str]:
+        raise NotImplementedError
+
+    def _bound_downloader(self) -> Downloader:
+        if self._downloader is None:
+            raise KieError(
+                f"this {type(self).__name__} is not bound to a client (it was built or loaded "
+                f"outside generate()); use client.download(result.{self._url_name}, dest)"
+            )
+        return self._downloader
+
+    @property
+    def url(self) -> str:
+        """The first output URL (for most models, the only one)."""
+        urls = self._output_urls()
+        if not urls:
+            raise KieError(f"task {self.task_id} returned no output URL")
+        return urls[0]
+
+    async def download(
+        self,
+        dest: str | os.PathLike[str] = ".",
+        *,
+        on_progress: Callable[[int, int | None], Awaitable[None] | None] | None = None,
+    ) -> Path:
+        """Download the first output to ``dest`` (a file path, or a directory to keep the
+        URL's file name); the same as ``client.download(result.url, dest, ...)``."""
+        return await self._bound_downloader()(self.url, dest, on_progress=on_progress)
+
+    async def download_all(
+        self,
+        dest: str | os.PathLike[str] = ".",
+        *,
+        on_progress: Callable[[int, int | None], Awaitable[None] | None] | None = None,
+    ) -> list[Path]:
+        """Download every output into the directory ``dest`` (made if missing), each under its
+        URL's file name (``-2``, ``-3``, ... added where two share one); returns the paths in
+        the order of the URLs."""
+        import anyio  # here: the models themselves need no event loop
+
+        downloader = self._bound_downloader()
+        directory = Path(dest)
+        await anyio.Path(directory).mkdir(parents=True, exist_ok=True)
+        urls = self._output_urls()
+        return [
+            await downloader(url, directory / name, on_progress=on_progress)
+            for url, name in zip(urls, _file_names(urls), strict=True)
+        ]
+
+
+def _file_names(urls: list[str]) -> list[str]:
+    """One distinct file name per URL, from the URL's path (``output`` when it has none)."""
+    names: list[str] = []
+    for url in urls:
+        name = Path(unquote(urlsplit(url).path)).name or "output"
+        stem, suffix = Path(name).stem, Path(name).suffix
+        count = 1
+        while name in names:
+            count += 1
+            name = f"{stem}-{count}{suffix}"
+        names.append(name)
+    return names
+
+
+class VideoResult(_Result):
+    """The outcome of a successful video task (any model): its id, last snapshot and video
+    URLs (``urls``; ``video_urls`` is the same list, ``video_url`` its first)."""
+
+    kind: ClassVar[OutputKind] = "video"
+    _url_name: ClassVar[str] = "video_url"
+    video_urls: list[str]
 
     @model_validator(mode="before")
     @classmethod
@@ -271,26 +355,75 @@ class VideoResult(_Model):
             return {k: v for k, v in data.items() if k != "video_url"}  # pyright: ignore[reportUnknownVariableType]
         return data  # pyright: ignore[reportUnknownVariableType]
 
+    def _output_urls(self) -> list[str]:
+        return self.video_urls
+
+    @property
+    def urls(self) -> list[str]:
+        """Every result video URL (the same list as ``video_urls``)."""
+        return self.video_urls
+
     @computed_field  # type: ignore[prop-decorator]  # pydantic's documented pattern
     @property
     def video_url(self) -> str:
         """The first (for Kling models: the only) result video URL."""
         return self.video_urls[0]
 
-    async def download(
-        self,
-        dest: str | os.PathLike[str] = ".",
-        *,
-        on_progress: Callable[[int, int | None], Awaitable[None] | None] | None = None,
-    ) -> Path:
-        """Download the video; the same as ``client.download(result.video_url, dest, ...)``."""
-        if self._downloader is None:
-            raise KieError(
-                f"this {type(self).__name__} is not bound to a client (it was built or loaded "
-                "outside generate()); use client.download(result.video_url, dest)"
-            )
-        return await self._downloader(self.video_url, dest, on_progress=on_progress)
-
 
 class MotionControlResult(VideoResult):
     """The outcome of a successful motion-control task (a `VideoResult`)."""
+
+
+class ImageResult(_Result):
+    """The outcome of a successful image task: its id, last snapshot and image URLs."""
+
+    kind: ClassVar[OutputKind] = "image"
+    urls: list[str]
+
+    def _output_urls(self) -> list[str]:
+        return self.urls
+
+
+class AudioResult(_Result):
+    """The outcome of a successful audio task: its id, last snapshot and audio URLs."""
+
+    kind: ClassVar[OutputKind] = "audio"
+    urls: list[str]
+
+    def _output_urls(self) -> list[str]:
+        return self.urls
+
+
+AnyResult = VideoResult | ImageResult | AudioResult
+
+
+def result_class(kind: str | None, urls: list[str]) -> type[AnyResult]:
+    """The result class for a model's output ``kind``; for a model the catalog does not know
+    (``None``) or one that answers with text, chosen from the first URL's file suffix."""
+    if kind == "image":
+        return ImageResult
+    if kind == "audio":
+        return AudioResult
+    if kind == "video" or not urls:
+        return VideoResult
+    suffix = Path(unquote(urlsplit(urls[0]).path)).suffix.lower()
+    if suffix in _IMAGE_SUFFIXES:
+        return ImageResult
+    if suffix in _AUDIO_SUFFIXES:
+        return AudioResult
+    return VideoResult
+
+
+def bound_result(
+    cls: type[R], *, task_id: str, task: Task, urls: list[str], downloader: Downloader
+) -> R:
+    """A result whose ``download`` goes through ``downloader`` (the client that made it).
+    Internal: the generation pipeline calls it."""
+    fields: dict[str, Any] = {"task_id": task_id, "task": task}
+    fields["video_urls" if issubclass(cls, VideoResult) else "urls"] = urls
+    result = cls.model_validate(fields)
+    result._downloader = downloader  # pyright: ignore[reportPrivateUsage]  # this module's own
+    return result
+
+
+R = TypeVar("R", bound=_Result)

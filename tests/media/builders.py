@@ -298,3 +298,22 @@ def matroska(*children: bytes, doctype: bytes = b"matroska", unknown_size: bool 
     body = b"".join(children)
     size = vint(UNKNOWN) if unknown_size else vint(len(body), 8)
     return ebml_header(doctype) + element_id(0x18538067) + size + body
+
+
+# -- audio ------------------------------------------------------------------------------------
+
+
+def wav_bytes(duration_s: float = 1.0, *, rate: int = 8000) -> bytes:
+    """A mono 16-bit PCM WAV of silence."""
+    data = bytes(int(duration_s * rate) * 2)
+    fmt = struct.pack("<HHIIHH", 1, 1, rate, rate * 2, 2, 16)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data"
+    body += struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def mp3_bytes(frames: int = 40) -> bytes:
+    """An ID3v2 tag and silent MPEG-1 layer III frames (128 kbit/s, 44.1 kHz: 417 bytes each)."""
+    tag = b"ID3\x04\x00\x00\x00\x00\x00\x00"
+    frame = b"\xff\xfb\x90\x64" + bytes(413)
+    return tag + frame * frames

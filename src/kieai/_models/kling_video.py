@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from .._media_rules import ImageRule
 from .._spec import Choice, FileSlot, Flag, ModelSpec, Text
+from ..catalog._rules import RULES
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -24,7 +24,6 @@ __all__ = [
 ]
 
 MAX_PROMPT_CHARS = 1000
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 #: Seconds of video: Kie offers 5 and 10.
 Duration = Literal[5, 10]
@@ -52,15 +51,7 @@ _SOUND = Flag("sound", default=False)
 KLING_2_6_IMAGE_TO_VIDEO = ModelSpec(
     model="kling-2.6/image-to-video",
     input_model=_image_to_video_input,
-    files=(
-        FileSlot(
-            "image",
-            "image_urls",
-            # JPEG/PNG: the 2026-08 schema dropped WebP (older pages listed it); the stricter
-            # list is kept. Kie documents no pixel limits for this model.
-            ImageRule(formats=("jpeg", "png"), max_bytes=MAX_IMAGE_BYTES),
-        ),
-    ),
+    files=(FileSlot("image", "image_urls", RULES["kling-2.6/image-to-video"].files["image_urls"]),),
     params=(_PROMPT, _DURATION, _SOUND),
 )
 

@@ -1,21 +1,73 @@
-"""What every resource shares: its family of model specs and the pipeline that runs them."""
+"""What every resource shares: its family of model specs, the "does not take" wording, and
+handing a checked call to the generation pipeline through the client's `Engine`."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar
-
-import anyio
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from .._errors import KieInputError
-from .._pipeline import CheckReport, Pipeline, check
+from .._pipeline import (
+    CheckReport,
+    Prepared,
+    RunOptions,
+    WaitOptions,
+    check_spec,
+    create,
+    generate,
+    in_thread,
+)
 from .._spec import ModelSpec
 
 if TYPE_CHECKING:
-    from .._client import KieClient
+    from .._engine import Engine
+    from ..types import VideoResult
 
-__all__ = ["Resource"]
+__all__ = ["Resource", "check_now", "prepare", "spec_of"]
+
+R = TypeVar("R", bound="VideoResult")
+
+
+def spec_of(resource: type[Resource], model: str) -> ModelSpec:
+    """The spec of ``model`` among the resource's; `KieInputError` naming the choices."""
+    for spec in resource.specs:
+        if spec.model == model:
+            return spec
+    choices = " or ".join(repr(s.model) for s in resource.specs)
+    raise KieInputError(f"model: must be {choices}, got {model!r}")
+
+
+def _not_taken(resource: type[Resource], spec: ModelSpec, name: str, value: object) -> str:
+    others = [s.model for s in resource.specs if s is not spec and name in s.arguments]
+    where = f" (only {' and '.join(others)} does)" if others else ""
+    return f"{name}: {spec.model} does not take this argument{where}, got {value!r}"
+
+
+def prepare(
+    resource: type[Resource],
+    model: str,
+    args: Mapping[str, object],
+    *,
+    check_media: bool = True,
+    callback_url: str | None = None,
+) -> tuple[Prepared, CheckReport]:
+    """A resource's call checked in the calling thread (no client needed), ready for the
+    pipeline: the model's spec, the family's "does not take" wording, the local checks."""
+    spec = spec_of(resource, model)
+    return check_spec(
+        spec,
+        args,
+        not_taken=functools.partial(_not_taken, resource, spec),
+        check_media=check_media,
+        callback_url=callback_url,
+    )
+
+
+def check_now(resource: type[Resource], model: str, args: Mapping[str, object]) -> CheckReport:
+    """A resource's ``check`` without a client or an event loop. ``kie check`` calls it, so its
+    report is ``client.<resource>.check``'s. ``args``: the dict ``check`` builds."""
+    return prepare(resource, model, args)[1]
 
 
 class Resource:
@@ -26,9 +78,8 @@ class Resource:
 
     specs: ClassVar[tuple[ModelSpec, ...]]
 
-    def __init__(self, client: KieClient) -> None:
-        self._client = client
-        self._pipeline = Pipeline(client, self._not_taken)
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} models={[s.model for s in self.specs]}>"
@@ -38,30 +89,41 @@ class Resource:
         """The model ids this resource runs; the first is the default."""
         return tuple(s.model for s in self.specs)
 
-    # Class methods: the local checks need no client (``kie check`` runs them on the class).
-    @classmethod
-    def _spec(cls, model: str) -> ModelSpec:
-        for spec in cls.specs:
-            if spec.model == model:
-                return spec
-        choices = " or ".join(repr(s.model) for s in cls.specs)
-        raise KieInputError(f"model: must be {choices}, got {model!r}")
+    async def _check(self, model: str, args: Mapping[str, object]) -> CheckReport:
+        """`check_now` in a worker thread (probing reads the disk): what ``check`` returns."""
+        import anyio.to_thread
 
-    @classmethod
-    def _check_now(cls, model: str, args: Mapping[str, object]) -> CheckReport:
-        """``check``'s work, which needs no client: the model's spec, the family's "does not
-        take" wording and the pipeline's local checks, in the calling thread. ``kie check``
-        calls it on the class, so its report is ``client.<resource>.check``'s. ``args``: the
-        dict ``check`` builds from its keyword arguments."""
-        spec = cls._spec(model)
-        return check(spec, args, not_taken=functools.partial(cls._not_taken, spec))
+        return await anyio.to_thread.run_sync(check_now, type(self), model, args)
 
-    async def _check_locally(self, model: str, args: Mapping[str, object]) -> CheckReport:
-        """`_check_now` in a worker thread (probing reads the disk): what ``check`` returns."""
-        return await anyio.to_thread.run_sync(functools.partial(self._check_now, model, args))
+    async def _create(self, model: str, args: Mapping[str, object], options: RunOptions) -> str:
+        prepared = await self._checked(model, args, options)
+        return await create(self._engine, prepared, options)
 
-    @classmethod
-    def _not_taken(cls, spec: ModelSpec, name: str, value: object) -> str:
-        others = [s.model for s in cls.specs if s is not spec and name in s.arguments]
-        where = f" (only {' and '.join(others)} does)" if others else ""
-        return f"{name}: {spec.model} does not take this argument{where}, got {value!r}"
+    async def _generate(
+        self,
+        model: str,
+        args: Mapping[str, object],
+        options: RunOptions,
+        wait: WaitOptions,
+        result_type: type[R],
+    ) -> R:
+        prepared = await self._checked(model, args, options)
+        result = await generate(self._engine, prepared, options, wait, result_type)
+        assert isinstance(result, result_type)
+        return result
+
+    async def _checked(
+        self, model: str, args: Mapping[str, object], options: RunOptions
+    ) -> Prepared:
+        spec_of(type(self), model)  # an unknown model is refused before any thread starts
+
+        def run() -> tuple[Prepared, CheckReport]:
+            return prepare(
+                type(self),
+                model,
+                args,
+                check_media=options.check_media,
+                callback_url=options.callback_url,
+            )
+
+        return await in_thread(run)

@@ -45,7 +45,7 @@ class ImageToVideo(Resource):
         model: ImageToVideoModel = "kling-2.6/image-to-video",
     ) -> CheckReport:
         """Run every local check (no network) and report all problems found."""
-        return await self._check_locally(model, _arguments(image, prompt, duration, sound))
+        return await self._check(model, _arguments(image, prompt, duration, sound))
 
     async def create(
         self,
@@ -62,8 +62,8 @@ class ImageToVideo(Resource):
     ) -> str:
         """Check, upload the image, create the task; returns its id (also handed to
         `on_created` as soon as Kie returns it)."""
-        return await self._pipeline.create(
-            self._spec(model),
+        return await self._create(
+            model,
             _arguments(image, prompt, duration, sound),
             RunOptions(callback_url, on_upload_progress, on_created, check_media),
         )
@@ -89,10 +89,10 @@ class ImageToVideo(Resource):
         resumes with `client.wait_for_task(task_id)`."""
         from ..types import VideoResult  # pydantic: not imported by the local checks
 
-        return await self._pipeline.generate(
-            self._spec(model),
+        return await self._generate(
+            model,
             _arguments(image, prompt, duration, sound),
-            VideoResult,
             RunOptions(callback_url, on_upload_progress, on_created, check_media),
             WaitOptions(timeout, poll_interval, max_poll_interval, on_update),
+            VideoResult,
         )

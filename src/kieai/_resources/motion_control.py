@@ -71,7 +71,7 @@ class MotionControl(Resource):
         background_source: BackgroundSource | None = None,
     ) -> CheckReport:
         """Run every local check (no network) and report all problems found."""
-        return await self._check_locally(
+        return await self._check(
             model,
             arguments(image, video, prompt, character_orientation, mode, background_source),
         )
@@ -96,8 +96,8 @@ class MotionControl(Resource):
         `on_created(task_id)` runs as soon as Kie returns the id, so an app can persist it
         before anything else can fail.
         """
-        return await self._pipeline.create(
-            self._spec(model),
+        return await self._create(
+            model,
             arguments(image, video, prompt, character_orientation, mode, background_source),
             RunOptions(callback_url, on_upload_progress, on_created, check_media),
         )
@@ -128,10 +128,10 @@ class MotionControl(Resource):
         """
         from ..types import MotionControlResult  # pydantic: not imported by the local checks
 
-        return await self._pipeline.generate(
-            self._spec(model),
+        return await self._generate(
+            model,
             arguments(image, video, prompt, character_orientation, mode, background_source),
-            MotionControlResult,
             RunOptions(callback_url, on_upload_progress, on_created, check_media),
             WaitOptions(timeout, poll_interval, max_poll_interval, on_update),
+            MotionControlResult,
         )

@@ -44,7 +44,7 @@ class TextToVideo(Resource):
         model: TextToVideoModel = "kling-2.6/text-to-video",
     ) -> CheckReport:
         """Run every local check (no network) and report all problems found."""
-        return await self._check_locally(model, _arguments(prompt, aspect_ratio, duration, sound))
+        return await self._check(model, _arguments(prompt, aspect_ratio, duration, sound))
 
     async def create(
         self,
@@ -62,8 +62,8 @@ class TextToVideo(Resource):
         """Check the arguments and create the task; returns its id (also handed to
         `on_created` as soon as Kie returns it). `on_upload_progress` and `check_media` are
         accepted for the shape every resource shares; there is nothing to upload."""
-        return await self._pipeline.create(
-            self._spec(model),
+        return await self._create(
+            model,
             _arguments(prompt, aspect_ratio, duration, sound),
             RunOptions(callback_url, on_upload_progress, on_created, check_media),
         )
@@ -89,10 +89,10 @@ class TextToVideo(Resource):
         resumes with `client.wait_for_task(task_id)`."""
         from ..types import VideoResult  # pydantic: not imported by the local checks
 
-        return await self._pipeline.generate(
-            self._spec(model),
+        return await self._generate(
+            model,
             _arguments(prompt, aspect_ratio, duration, sound),
-            VideoResult,
             RunOptions(callback_url, on_upload_progress, on_created, check_media),
             WaitOptions(timeout, poll_interval, max_poll_interval, on_update),
+            VideoResult,
         )

@@ -704,6 +704,7 @@ def check(
     # No client: the checks need only the model's spec, and skipping the client skips httpx
     # (whose own CLI imports click, rich and pygments) and the transport stack at start-up.
     from .._errors import KieInputError
+    from .._resources._base import check_now
     from .._resources.motion_control import MotionControl, arguments
 
     out = Output(json_mode=json_)
@@ -711,7 +712,8 @@ def check(
     # there is nothing to wait for (no event loop to start).
     report = execute_now(
         out,
-        lambda: MotionControl._check_now(  # pyright: ignore[reportPrivateUsage]
+        lambda: check_now(
+            MotionControl,
             model,
             # The CLI passes any string through; the library's checks report it.
             arguments(
