@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from ._files import LocalFile
     from ._hooks import ProgressCallback
+    from ._ledger import Ledger
     from ._polling import OnUpdate
     from .types import Task, UploadedFile
 
@@ -27,6 +28,11 @@ OnCreated = Callable[[str], "Awaitable[None] | None"]
 
 class Engine(Protocol):
     """What a client does for the pipeline."""
+
+    @property
+    def ledger(self) -> Ledger:
+        """The client's journal, budget and created ids: asked before any upload."""
+        ...
 
     async def upload(
         self, local: LocalFile, *, on_progress: ProgressCallback | None = None

@@ -40,7 +40,7 @@ import threading
 import time
 import warnings
 import weakref
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import (
@@ -66,14 +66,18 @@ from ._constants import (
     DEFAULT_INITIAL_RETRY_DELAY_S,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_DELAY_S,
+    DEFAULT_WAIT_TIMEOUT_S,
 )
 from ._coordination import Coordinator, LocalCoordinator
 from ._errors import KieError, KieInputError
+from ._estimate import Budget, Estimate
+from ._journal import Journal
 from ._resources.image_to_video import ImageToVideo
 from ._resources.motion_control import MotionControl
 from ._resources.text_to_video import TextToVideo
 from ._spec import ModelSpec
 from ._sync_http import async_client_over, direct_client, direct_client_over, run_to_end
+from ._tasks import DEFAULT_COLLECT_CONCURRENCY, Tasks
 from ._transport import DIRECT_SEND, FIRST_FAILURE, DirectSend, NotNow, RetryOnLoop
 from .types import AudioResult, ImageResult, MotionControlResult, VideoResult
 
@@ -688,6 +692,38 @@ class SyncTextToVideo(_SyncResource):
     generate: Final = _mirror(TextToVideo.generate, SyncVideoResult)
 
 
+class SyncTasks(_Bound):
+    """``client.tasks`` of a `SyncKieClient`: the journal's tasks without ``await``
+    (``collect`` returns once every unfinished task ended, with the results in order of
+    completion)."""
+
+    def __init__(self, owner: _Bound, target: Tasks) -> None:
+        self._owner = owner  # keeps the client (and its loop) alive while this is used
+        self._loop = owner._loop
+        self._target = target
+
+    def __repr__(self) -> str:
+        return f"<SyncTasks of {self._owner!r}>"
+
+    list: Final = _mirror(Tasks.list)
+    get: Final = _mirror(Tasks.get)
+    resume: Final = _mirror(Tasks.resume, _ANY_RESULT_TWIN)
+    _collect_all: Final = _mirror(Tasks._collect_all)  # pyright: ignore[reportPrivateUsage]  # its own twin
+
+    def collect(
+        self,
+        *,
+        concurrency: int = DEFAULT_COLLECT_CONCURRENCY,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
+    ) -> list[SyncVideoResult | SyncImageResult | SyncAudioResult]:
+        """Every unfinished task, waited for concurrently: their results (see `Tasks.collect`)."""
+        results = self._collect_all(concurrency=concurrency, timeout=timeout)
+        return [
+            _ANY_RESULT_TWIN._from_async(self._loop, result, self)  # pyright: ignore[reportPrivateUsage]  # as _Mirror does
+            for result in results
+        ]
+
+
 class SyncKieClient(_Bound):
     """Sync client for Kie AI: ``with SyncKieClient() as client: ...``.
 
@@ -719,6 +755,8 @@ class SyncKieClient(_Bound):
         reuse_uploads: bool = True,
         upload_timeout: float | httpx.Timeout | None = None,
         coordinator: Coordinator | None = None,
+        journal: str | os.PathLike[str] | Journal | bool | None = None,
+        budget: Budget | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.Client):  # pyright: ignore[reportUnnecessaryIsInstance]
             hint = (
@@ -742,6 +780,8 @@ class SyncKieClient(_Bound):
             "upload_timeout": upload_timeout,
             # Pacers on the monotonic clock: quick reads take slots from calling threads.
             "coordinator": LocalCoordinator(time.monotonic) if coordinator is None else coordinator,
+            "journal": journal,
+            "budget": budget,
         }
 
         def build() -> KieClient:  # runs on the loop thread: the async client is born there
@@ -800,6 +840,17 @@ class SyncKieClient(_Bound):
     motion_control: Final = _Resource(SyncMotionControl)
     image_to_video: Final = _Resource(SyncImageToVideo)
     text_to_video: Final = _Resource(SyncTextToVideo)
+
+    tasks: Final = _Resource(SyncTasks)
+
+    def estimate(self, model: str, input: Mapping[str, object]) -> Estimate | None:
+        """`KieClient.estimate`: offline, no network."""
+        return self._target.estimate(model, input)
+
+    @property
+    def journal(self) -> Journal | None:
+        """Where this client records its paid work (None: no journal)."""
+        return self._target.journal
 
     generate: Final = _mirror(KieClient.generate, _ANY_RESULT_TWIN)
     create: Final = _mirror(KieClient.create)
