@@ -26,6 +26,7 @@ from .._constants import (
 from .._version import __version__
 from ._catalog import models_app
 from ._coercion import KieGroup
+from ._ledger import costs, tasks_app
 from ._messages import resume_command
 from ._output import Output
 from ._paths import destination
@@ -69,6 +70,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(models_app)  # kie models [show ID]: the catalog (_catalog)
+app.add_typer(tasks_app)  # kie tasks ls|show|resume|collect: the journal (_ledger)
+app.command("costs")(costs)  # kie costs [--since DATE] (_ledger)
 
 # -- shared options --------------------------------------------------------------------------
 
@@ -367,6 +370,14 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
+    no_journal: Annotated[
+        bool,
+        typer.Option(
+            "--no-journal",
+            help="Do not record tasks in the journal (the user's data directory, or KIE_JOURNAL).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -378,6 +389,9 @@ def _root(
     ] = False,
 ) -> None:
     """Kie AI from the command line."""
+    del version  # handled by its eager callback
+    if no_journal:
+        ctx.obj = dataclasses.replace(_runtime(ctx), journal=False)
 
 
 @app.command()
