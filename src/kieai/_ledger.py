@@ -125,6 +125,9 @@ class LedgerClaim:
 
     entry_id: str | None = None
     existing: JournalEntry | None = None
+    #: The input the intent holds (local files as stand-ins): recorded again only if the
+    #: input sent differs.
+    recorded_input: Mapping[str, Any] | None = None
 
 
 class Ledger:
@@ -159,7 +162,11 @@ class Ledger:
         needs_estimate = self.journal is not None or (budget is not None and budget.has_limit)
         if not needs_estimate:
             return LedgerClaim()
-        found, view, fingerprint = await anyio.to_thread.run_sync(_describe, prepared)
+        if any(slot.prepared.local is not None for slot in prepared.slots):
+            # Identifying local files reads (or hashes) them: off the event loop.
+            found, view, fingerprint = await anyio.to_thread.run_sync(_describe, prepared)
+        else:
+            found, view, fingerprint = _describe(prepared)
         credits = None if found is None else found.credits
         if budget is not None and budget.has_limit:
             # The per-task limit and "no known price" need no journal: judged here, before any
@@ -185,7 +192,7 @@ class Ledger:
             )
             entry = claimed.entry
             if claimed.outcome == "create":
-                return LedgerClaim(entry_id=entry.id)
+                return LedgerClaim(entry_id=entry.id, recorded_input=view)
             if claimed.outcome == "existing":
                 return LedgerClaim(existing=entry)
             if claimed.outcome == "in_progress":

@@ -357,7 +357,7 @@ async def _start(engine: Engine, prepared: Prepared, options: RunOptions) -> _St
     try:
         urls = await _resolve_urls(engine, prepared.slots, options.on_upload_progress)
         input = prepared.with_urls(urls)
-        if entry_id is not None:
+        if entry_id is not None and input != claim.recorded_input:
             await ledger.record_input(entry_id, input)
     except BaseException:
         await ledger.release(entry_id)
