@@ -30,7 +30,16 @@ if TYPE_CHECKING:
     from .catalog._rules import ModelRules
     from .catalog._types import Field, FieldType, JSONValue, ModelInfo
 
-__all__ = ["CheckReport", "Checked", "FileSlot", "Labeler", "check_input", "kie_label", "shown"]
+__all__ = [
+    "CheckReport",
+    "Checked",
+    "FileSlot",
+    "Labeler",
+    "check_input",
+    "file_rule",
+    "kie_label",
+    "shown",
+]
 
 #: How a message names a field, or one item of a list field: ``(name, index) -> label``.
 Labeler = Callable[[str, "int | None"], str]
@@ -157,15 +166,21 @@ def check_input(
                 f"{label(key, None)}: {info.id} has no such field ({hint}), got {shown(value)}"
             )
     for spec in info.fields:
-        if spec.file is None:
-            continue
-        extra = rules.files.get(spec.name) if rules is not None else None
-        rule = merge(rule_for(spec.file), extra)
-        _check_file_field(checked, info.id, spec, rule, input, check_media, label)
+        if spec.file is not None:
+            rule = file_rule(spec, rules)
+            _check_file_field(checked, info.id, spec, rule, input, check_media, label)
     for spec in info.fields:
         if spec.file is None:
             checked.values += _value_problems(info.id, spec, input.get(spec.name), label)
     return checked
+
+
+def file_rule(spec: Field, rules: ModelRules | None) -> MediaRule:
+    """The media rule of a file field: what the catalog states, with the model's extra rule
+    for that field (``catalog._rules``) laid over it."""
+    assert spec.file is not None
+    extra = rules.files.get(spec.name) if rules is not None else None
+    return merge(rule_for(spec.file), extra)
 
 
 def _check_file_field(

@@ -449,8 +449,8 @@ class KieClient:
     ) -> AnyResult:
         """Run any Kie Market model: check ``input`` (Kie's own field names) against the
         model's declaration, upload its local files concurrently (reused), create the task,
-        wait, and return a `VideoResult`, `ImageResult` or `AudioResult` (as the model's
-        output). A model not in `kieai.catalog` is sent as given, without checks or uploads.
+        wait, and return a `VideoResult`, `ImageResult`, `AudioResult` or `TextResult` (as
+        the model's output). A model not in `kieai.catalog` is sent as given, without checks or uploads.
         An interrupted wait resumes with `client.wait_for_task(task_id)`."""
         return await self._generate_model(
             model,

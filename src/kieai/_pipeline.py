@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ._checks import Checked, CheckReport, FileSlot, check_input, shown
+from ._checks import Checked, CheckReport, FileSlot, check_input, file_rule, shown
 from ._engine import Engine, OnCreated
 from ._errors import (
     APIResponseValidationError,
@@ -32,6 +32,7 @@ from ._errors import (
 from ._files import is_url
 from ._hooks import ProgressCallback, call_hook
 from ._inputs import PreparedFile, prepare_file, uploaded_url
+from ._media_rules import MediaRule
 from ._spec import ModelSpec
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ __all__ = [
     "check_model",
     "check_spec",
     "create",
+    "declared_file_rule",
     "find_model",
     "generate",
     "in_thread",
@@ -123,6 +125,17 @@ def find_model(model: str) -> ModelInfo | None:
         return catalog.get(model)
     except KeyError:
         return None
+
+
+def declared_file_rule(model: str, field: str) -> MediaRule:
+    """The media rule of ``model``'s file field ``field``, from the same declaration
+    ``client.generate`` checks by: the catalog's facts with the extra rule laid over them."""
+    from .catalog._rules import rules_for
+
+    info = find_model(model)
+    if info is None:
+        raise KeyError(f"{model} is not in kieai's catalog")
+    return file_rule(info.field(field), rules_for(model))
 
 
 def _callback_problems(callback_url: str | None) -> list[str]:
@@ -234,9 +247,9 @@ def check_spec(
     callback_url: str | None = None,
 ) -> tuple[Prepared, CheckReport]:
     """A resource's call checked by its spec (its friendly argument names): arguments the
-    model does not take, file arguments (in the spec's order), the callback URL, then the other
-    arguments. Kie's input is built from them by the spec's pydantic model once the URLs are
-    known."""
+    model does not take, file arguments (in the spec's order, each by its Kie field's rule in
+    the model's declaration), the callback URL, then the other arguments. Kie's input is built
+    from them by the spec's pydantic model once the URLs are known."""
     problems: list[str] = [
         not_taken(name, value)
         for name, value in args.items()
@@ -248,7 +261,7 @@ def check_spec(
         prepared, file_problems = prepare_file(
             args.get(slot.name),
             slot.name,
-            slot.rule,
+            declared_file_rule(spec.model, slot.field),
             model=spec.model,
             args=args,
             check_media=check_media,
@@ -413,7 +426,8 @@ async def generate(
             max_poll_interval=wait.max_poll_interval,
             on_update=wait.on_update,
         )
-        if not task.result_urls:
+        # A text model answers with a resultObject; every other model with files.
+        if not task.result_urls and (prepared.kind != "text" and task.result_object is None):
             raise APIResponseValidationError(
                 f"task {task_id} succeeded but its resultJson holds no result URL",
                 body=task.model_dump(),

@@ -1,10 +1,13 @@
-"""The vocabulary of a model spec: what one Kie model takes, as data.
+"""The vocabulary of the resources' friendly arguments: what ``client.motion_control``,
+``client.image_to_video`` and ``client.text_to_video`` take, as data.
 
 A `ModelSpec` names the model id, the pydantic model of its ``input`` object (or a function
-returning it: the local checks then run without importing pydantic), its file
-inputs (each an argument like ``image`` bound to a Kie field like ``input_urls``, with the media
-rule it must pass) and its other arguments (`Text`, `Choice`, `Flag`). The
-generation pipeline (`._pipeline`) runs any spec; adding a model is writing one.
+returning it: the local checks then run without importing pydantic), its file arguments (each
+an argument like ``image`` bound to a Kie field like ``input_urls``, with its media rule from
+``catalog._rules``) and its other arguments (`Text`, `Choice`, `Flag`: aliases such as
+``mode="pro"``, units such as ``duration=10``). `_pipeline.check_spec` judges a call by it and
+hands the result to the same pipeline as ``client.generate``. A new model needs none: it is its
+catalog entry (see docs/adding-a-model.md).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._media_rules import MediaRule, one_of
+from ._media_rules import one_of
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -111,11 +114,10 @@ def _hashable(value: object) -> bool:
 class FileSlot:
     """A file argument (``image``) sent in Kie's ``field``: as a one-URL list
     (``input_urls: [url]``, the Kling models) or, with ``as_list=False``, as the URL itself
-    (``image_url: url``)."""
+    (``image_url: url``). Its media rule is the field's in the model's declaration."""
 
     name: str
     field: str
-    rule: MediaRule
     as_list: bool = True
 
 

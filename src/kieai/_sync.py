@@ -79,7 +79,7 @@ from ._spec import ModelSpec
 from ._sync_http import async_client_over, direct_client, direct_client_over, run_to_end
 from ._tasks import DEFAULT_COLLECT_CONCURRENCY, Tasks
 from ._transport import DIRECT_SEND, FIRST_FAILURE, DirectSend, NotNow, RetryOnLoop
-from .types import AudioResult, ImageResult, MotionControlResult, VideoResult
+from .types import AudioResult, ImageResult, MotionControlResult, TextResult, VideoResult
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -95,6 +95,7 @@ __all__ = [
     "SyncKieClient",
     "SyncMotionControl",
     "SyncMotionControlResult",
+    "SyncTextResult",
     "SyncTextToVideo",
     "SyncVideoResult",
 ]
@@ -643,15 +644,21 @@ class SyncAudioResult(_SyncResult, AudioResult):  # pyright: ignore[reportIncomp
     from `SyncKieClient`: ``download`` and ``download_all`` block instead of awaiting."""
 
 
+class SyncTextResult(_SyncResult, TextResult):  # pyright: ignore[reportIncompatibleMethodOverride]  # the sync twin: same data, downloads that block
+    """The outcome of a successful task whose output is text or data (``task_id``, ``task``,
+    ``result``, ``urls``), from `SyncKieClient`."""
+
+
 class _TwinOfAnyResult:
     """The twin of ``generate`` for any model, whose result class follows the model's output:
     each async result comes back as its own sync twin."""
 
-    __name__ = "SyncVideoResult | SyncImageResult | SyncAudioResult"
+    __name__ = "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult"
     _twins: Final[dict[type[BaseModel], type[_SyncResult]]] = {
         VideoResult: SyncVideoResult,
         ImageResult: SyncImageResult,
         AudioResult: SyncAudioResult,
+        TextResult: SyncTextResult,
     }
 
     def _from_async(self, loop: _Loop, result: BaseModel, keepalive: object) -> _SyncResult:
@@ -661,7 +668,8 @@ class _TwinOfAnyResult:
 
 #: Typed as what it hands back (it is not a class: `_Mirror` only calls its ``_from_async``).
 _ANY_RESULT_TWIN = cast(
-    "type[SyncVideoResult | SyncImageResult | SyncAudioResult]", _TwinOfAnyResult()
+    "type[SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult]",
+    _TwinOfAnyResult(),
 )
 
 

@@ -1,9 +1,10 @@
 """Kling Motion Control (``kling-2.6/motion-control``, ``kling-3.0/motion-control``): one image
 of a person + one motion video -> a video of that person performing the motion.
 
-The resource lives in ``kieai._resources.motion_control``, the models' specs and limits in
-``kieai._models.motion_control``, and the check -> upload -> create -> wait flow in
-``kieai._pipeline``; this module keeps the names 0.1.0 published here.
+The resource lives in ``kieai._resources.motion_control``, its arguments' spec in
+``kieai._models.motion_control``, the media limits in ``kieai.catalog._rules``, and the check ->
+upload -> create -> wait flow in ``kieai._pipeline``; this module keeps the names 0.1.0
+published here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ._models.motion_control import (
     Orientation,
 )
 from ._models.motion_control_input import MotionControlInput
-from ._pipeline import CheckReport
+from ._pipeline import CheckReport, declared_file_rule
 from ._resources.motion_control import MotionControl, MotionControlModel
 from .media import ImageInfo, VideoInfo
 
@@ -42,15 +43,15 @@ __all__ = [
 #: The default motion-control model.
 MODEL = KLING_2_6_MOTION_CONTROL.model
 
-_IMAGE, _VIDEO = KLING_2_6_MOTION_CONTROL.files
-
 
 def judge_image(info: ImageInfo | VideoInfo) -> list[str]:
     """Problems of a probed ``image`` against Kling 2.6 Motion Control's limits."""
-    return judge("image", info, _IMAGE.rule, model=MODEL, args={})
+    rule = declared_file_rule(MODEL, "input_urls")
+    return judge("image", info, rule, model=MODEL, args={})
 
 
 def judge_video(info: ImageInfo | VideoInfo, character_orientation: str) -> list[str]:
     """Problems of a probed ``video`` against Kling 2.6 Motion Control's limits."""
     args = {"character_orientation": character_orientation}
-    return judge("video", info, _VIDEO.rule, model=MODEL, args=args)
+    rule = declared_file_rule(MODEL, "video_urls")
+    return judge("video", info, rule, model=MODEL, args=args)

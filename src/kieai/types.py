@@ -41,6 +41,7 @@ __all__ = [
     "MotionControlResult",
     "Task",
     "TaskState",
+    "TextResult",
     "UploadedFile",
     "VideoResult",
 ]
@@ -102,6 +103,14 @@ def _result_urls(value: Any) -> list[str]:
     return []
 
 
+def _result_object(value: Any) -> dict[str, Any] | None:
+    parsed = _json_text(value)
+    if isinstance(parsed, dict) and "resultObject" in parsed:
+        found: Any = parsed["resultObject"]  # pyright: ignore[reportUnknownVariableType]
+        return found if isinstance(found, dict) else {"value": found}  # pyright: ignore[reportUnknownVariableType]
+    return parsed if isinstance(parsed, dict) and "resultUrls" not in parsed and parsed else None  # pyright: ignore[reportUnknownVariableType]
+
+
 def _blank_to_none(value: Any) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -158,6 +167,11 @@ class Task(_Model):
     result_urls: Annotated[list[str], BeforeValidator(_result_urls)] = Field(
         default_factory=list[str], validation_alias=AliasChoices("resultJson", "result_urls")
     )
+    result_object: Annotated[dict[str, Any] | None, BeforeValidator(_result_object)] = Field(
+        default=None, validation_alias=AliasChoices("resultJson", "result_object")
+    )
+    """What a model whose output is text or data returns instead of files: the
+    ``resultObject`` of ``resultJson`` (None when there is none)."""
     fail_code: OptionalText = Field(
         default=None, validation_alias=AliasChoices("failCode", "fail_code")
     )
@@ -394,16 +408,30 @@ class AudioResult(_Result):
         return self.urls
 
 
-AnyResult = VideoResult | ImageResult | AudioResult
+class TextResult(_Result):
+    """The outcome of a successful task whose output is text or data rather than files:
+    ``result`` is Kie's ``resultObject``; ``urls`` holds output URLs if the task had any."""
+
+    kind: ClassVar[OutputKind] = "text"
+    urls: list[str] = Field(default_factory=list[str])
+    result: dict[str, Any] | None = None
+
+    def _output_urls(self) -> list[str]:
+        return self.urls
+
+
+AnyResult = VideoResult | ImageResult | AudioResult | TextResult
 
 
 def result_class(kind: str | None, urls: list[str]) -> type[AnyResult]:
     """The result class for a model's output ``kind``; for a model the catalog does not know
-    (``None``) or one that answers with text, chosen from the first URL's file suffix."""
+    (``None``), chosen from the first URL's file suffix (a `TextResult` without any URL)."""
     if kind == "image":
         return ImageResult
     if kind == "audio":
         return AudioResult
+    if kind == "text" or (kind is None and not urls):
+        return TextResult
     if kind == "video" or not urls:
         return VideoResult
     suffix = Path(unquote(urlsplit(urls[0]).path)).suffix.lower()
@@ -421,6 +449,8 @@ def bound_result(
     Internal: the generation pipeline calls it."""
     fields: dict[str, Any] = {"task_id": task_id, "task": task}
     fields["video_urls" if issubclass(cls, VideoResult) else "urls"] = urls
+    if issubclass(cls, TextResult):
+        fields["result"] = task.result_object
     result = cls.model_validate(fields)
     result._downloader = downloader  # pyright: ignore[reportPrivateUsage]  # this module's own
     return result

@@ -26,6 +26,7 @@ from kieai import (
     KieInputError,
     TaskFailedError,
     TaskTimeoutError,
+    TextResult,
     UploadedFile,
     VideoResult,
 )
@@ -165,6 +166,17 @@ async def test_the_result_type_follows_the_models_output(
     assert result.urls == urls and result.url == urls[0] and result.task_id == "task_1"
     assert result.kind in ("video", "image", "audio")
     assert sent_input(kie) == input_
+
+
+async def test_a_model_answering_with_a_result_object_gives_a_text_result(
+    client: KieClient, kie: respx.MockRouter
+) -> None:
+    _poll_answers(kie, _record("success", resultJson='{"resultObject": {"people": 2}}'))
+    result = await client.generate(NEW_MODEL, {"image_url": "https://cdn.example/p.png"}, **FAST)
+    assert isinstance(result, TextResult) and result.kind == "text"
+    assert result.result == {"people": 2} and result.urls == []
+    with pytest.raises(KieError, match="returned no output URL"):
+        await result.download(".")
 
 
 async def test_download_all_keeps_each_urls_name_and_tells_equal_names_apart(

@@ -1,3 +1,3 @@
-"""One module per model family: each holds the family's pydantic ``input`` models and one
-`ModelSpec` per model id, with the limits Kie documents and the page each
-comes from. Adding a model is adding a spec here (see docs/adding-a-model.md)."""
+"""The three resources' specs (their friendly argument names and limits, no pydantic) and, in
+modules of their own, their pydantic ``input`` models. Their media limits are in
+``kieai.catalog._rules``; any other model is its catalog entry alone."""

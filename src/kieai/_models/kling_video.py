@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from .._spec import Choice, FileSlot, Flag, ModelSpec, Text
-from ..catalog._rules import RULES
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -51,7 +50,7 @@ _SOUND = Flag("sound", default=False)
 KLING_2_6_IMAGE_TO_VIDEO = ModelSpec(
     model="kling-2.6/image-to-video",
     input_model=_image_to_video_input,
-    files=(FileSlot("image", "image_urls", RULES["kling-2.6/image-to-video"].files["image_urls"]),),
+    files=(FileSlot("image", "image_urls"),),
     params=(_PROMPT, _DURATION, _SOUND),
 )
 

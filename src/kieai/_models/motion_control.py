@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from .._spec import Choice, FileSlot, ModelSpec, Text
-from ..catalog._rules import RULES
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -50,26 +49,22 @@ _ORIENTATION = Choice("character_orientation", ("image", "video"), default="vide
 _MODE = Choice("mode", ("720p", "1080p"), default="720p", aliases=MODE_ALIASES)
 
 
-def _slots(model: str) -> tuple[FileSlot, ...]:
-    """``image`` -> ``input_urls`` and ``video`` -> ``video_urls``, with the model's rules."""
-    rules = RULES[model].files
-    return (
-        FileSlot("image", "input_urls", rules["input_urls"]),
-        FileSlot("video", "video_urls", rules["video_urls"]),
-    )
+#: ``image`` -> ``input_urls`` and ``video`` -> ``video_urls``, each judged by its field's rule
+#: in the model's declaration (the catalog, with ``catalog._rules`` over it).
+_SLOTS = (FileSlot("image", "input_urls"), FileSlot("video", "video_urls"))
 
 
 KLING_2_6_MOTION_CONTROL = ModelSpec(
     model="kling-2.6/motion-control",
     input_model=_input_model,
-    files=_slots("kling-2.6/motion-control"),
+    files=_SLOTS,
     params=(_PROMPT, _ORIENTATION, _MODE),
 )
 
 KLING_3_0_MOTION_CONTROL = ModelSpec(
     model="kling-3.0/motion-control",
     input_model=_input_model,
-    files=_slots("kling-3.0/motion-control"),
+    files=_SLOTS,
     # mode: the 3.0 schema has no enum and its description says std/pro, while its example
     # and the live page send 720p/1080p: 720p/1080p are sent, std/pro accepted as aliases.
     params=(

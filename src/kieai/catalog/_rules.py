@@ -46,12 +46,13 @@ _MOTION_VIDEO_DURATION_BY_ORIENTATION = (
 )
 
 RULES: Mapping[str, ModelRules] = {
+    # The catalog states the sizes (10 MiB, 100 MiB) and the video's 3 to 30 s.
     "kling-2.6/motion-control": ModelRules(
         files={
             "input_urls": ImageRule(
-                # WebP: the page this project started from lists it (the contract keeps it).
+                # WebP: the page this project started from lists it (the contract keeps it);
+                # the 2026-08 schema lists JPEG and PNG.
                 formats=("jpeg", "png", "webp"),
-                max_bytes=MAX_KLING_IMAGE_BYTES,
                 min_side_above_px=300,
                 aspect=ASPECT_2_5_TO_5_2,
             ),
@@ -59,15 +60,13 @@ RULES: Mapping[str, ModelRules] = {
                 # MKV: listed on the page this project started from; the 2026-08 schema lists
                 # only mp4/quicktime. The contract (API.md section 2) keeps accepting it.
                 containers=("mp4", "mov", "mkv"),
-                max_bytes=MAX_KLING_VIDEO_BYTES,
-                min_duration_s=MIN_MOTION_VIDEO_DURATION_S,
-                max_duration_s=MAX_MOTION_VIDEO_DURATION_S,
                 max_duration_when=_MOTION_VIDEO_DURATION_BY_ORIENTATION,
                 # 720 px: the page this project started from; newer pages are silent.
                 min_side_px=720,
             ),
         }
     ),
+    # The 3.0 schema states no types, sizes or durations: all of them are from its prose.
     "kling-3.0/motion-control": ModelRules(
         files={
             "input_urls": ImageRule(
@@ -89,13 +88,8 @@ RULES: Mapping[str, ModelRules] = {
             ),
         }
     ),
-    "kling-2.6/image-to-video": ModelRules(
-        files={
-            # JPEG/PNG: the 2026-08 schema dropped WebP (older pages listed it); the stricter
-            # list is kept. Kie documents no pixel limits for this model.
-            "image_urls": ImageRule(formats=("jpeg", "png"), max_bytes=MAX_KLING_IMAGE_BYTES),
-        }
-    ),
+    # kling-2.6/image-to-video: none. The catalog states JPEG/PNG (the 2026-08 schema dropped
+    # WebP, which older pages listed) and 10 MiB; Kie documents no pixel limits for it.
 }
 
 

@@ -69,9 +69,11 @@ EXIT_INTERRUPTED = 130
 class DownloadFailedError(APIError):
     """The task succeeded but saving its video failed; carries what is needed to retry."""
 
+    task_id: str  # pyright: ignore[reportIncompatibleVariableOverride]  # always known here
+
     def __init__(self, message: str, *, task_id: str, video_url: str | None) -> None:
         super().__init__(message)
-        self.task_id = task_id
+        self.task_id = task_id  # pyright: ignore[reportIncompatibleVariableOverride]  # as above
         self.video_url = video_url
 
 
