@@ -723,7 +723,7 @@ class SyncTasks(_Bound):
         *,
         concurrency: int = DEFAULT_COLLECT_CONCURRENCY,
         timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
-    ) -> list[SyncVideoResult | SyncImageResult | SyncAudioResult]:
+    ) -> list[SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult]:
         """Every unfinished task, waited for concurrently: their results (see `Tasks.collect`)."""
         results = self._collect_all(concurrency=concurrency, timeout=timeout)
         return [

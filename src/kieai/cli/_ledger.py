@@ -228,7 +228,11 @@ def resume(
                 poll_interval=poll_interval,
                 max_poll_interval=max(poll_interval, DEFAULT_MAX_POLL_INTERVAL_S),
             )
-            saved = None if output is None else await client.download(result.urls[0], output)
+            saved = (
+                await client.download(result.urls[0], output)
+                if output is not None and result.urls
+                else None
+            )
         return result, saved
 
     result, saved = execute(out, work)
@@ -260,7 +264,7 @@ def collect(
                 max_poll_interval=max(poll_interval, DEFAULT_MAX_POLL_INTERVAL_S),
             ):
                 saved = None
-                if out_dir is not None:
+                if out_dir is not None and result.urls:
                     out_dir.mkdir(parents=True, exist_ok=True)
                     saved = await client.download(result.urls[0], out_dir)
                 done.append((result, saved))
