@@ -64,10 +64,12 @@ if TYPE_CHECKING:
         SyncKieClient,
         SyncMotionControl,
         SyncMotionControlResult,
+        SyncTasks,
         SyncTextResult,
         SyncTextToVideo,
         SyncVideoResult,
     )
+    from ._tasks import Tasks
     from .catalog import ModelInfo
     from .media import ImageInfo, VideoInfo, probe
     from .types import (
@@ -112,6 +114,8 @@ _LAZY: dict[str, str] = {
     "SyncMotionControl": "._sync",
     "SyncImageToVideo": "._sync",
     "SyncTextToVideo": "._sync",
+    "SyncTasks": "._sync",
+    "Tasks": "._tasks",
     "SyncMotionControlResult": "._sync",
     "SyncVideoResult": "._sync",
     "SyncImageResult": "._sync",
@@ -183,6 +187,7 @@ __all__ = [
     "SyncKieClient",
     "SyncMotionControl",
     "SyncMotionControlResult",
+    "SyncTasks",
     "SyncTextResult",
     "SyncTextToVideo",
     "SyncVideoResult",
@@ -191,6 +196,7 @@ __all__ = [
     "TaskFailedError",
     "TaskState",
     "TaskTimeoutError",
+    "Tasks",
     "TextResult",
     "TextToVideo",
     "TextToVideoInput",
