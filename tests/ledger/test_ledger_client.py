@@ -21,6 +21,8 @@ from kieai import (
     KieError,
     KieInputError,
     NotFoundError,
+    SyncKieClient,
+    SyncVideoResult,
     TaskCreationUncertainError,
     VideoResult,
 )
@@ -321,3 +323,30 @@ async def test_ids_this_client_or_its_journal_created_keep_the_full_grace(
         resumed = await client.wait_for_task(journaled, **FAST)
 
     assert task.is_success and resumed.is_success
+
+
+# -- the sync client ---------------------------------------------------------------------------
+
+
+def test_the_sync_client_takes_journal_and_budget_and_has_tasks(tmp_path: Path) -> None:
+    fake = FakeKie()
+    journal = str(tmp_path / "journal.sqlite3")
+    with (
+        fake.serve_in_thread() as url,
+        SyncKieClient(
+            KEY, base_url=url, upload_base_url=url, journal=journal, budget=Budget(per_day=200)
+        ) as client,
+    ):
+        task_id = client.create(T2V, T2V_INPUT, idempotency_key="sync-1")
+        again = client.create(T2V, T2V_INPUT, idempotency_key="sync-1")
+        unfinished = client.tasks.list(state="unfinished")
+        collected = client.tasks.collect(timeout=60.0)
+        entry = client.tasks.get(task_id)
+        estimate = client.estimate(T2V, T2V_INPUT)
+
+    assert again == task_id
+    assert [e.task_id for e in unfinished] == [task_id]
+    assert [r.task_id for r in collected] == [task_id]
+    assert isinstance(collected[0], SyncVideoResult)
+    assert entry is not None and entry.state == "success"
+    assert estimate is not None and estimate.credits == T2V_CREDITS
