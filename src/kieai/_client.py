@@ -331,6 +331,7 @@ class KieClient:
             if opener is not None:  # a RedisJournal opens its connection here
                 await opener()
                 self._journal_opened = True
+            await self._ledger.prune()
         except BaseException:
             await self.aclose()
             raise

@@ -10,6 +10,7 @@ never saw gets only a short grace when Kie says it does not exist).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ._errors import KieInputError, TaskCreationUncertainError, TaskFailedError
+from ._errors import KieError, KieInputError, TaskCreationUncertainError, TaskFailedError
 from ._estimate import Budget, Estimate, check_budget, estimate
 from ._journal import (
     FINISHED_STATES,
@@ -42,6 +43,8 @@ __all__ = [
     "recorded_end",
     "resolve_journal",
 ]
+
+logger = logging.getLogger("kieai")
 
 #: A path for the journal when ``journal=`` is not given (the library's default is none).
 JOURNAL_ENV = "KIE_JOURNAL"
@@ -226,6 +229,20 @@ class Ledger:
         if self.journal is not None and entry_id is not None:
             with anyio.CancelScope(shield=True):
                 await self.journal.release(entry_id)
+
+    async def prune(self) -> None:
+        """Drop the entries past the journal's retention (when a client opens). A journal
+        that cannot be reached is not a reason to refuse work that would record into it
+        later: that fails on its own, loudly."""
+        if self.journal is None:
+            return
+        try:
+            pruned = await self.journal.prune()
+        except KieError as exc:
+            logger.warning("journal: pruning old entries failed: %s", exc)
+            return
+        if pruned:
+            logger.info("journal: pruned %d entries past the retention", pruned)
 
     async def knows(self, task_id: str) -> bool:
         """This client created the task, or its journal has it."""

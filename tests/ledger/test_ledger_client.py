@@ -26,7 +26,7 @@ from kieai import (
     TaskCreationUncertainError,
     VideoResult,
 )
-from kieai._journal import Journal
+from kieai._journal import Journal, SQLiteJournal
 from kieai.redis import RedisJournal
 from kieai.testing import FakeKie
 
@@ -57,8 +57,9 @@ def _journal_arg(spec: JournalSpec) -> str | Journal:
 async def _client(
     fake: FakeKie, spec: JournalSpec | None, **options: Any
 ) -> AsyncGenerator[KieClient, None]:
-    journal = _journal_arg(spec) if spec is not None else False
-    async with KieClient(KEY, http_client=fake.http_client(), journal=journal, **options) as client:
+    if "journal" not in options:
+        options["journal"] = _journal_arg(spec) if spec is not None else False
+    async with KieClient(KEY, http_client=fake.http_client(), **options) as client:
         yield client
 
 
@@ -350,3 +351,13 @@ def test_the_sync_client_takes_journal_and_budget_and_has_tasks(tmp_path: Path) 
     assert isinstance(collected[0], SyncVideoResult)
     assert entry is not None and entry.state == "success"
     assert estimate is not None and estimate.credits == T2V_CREDITS
+
+
+async def test_opening_a_client_prunes_entries_past_the_retention(tmp_path: Path) -> None:
+    journal = SQLiteJournal(tmp_path / "journal.sqlite3", retention=0.2)
+    await journal.begin(MODEL, INPUT, idempotency_key="old-order")
+    await anyio.sleep(0.3)  # older than the retention (a lower bound only)
+    async with _client(FakeKie(), None, journal=journal) as client:
+        left = await client.tasks.list()
+
+    assert left == []
