@@ -69,12 +69,13 @@ from ._files import (
 from ._hooks import Progress, ProgressCallback, call_hook
 from ._journal import Journal
 from ._ledger import Ledger, resolve_journal
-from ._logging import logger, register_secret
+from ._logging import logger
 from ._multipart import multipart_body
 from ._polling import OnUpdate, wait_for_task
 from ._response import body_text, parse_envelope, require_field, snippet, task_ended
 from ._retry import RetryPolicy
-from ._transport import DirectSend, SendGuard, Transport, continue_cancellation
+from ._secrets import Redactor
+from ._transport import SendGuard, Transport, continue_cancellation
 from .types import AnyResult, Task, UploadedFile
 
 if TYPE_CHECKING:
@@ -233,7 +234,8 @@ class KieClient:
             )
         key = key.strip()
         _check_key_characters(key)
-        register_secret(key)
+        #: This client's key, removed from what it raises, logs and returns (server echoes).
+        self._redactor = Redactor(key)
         problems: list[str] = []
         self.base_url: str = _check_base_url(
             base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, "base_url", problems
@@ -294,6 +296,7 @@ class KieClient:
         self._content_hasher = ContentHasher()
         self._transport = _LoopBoundTransport(
             api_key=key,
+            redactor=self._redactor,
             http_client=http_client,
             timeout=resolved_timeout
             if (timeout is not None or _has_default_timeout(http_client))
@@ -371,13 +374,6 @@ class KieClient:
         finally:
             if self._owns_http_client:
                 await self._transport.http_client.aclose()
-
-    def _direct_send(
-        self, http_client: httpx.AsyncClient, wake: Callable[[Callable[[], None]], object]
-    ) -> DirectSend:
-        """How this client's requests are sent from a thread that blocks for them
-        (`SyncKieClient`'s quick reads): through ``http_client``; see `DirectSend`."""
-        return DirectSend(self._transport, http_client, wake)
 
     def _pacer(self, kind: PacerKind, rate: tuple[int, float] | None) -> Pacer | None:
         return None if rate is None else self._coordination.pacer(kind, *rate)
@@ -633,11 +629,10 @@ class KieClient:
                 ),
             )
 
-        # Once the request is on the wire, a cancellation waits for its answer and the hook:
-        # the task may exist and be billed, and its id is what lets the caller resume.
+        # Once the request is on the wire, a cancellation waits for its answer: the task may
+        # exist and be billed, and its id is what lets the caller resume.
         guard = SendGuard(self._transport.shield_budget_s())
         created: str | None = None
-        hooked = False
         with guard.scope:
             created = await self._transport.send(
                 "POST",
@@ -648,9 +643,6 @@ class KieClient:
                 pacer=self._create_pacer,
                 guard=guard,
             )
-            logger.info("created task %s (%s)", created, model)
-            await call_hook(on_created, created)
-            hooked = True
         if created is None:  # the shield's budget ran out before the answer came
             await continue_cancellation(
                 "createTask was cancelled after it was sent, and no answer came within %g s: "
@@ -662,19 +654,8 @@ class KieClient:
                 "may exist and be billed. It was not resent. Check kie.ai/logs or wait for its "
                 "callback before creating it again."
             )
-        if not hooked:
-            logger.warning(
-                "task %s was created, but on_created did not finish within %g s",
-                created,
-                guard.budget_s,
-            )
-        if guard.sent:
-            await continue_cancellation(
-                "createTask was cancelled after it was sent: task %s exists (handed to "
-                "on_created); resume with client.wait_for_task(%r)",
-                created,
-                created,
-            )
+        logger.info("created task %s (%s)", created, model)
+        await _hand_over_created(created, on_created, guard.budget_s)
         return created
 
     async def get_task(self, task_id: str) -> Task:
@@ -686,11 +667,12 @@ class KieClient:
             try:
                 envelope = parse_envelope(response)
             except APIStatusError as exc:
-                ended = task_ended(exc, task_id.strip())
+                ended = task_ended(self._redactor.error(exc), task_id.strip())
                 if ended is None:
                     raise
-                return ended
-            data = require_field(envelope, response, "the task record")
+                return self._redactor.model(ended)
+            # A failMsg may echo the key: the task record is redacted like an error body.
+            data = self._redactor.value(require_field(envelope, response, "the task record"))
             try:
                 return Task.model_validate(data)
             except pydantic.ValidationError as exc:
@@ -903,6 +885,44 @@ class KieClient:
         API key is never sent to the download host.
         """
         return await _download(self._transport, url, dest, on_progress=on_progress)
+
+
+async def _hand_over_created(
+    task_id: str, on_created: Callable[[str], Awaitable[None] | None] | None, budget_s: float
+) -> None:
+    """Give a created task's id to ``on_created``, the caller's record of a paid task: the hook
+    runs to its end, however long it takes, and only a real cancellation stops it (the id is
+    then logged). A caller cancelled while the request was out is already cancelled here (its
+    scope's effective deadline is -inf): the hook still runs first, shielded, for at most
+    ``budget_s`` (the request's deadline), and then the cancellation goes on."""
+    if anyio.current_effective_deadline() == -math.inf:
+        with anyio.CancelScope(shield=True) as scope:
+            scope.deadline = anyio.current_time() + budget_s
+            await call_hook(on_created, task_id)
+        if scope.cancelled_caught:
+            logger.warning(
+                "task %s was created, but on_created did not finish within %g s of the "
+                "cancellation",
+                task_id,
+                budget_s,
+            )
+    else:
+        try:
+            await call_hook(on_created, task_id)
+        except anyio.get_cancelled_exc_class():
+            logger.warning(
+                "task %s was created, and the call was cancelled while on_created ran; resume "
+                "with client.wait_for_task(%r)",
+                task_id,
+                task_id,
+            )
+            raise
+    await continue_cancellation(
+        "createTask was cancelled after it was sent: task %s exists (handed to on_created); "
+        "resume with client.wait_for_task(%r)",
+        task_id,
+        task_id,
+    )
 
 
 def _check_key_characters(key: str) -> None:

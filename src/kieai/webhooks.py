@@ -37,7 +37,8 @@ from ._errors import (
     MalformedCallbackError,
     WebhookVerificationError,
 )
-from ._logging import logger, redact, redact_secrets, register_secret, secret_patterns
+from ._logging import logger, redact
+from ._secrets import Redactor
 from .types import Task, TaskState
 
 __all__ = [
@@ -179,15 +180,12 @@ def _resolve_key(hmac_key: str | bytes | None) -> str | bytes:
                 f"no HMAC key: pass hmac_key= or set {WEBHOOK_HMAC_KEY_ENV} to the "
                 "webhookHmacKey from kie.ai/settings"
             )
-        register_secret(key)
         return key
     if not hmac_key:
         raise _rejected(
             f"hmac_key is empty: pass the webhookHmacKey from kie.ai/settings "
             f"(or leave it None to read {WEBHOOK_HMAC_KEY_ENV})"
         )
-    if isinstance(hmac_key, str):
-        register_secret(hmac_key)
     return hmac_key
 
 
@@ -288,12 +286,12 @@ def _rejected(message: str) -> WebhookVerificationError:
 def _redacted(error: KieError, key: str | bytes) -> KieError:
     """``error``, or a copy without the key (nor a prefix of it left where a text was cut)
     where the request happened to contain it."""
-    secrets = secret_patterns(*(k for k in _key_texts(key) if k))
+    redactor = Redactor(*(k for k in _key_texts(key) if k))
     message = str(error)
     body = error.body if isinstance(error, MalformedCallbackError) else None
-    clean_message = redact_secrets(message, secrets)
+    clean_message = redactor.text(message)
     body_text = repr(body)
-    leaks_body = body is not None and redact_secrets(body_text, secrets) != body_text
+    leaks_body = body is not None and redactor.text(body_text) != body_text
     if not leaks_body and clean_message == message:
         return error
     if isinstance(error, MalformedCallbackError):

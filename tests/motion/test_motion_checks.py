@@ -177,7 +177,9 @@ async def test_gif_image_is_refused_by_its_bytes(
 
 async def test_video_given_as_image_is_refused(client: KieClient, kie: respx.MockRouter) -> None:
     problems = await problems_of(client, kie, image=OK_VIDEO, video=OK_VIDEO)
-    assert problems == ["image: is an MP4 video; expected a JPEG, PNG or WebP image"]
+    assert problems == [
+        f"image: {str(OK_VIDEO)!r} is an MP4 video; expected a JPEG, PNG or WebP image"
+    ]
 
 
 async def test_image_of_10_mib_is_accepted_and_one_byte_more_is_refused(
@@ -268,7 +270,9 @@ async def test_heic_image_as_video_is_refused_by_name(
 
 async def test_image_given_as_video_is_refused(client: KieClient, person: Path) -> None:
     report = await client.motion_control.check(image=person, video=person)
-    assert report.problems == ["video: is a PNG image; expected an MP4, MOV or MKV video"]
+    assert report.problems == [
+        f"video: {str(person)!r} is a PNG image; expected an MP4, MOV or MKV video"
+    ]
 
 
 async def test_video_over_100_mib_is_refused_even_without_media_checks(
@@ -497,3 +501,16 @@ def test_motion_control_input_requires_exactly_one_url_each() -> None:
         MotionControlInput(input_urls=["a", "b"], video_urls=["c"])
     with pytest.raises(ValueError, match="video_urls"):
         MotionControlInput(input_urls=["a"], video_urls=[])
+
+
+async def test_an_invalid_orientation_quotes_no_duration_limit(client: KieClient) -> None:
+    report = await client.motion_control.check(
+        image=fixture("person_480x640.jpg"),
+        video=fixture("long_720x720_31s.mp4"),
+        character_orientation="sideways",  # type: ignore[arg-type]  # the wrong value under test
+    )
+
+    assert report.problems == [
+        "video: duration 31.0 s exceeds 30 s",
+        'character_orientation: must be "image" or "video", got \'sideways\'',
+    ]

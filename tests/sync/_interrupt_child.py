@@ -1,6 +1,6 @@
 """Run by ``test_sync_interrupt.py`` in a subprocess: one ``generate`` and its download with
 ``SyncKieClient``, against a FakeKie that stalls at ``PHASE`` (upload, wait or download), or a
-``create`` and a ``get_task`` that stalls (poll: a quick read, sent from this thread). It
+``create`` and a ``get_task`` that stalls (poll). It
 prints a marker when that phase is under way, is sent SIGINT there, and reports as JSON what
 the interrupt left behind."""
 

@@ -1,5 +1,5 @@
 """Ctrl-C in sync code: SIGINT delivered to a real process during the upload, the wait, the
-download and a quick read (``get_task``, sent from the calling thread) stops the call, cancels
+download and a ``get_task`` stops the call, cancels
 its work, surfaces the task id and leaves nothing behind."""
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ def test_close_leaves_no_thread_socket_or_file(base_url: str, tmp_path: Path) ->
         assert len(sync_threads()) == 1
         result = client.motion_control.generate(image=PERSON, video=DANCE, **FAST)
         result.download(tmp_path)
-        client.get_credits()  # a quick read: from this thread, through its own pool
+        client.get_credits()
         assert len(open_fds()) > len(fds)  # keep-alive connections are open meanwhile
     assert sync_threads() == []
     # The loop's idle "AnyIO worker thread"s (media checks ran there) are told to stop when
@@ -61,7 +61,7 @@ def test_close_leaves_no_thread_socket_or_file(base_url: str, tmp_path: Path) ->
         time.sleep(0.005)
     assert threading.active_count() == threads, [t.name for t in threading.enumerate()]
     # The fake serves in this process: its side of a connection closes once it reads the
-    # client's end, a moment after close() returned (the quick read's connection closes last).
+    # client's end, a moment after close() returned.
     while open_fds() != fds and time.monotonic() < deadline:
         time.sleep(0.005)
     assert open_fds() == fds

@@ -31,6 +31,24 @@ async def test_status_fault_answers_that_status_for_n_requests(
     assert [r.fault for r in fake.requests] == [True, True, False]
 
 
+async def test_every_n_shapes_only_every_nth_request_and_times_counts_shaped_ones(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    fault = fake.inject("credit", status=503, every=3, times=2)
+    statuses = [(await _credit(client)).status_code for _ in range(8)]
+    assert statuses == [200, 200, 503, 200, 200, 503, 200, 200]
+    assert (fault.hits, fault.seen, fake.faults) == (2, 6, [])
+
+
+async def test_a_fault_not_due_leaves_the_request_to_a_younger_one(
+    fake: FakeKie, client: httpx.AsyncClient
+) -> None:
+    fake.inject("credit", status=503, every=2, times=None)
+    fake.inject("credit", status=429, times=None)
+    statuses = [(await _credit(client)).status_code for _ in range(4)]
+    assert statuses == [429, 503, 429, 503]
+
+
 async def test_code_fault_travels_inside_an_http_200(
     fake: FakeKie, client: httpx.AsyncClient
 ) -> None:
@@ -204,6 +222,7 @@ async def test_file_downloads_can_fail_too(fake: FakeKie, client: httpx.AsyncCli
         ({"route": "credit", "status": 500, "times": 0}, "times must be >= 1"),
         ({"route": "credit", "status": 700}, "status must be an HTTP status"),
         ({"route": "credit", "delay": -1.0}, "delay must be >= 0"),
+        ({"route": "credit", "status": 500, "every": 0}, "every must be >= 1"),
         ({"route": "credit", "delay": 1.0, "processed": False}, "no answer to send"),
     ],
 )
