@@ -66,6 +66,7 @@ from ._files import (
     unique_file_name,
     validate_upload_path,
 )
+from ._generated.calls import ModelCalls
 from ._hooks import Progress, ProgressCallback, call_hook
 from ._journal import Journal
 from ._ledger import Ledger, resolve_journal
@@ -198,7 +199,7 @@ class _LoopBoundTransport(Transport):
             )
 
 
-class KieClient:
+class KieClient(ModelCalls):
     """Async client for Kie AI. Use it as ``async with KieClient() as client: ...``.
 
     One instance is meant to be shared by every coroutine of an application: its pacing of
@@ -428,68 +429,8 @@ class KieClient:
         return estimate_prepared(prepared)
 
     # -- any model ---------------------------------------------------------------------------
-
-    async def generate(
-        self,
-        model: str,
-        input: Mapping[str, object],
-        *,
-        callback_url: str | None = None,
-        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
-        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
-        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
-        on_update: OnUpdate | None = None,
-        on_upload_progress: UploadProgress | None = None,
-        on_created: OnCreated | None = None,
-        check_media: bool = True,
-        idempotency_key: str | None = None,
-    ) -> AnyResult:
-        """Run any Kie Market model: check ``input`` (Kie's own field names) against the
-        model's declaration, upload its local files concurrently (reused), create the task,
-        wait, and return a `VideoResult`, `ImageResult`, `AudioResult` or `TextResult` (as
-        the model's output). A model not in `kieai.catalog` is sent as given, without checks or uploads.
-        An interrupted wait resumes with `client.wait_for_task(task_id)`."""
-        return await self._generate_model(
-            model,
-            input,
-            callback_url=callback_url,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            on_update=on_update,
-            on_upload_progress=on_upload_progress,
-            on_created=on_created,
-            check_media=check_media,
-            idempotency_key=idempotency_key,
-        )
-
-    async def create(
-        self,
-        model: str,
-        input: Mapping[str, object],
-        *,
-        callback_url: str | None = None,
-        on_upload_progress: UploadProgress | None = None,
-        on_created: OnCreated | None = None,
-        check_media: bool = True,
-        idempotency_key: str | None = None,
-    ) -> str:
-        """`generate` without the wait: check, upload, create; returns the task id (also
-        handed to `on_created` as soon as Kie returns it)."""
-        return await self._create_model(
-            model,
-            input,
-            callback_url=callback_url,
-            on_upload_progress=on_upload_progress,
-            on_created=on_created,
-            check_media=check_media,
-            idempotency_key=idempotency_key,
-        )
-
-    async def check(self, model: str, input: Mapping[str, object]) -> CheckReport:
-        """Every local check of ``input`` for ``model`` (no network, nothing uploaded), all
-        problems reported. A model not in `kieai.catalog` has none: its report is ok."""
-        return await self._check_model(model, input)
+    # ``generate``, ``create`` and ``check`` come from `ModelCalls` (_generated/calls.py,
+    # typed per catalog model by ``make generate``); their implementations call these.
 
     async def _generate_model(
         self,

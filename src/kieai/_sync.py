@@ -42,6 +42,7 @@ from typing import (
     Final,
     Generic,
     ParamSpec,
+    TypeAlias,
     TypeVar,
     cast,
     overload,
@@ -63,6 +64,7 @@ from ._constants import (
 from ._coordination import Coordinator
 from ._errors import KieError, KieInputError
 from ._estimate import Budget, Estimate
+from ._generated.calls import SyncModelCalls
 from ._journal import Journal
 from ._resources.image_to_video import ImageToVideo
 from ._resources.motion_control import MotionControl
@@ -78,6 +80,7 @@ if TYPE_CHECKING:
     import anyio.abc
     from anyio.from_thread import BlockingPortal
     from typing_extensions import Self
+
 
 __all__ = [
     "SyncAudioResult",
@@ -572,30 +575,6 @@ class SyncTextResult(_SyncResult, TextResult):  # pyright: ignore[reportIncompat
     ``result``, ``urls``), from `SyncKieClient`."""
 
 
-class _TwinOfAnyResult:
-    """The twin of ``generate`` for any model, whose result class follows the model's output:
-    each async result comes back as its own sync twin."""
-
-    __name__ = "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult"
-    _twins: Final[dict[type[BaseModel], type[_SyncResult]]] = {
-        VideoResult: SyncVideoResult,
-        ImageResult: SyncImageResult,
-        AudioResult: SyncAudioResult,
-        TextResult: SyncTextResult,
-    }
-
-    def _from_async(self, loop: _Loop, result: BaseModel, keepalive: object) -> _SyncResult:
-        twin = self._twins[type(result)]
-        return twin._from_async(loop, result, keepalive)  # pyright: ignore[reportPrivateUsage]  # as _Mirror does
-
-
-#: Typed as what it hands back (it is not a class: `_Mirror` only calls its ``_from_async``).
-_ANY_RESULT_TWIN = cast(
-    "type[SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult]",
-    _TwinOfAnyResult(),
-)
-
-
 class SyncMotionControl(_SyncResource):
     """``client.motion_control`` of a `SyncKieClient`: check, create and generate
     motion-control videos without ``await``."""
@@ -623,6 +602,20 @@ class SyncTextToVideo(_SyncResource):
     generate: Final = _mirror(TextToVideo.generate, SyncVideoResult)
 
 
+class _TwinOfAnyResult:
+    """The twin of a call whose result class follows the task's output (``tasks.resume``):
+    each async result comes back as its own sync twin (`_SYNC_TWINS`)."""
+
+    __name__ = "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult"
+
+    def _from_async(self, loop: _Loop, result: BaseModel, keepalive: object) -> _SyncResult:
+        return _SYNC_TWINS[type(result)]._from_async(loop, result, keepalive)  # pyright: ignore[reportPrivateUsage]  # as _Mirror does
+
+
+#: Typed as what it hands back (it is not a class: `_Mirror` only calls its ``_from_async``).
+_ANY_RESULT_TWIN = cast("type[SyncAnyResult]", _TwinOfAnyResult())
+
+
 class SyncTasks(_SyncPart):
     """``client.tasks`` of a `SyncKieClient`: the journal's tasks without ``await``
     (``collect`` returns once every unfinished task ended, with the results in order of
@@ -630,24 +623,27 @@ class SyncTasks(_SyncPart):
 
     list: Final = _mirror(Tasks.list)
     get: Final = _mirror(Tasks.get)
+
     resume: Final = _mirror(Tasks.resume, _ANY_RESULT_TWIN)
-    _collect_all: Final = _mirror(Tasks._collect_all)  # pyright: ignore[reportPrivateUsage]  # its own twin
 
     def collect(
         self,
         *,
         concurrency: int = DEFAULT_COLLECT_CONCURRENCY,
         timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
-    ) -> list[SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult]:
+    ) -> list[SyncAnyResult]:
         """Every unfinished task, waited for concurrently: their results (see `Tasks.collect`)."""
-        results = self._collect_all(concurrency=concurrency, timeout=timeout)
-        return [
-            _ANY_RESULT_TWIN._from_async(self._loop, result, self)  # pyright: ignore[reportPrivateUsage]  # as _Mirror does
-            for result in results
-        ]
+        kwargs: dict[str, Any] = {"concurrency": concurrency, "timeout": timeout}
+        results: list[BaseModel] = self._run(Tasks._collect_all, (), kwargs, None)  # pyright: ignore[reportPrivateUsage]  # its own twin
+        return [self._twin(result) for result in results]
+
+    def _twin(self, result: BaseModel) -> SyncAnyResult:
+        twin = _SYNC_TWINS[type(result)]
+        synced: SyncAnyResult = twin._from_async(self._loop, result, self)  # pyright: ignore[reportPrivateUsage, reportAssignmentType]  # as _Mirror does
+        return synced
 
 
-class SyncKieClient(_Bound):
+class SyncKieClient(SyncModelCalls, _Bound):
     """Sync client for Kie AI: ``with SyncKieClient() as client: ...``.
 
     The same methods, arguments, results and errors as `KieClient`, without ``await``.
@@ -772,9 +768,6 @@ class SyncKieClient(_Bound):
         """Where this client records its paid work (None: no journal)."""
         return self._target.journal
 
-    generate: Final = _mirror(KieClient.generate, _ANY_RESULT_TWIN)
-    create: Final = _mirror(KieClient.create)
-    check: Final = _mirror(KieClient.check)
     create_task: Final = _mirror(KieClient.create_task)
     get_task: Final = _mirror(KieClient.get_task)
     wait_for_task: Final = _mirror(KieClient.wait_for_task)
@@ -797,10 +790,16 @@ class SyncKieClient(_Bound):
         return twin._from_async(self._loop, result, self)  # pyright: ignore[reportPrivateUsage]
 
 
+#: What a sync call hands back for a result of any kind.
+SyncAnyResult: TypeAlias = "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult"
+
 #: The sync twin of each async result type (what `SyncKieClient._call_async` hands back).
 _SYNC_TWINS: dict[type[Any], type[_SyncResult]] = {
     MotionControlResult: SyncMotionControlResult,
     VideoResult: SyncVideoResult,
+    ImageResult: SyncImageResult,
+    AudioResult: SyncAudioResult,
+    TextResult: SyncTextResult,
 }
 
 

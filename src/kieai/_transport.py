@@ -344,10 +344,10 @@ class Transport:
         if auth:
             headers["Authorization"] = f"Bearer {self._api_key}"
             headers["Accept"] = "application/json"
-        if not stream:
-            # Only what read_bounded() decodes with a bound (httpx would add br/zstd when
-            # their packages are installed, and inflate them without one).
-            headers["Accept-Encoding"] = ACCEPT_ENCODING
+        # Only what read_bounded() decodes with a bound (httpx would add br/zstd when their
+        # packages are installed, and inflate them without one); a streamed body (a download)
+        # is taken as stored, never inflated.
+        headers["Accept-Encoding"] = "identity" if stream else ACCEPT_ENCODING
         stream_body: httpx.AsyncByteStream | None = None
         if body is not None:
             stream_body, extra = body()

@@ -160,7 +160,7 @@ def test_show_a_model_without_fields_says_so(invoke: Invoke) -> None:
 
 
 def test_kie_models_imports_neither_httpx_nor_the_client() -> None:
-    # pydantic may come with typer's own option conversion; the catalog itself needs none.
+    """(pydantic it may: typer converts options with it, as for every command.)"""
     probe = (
         "import contextlib, io, json, sys\n"
         "from kieai.cli import main\n"

@@ -27,6 +27,7 @@ from kieai import (
 from kieai.motion_control import ModeInput, Orientation, judge_image, judge_video
 
 from .._kie_mock import client, kie, sent_input
+from .._liveness import FOREVER_S, HANG_GUARD_S
 from ._media import fixture, png_bytes, write_png
 
 pytestmark = pytest.mark.anyio
@@ -463,12 +464,12 @@ async def test_one_failed_upload_cancels_the_other(
         started.append(kind)
         if kind == "image":
             return httpx.Response(500, text="<html>boom</html>")
-        await anyio.sleep(5)
+        await anyio.sleep(FOREVER_S)
         finished.append(kind)
         return httpx.Response(200, json={"code": 200, "data": {"downloadUrl": "https://t/v.mp4"}})
 
     kie.routes["upload"].mock(side_effect=slow_or_broken)
-    with anyio.fail_after(3):
+    with anyio.fail_after(HANG_GUARD_S):  # the failed image ends the video's endless upload
         with pytest.raises(InternalServerError):
             await client.motion_control.create(image=person, video=OK_VIDEO)
     assert sorted(started) == ["image", "image", "image", "video"]  # image retried twice

@@ -80,6 +80,7 @@ _SOUND = Flag("sound", default=False)
 KLING_2_6_IMAGE_TO_VIDEO = ModelSpec(
     model="kling-2.6/image-to-video",
     input_model=ImageToVideoInput,
+    # The image is judged by image_urls' rule in the catalog (JPEG/PNG, 10 MB).
     files=(FileSlot("image", "image_urls"),),
     params=(_PROMPT, _DURATION, _SOUND),
 )

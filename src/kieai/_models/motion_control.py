@@ -65,7 +65,6 @@ _PROMPT = Text("prompt", MAX_PROMPT_CHARS)
 _ORIENTATION = Choice("character_orientation", ("image", "video"), default="video")
 _MODE = Choice("mode", ("720p", "1080p"), default="720p", aliases=MODE_ALIASES)
 
-
 #: ``image`` -> ``input_urls`` and ``video`` -> ``video_urls``, each judged by its field's rule
 #: in the model's declaration (the catalog, with ``catalog._rules`` over it).
 _SLOTS = (FileSlot("image", "input_urls"), FileSlot("video", "video_urls"))

@@ -30,6 +30,7 @@ from ._ledger import costs, tasks_app
 from ._messages import resume_command
 from ._output import Output
 from ._paths import check_destination, destination
+from ._run import check_any, run
 from ._runtime import (
     API_KEY_HELP,
     BASE_URL_HELP,
@@ -71,6 +72,7 @@ app = typer.Typer(
 app.add_typer(models_app)  # kie models [show ID]: the catalog (_catalog)
 app.add_typer(tasks_app)  # kie tasks ls|show|resume|collect: the journal (_ledger)
 app.command("costs")(costs)  # kie costs [--since DATE] (_ledger)
+app.command("run")(run)  # kie run ID key=value ...: any model (_run)
 
 # -- shared options --------------------------------------------------------------------------
 
@@ -714,8 +716,33 @@ def _describe_video(info: VideoInfo | None) -> str | None:
 
 @app.command()
 def check(
-    image: ImageOpt,
-    video: VideoOpt,
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Any model: its id, then its input as key=value (key=@path: a local file). "
+            "Without them: motion control's --image and --video.",
+            metavar="[ID KEY=VALUE...]",
+            show_default=False,
+        ),
+    ] = None,
+    image: Annotated[
+        str | None,
+        typer.Option(
+            "--image",
+            "-i",
+            help="The person: a JPEG/PNG/WebP file or an http(s) URL.",
+            show_default=False,
+        ),
+    ] = None,
+    video: Annotated[
+        str | None,
+        typer.Option(
+            "--video",
+            "-v",
+            help="The motion: an MP4/MOV/MKV file or an http(s) URL.",
+            show_default=False,
+        ),
+    ] = None,
     orientation: OrientationOpt = "video",
     prompt: PromptOpt = None,
     mode: ModeOpt = "720p",
@@ -723,7 +750,22 @@ def check(
     background_source: BackgroundSourceOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Run every local check on the inputs (no network, no API key). Exit 2 lists all problems."""
+    """Run every local check on the inputs (no network, no API key). Exit 2 lists all problems.
+
+    `kie check ID key=value ...` checks any model's input (Kie's field names, as `kie run`);
+    `kie check --image ... --video ...` checks motion control's.
+    """
+    if words:
+        if image is not None or video is not None:
+            raise typer.BadParameter(
+                "give either ID key=value ... or --image and --video, not both"
+            )
+        check_any(words, json_)
+        return
+    if image is None or video is None:
+        raise typer.BadParameter(
+            "give --image and --video (motion control), or ID key=value ... (any model)"
+        )
     # No client: the checks need only the model's spec, and skipping the client skips httpx
     # (whose own CLI imports click, rich and pygments) and the transport stack at start-up.
     from .._errors import KieInputError
