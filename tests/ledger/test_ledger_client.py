@@ -8,7 +8,7 @@ import multiprocessing
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import pytest
@@ -156,7 +156,7 @@ async def test_a_key_whose_creator_died_mid_create_is_uncertain_and_never_sent(
         process.join()
         written.close()
     fake = FakeKie()
-    model: str = MODEL  # the intent the dead process wrote, sent as the same dict
+    model = cast("str", MODEL)  # the intent the dead process wrote, sent as the same dict
     async with _client(fake, journal_spec) as client:
         with pytest.raises(TaskCreationUncertainError, match="order-6"):
             await client.generate(model, INPUT, idempotency_key="order-6", **FAST)
