@@ -70,11 +70,13 @@ if TYPE_CHECKING:
         SyncMotionControlResult,
         SyncRunway,
         SyncSuno,
+        SyncTasks,
         SyncTextResult,
         SyncTextToVideo,
         SyncVeo,
         SyncVideoResult,
     )
+    from ._tasks import Tasks
     from .catalog import ModelInfo
     from .media import ImageInfo, VideoInfo, probe
     from .types import (
@@ -125,6 +127,8 @@ _LAZY: dict[str, str] = {
     "SyncVeo": "._sync",
     "SyncSuno": "._sync",
     "SyncRunway": "._sync",
+    "SyncTasks": "._sync",
+    "Tasks": "._tasks",
     "SyncMotionControlResult": "._sync",
     "SyncVideoResult": "._sync",
     "SyncImageResult": "._sync",
@@ -201,6 +205,7 @@ __all__ = [
     "SyncMotionControlResult",
     "SyncRunway",
     "SyncSuno",
+    "SyncTasks",
     "SyncTextResult",
     "SyncTextToVideo",
     "SyncVeo",
@@ -210,6 +215,7 @@ __all__ = [
     "TaskFailedError",
     "TaskState",
     "TaskTimeoutError",
+    "Tasks",
     "TextResult",
     "TextToVideo",
     "TextToVideoInput",

@@ -56,6 +56,7 @@ from ._errors import (
     TaskCreationUncertainError,
     describe_request,
 )
+from ._estimate import Budget
 from ._families import MARKET, Family, Operation, get_family
 from ._files import (
     FileInput,
@@ -68,6 +69,8 @@ from ._files import (
 )
 from ._generated.calls import ModelCalls
 from ._hooks import Progress, ProgressCallback, call_hook
+from ._journal import Journal
+from ._ledger import Ledger, resolve_journal
 from ._logging import logger
 from ._multipart import multipart_body
 from ._polling import OnUpdate, wait_for_task
@@ -83,6 +86,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._engine import OnCreated
+    from ._estimate import Estimate
     from ._pipeline import CheckReport, Prepared, RunOptions, UploadProgress
     from ._resources.image_to_video import ImageToVideo
     from ._resources.motion_control import MotionControl
@@ -90,10 +94,15 @@ if TYPE_CHECKING:
     from ._resources.suno import Suno
     from ._resources.text_to_video import TextToVideo
     from ._resources.veo import Veo
+    from ._tasks import Tasks
 
 __all__ = ["KieClient"]
 
 Rate = tuple[int, float]
+
+#: How long a create waits for another caller's create of the same idempotency key when the
+#: client's timeout sets no read limit.
+DEFAULT_CREATE_WAIT_S = 60.0
 
 
 def _resolve_timeout(
@@ -219,6 +228,8 @@ class KieClient(ModelCalls):
         reuse_uploads: bool = True,
         upload_timeout: float | httpx.Timeout | None = None,
         coordinator: Coordinator | None = None,
+        journal: str | os.PathLike[str] | Journal | bool | None = None,
+        budget: Budget | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if key is None or not key.strip():
@@ -263,8 +274,16 @@ class KieClient(ModelCalls):
             problems.append(
                 f"http_client: must be an httpx.AsyncClient, got {type(http_client).__name__}"
             )
+        if budget is not None and not isinstance(budget, Budget):  # pyright: ignore[reportUnnecessaryIsInstance]
+            problems.append(f"budget: must be a kieai.Budget, got {type(budget).__name__}")
         if problems:
             raise KieInputError(problems)
+        resolved_journal = resolve_journal(journal)
+        if budget is not None and budget.needs_journal and resolved_journal is None:
+            raise KieError(
+                "budget: per_day and total count past spending, which needs a journal: pass "
+                "journal='tasks.sqlite3' (or a RedisJournal for a fleet), or set KIE_JOURNAL"
+            )
         resolved_timeout = _resolve_timeout(timeout, DEFAULT_TIMEOUT, "timeout")
         self._upload_timeout = _resolve_timeout(
             upload_timeout, DEFAULT_UPLOAD_TIMEOUT, "upload_timeout"
@@ -292,8 +311,15 @@ class KieClient(ModelCalls):
             max_retry_delay=float(max_retry_delay),
         )
         self._closed = False
+        self._ledger = Ledger(
+            resolved_journal,
+            budget,
+            create_wait_s=resolved_timeout.read or DEFAULT_CREATE_WAIT_S,
+        )
+        self._journal_opened = False
         #: What the pipeline, the resources and the results may do with this client.
         self._engine = _ClientEngine(
+            ledger=self._ledger,
             upload=self._upload_reused,
             create=self._create_task,
             wait=self.wait_for_task,
@@ -310,6 +336,12 @@ class KieClient(ModelCalls):
     async def __aenter__(self) -> Self:
         try:
             await self._coordination.open()
+            journal = self._ledger.journal
+            opener = getattr(journal, "__aenter__", None)
+            if opener is not None:  # a RedisJournal opens its connection here
+                await opener()
+                self._journal_opened = True
+            await self._ledger.prune()
         except BaseException:
             await self.aclose()
             raise
@@ -343,6 +375,9 @@ class KieClient(ModelCalls):
         self._transport.closed = True
         try:
             await self._coordination.close()
+            journal = self._ledger.journal
+            if journal is not None and (self._journal_opened or not hasattr(journal, "__aenter__")):
+                await journal.aclose()
         finally:
             if self._owns_http_client:
                 await self._transport.http_client.aclose()
@@ -395,6 +430,30 @@ class KieClient(ModelCalls):
         from ._resources.runway import Runway
 
         return Runway(self._engine)
+
+    @functools.cached_property
+    def tasks(self) -> Tasks:
+        """The journal's tasks: ``list``, ``get``, ``resume``, ``collect`` (needs a journal)."""
+        from ._tasks import Tasks
+
+        return Tasks(self._ledger, self._engine)
+
+    @property
+    def journal(self) -> Journal | None:
+        """Where this client records its paid work (None: no journal)."""
+        return self._ledger.journal
+
+    def estimate(self, model: str, input: Mapping[str, object]) -> Estimate | None:
+        """What running ``model`` on ``input`` is expected to cost, offline: `Estimate`
+        (credits, usd, basis), or None when the price is not known. Local files are probed
+        for their duration; a URL counts at the longest length the model allows."""
+        from ._ledger import estimate_prepared
+        from ._pipeline import check_model
+
+        prepared, report = check_model(model, input)
+        if not report.ok:
+            raise KieInputError(report.problems)
+        return estimate_prepared(prepared)
 
     # -- any model ---------------------------------------------------------------------------
     # ``generate``, ``create`` and ``check`` come from `ModelCalls` (_generated/calls.py,
@@ -584,13 +643,16 @@ class KieClient(ModelCalls):
         await _hand_over_created(created, on_created, guard.budget_s)
         return created
 
-    async def get_task(self, task_id: str, *, family: str = "market") -> Task:
+    async def get_task(self, task_id: str, *, family: str | None = None) -> Task:
         """The task's current snapshot: ``GET /api/v1/jobs/recordInfo``, or for a dedicated
         family (``"veo"``, ``"suno"``, ``"runway"``, ``"aleph"``) its own record endpoint, read
-        into the same `Task` (``state`` normalised, ``stage``, ``raw``)."""
+        into the same `Task` (``state`` normalised, ``stage``, ``raw``). Left out, the family
+        is the one the journal recorded for the task, else Market."""
         if not isinstance(task_id, str) or not task_id.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
             raise KieInputError(f"task_id: must be a non-empty string, got {task_id!r}")
-        declared = _family(family)
+        if family is None:
+            family = await self._ledger.family_of(task_id.strip())
+        declared = _family(family or MARKET.name)
         if declared is not MARKET:
             return await self._get_family_task(task_id.strip(), declared)
 
@@ -702,20 +764,39 @@ class KieClient(ModelCalls):
         poll_interval: float = DEFAULT_POLL_INTERVAL_S,
         max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
         on_update: OnUpdate | None = None,
-        family: str = "market",
+        family: str | None = None,
     ) -> Task:
         """Poll until the task succeeds (returns it), fails (`TaskFailedError`) or the
         deadline passes (`TaskTimeoutError`). Resumable: call it again with the same id.
         ``family`` names a dedicated family's task (``"veo"``, ``"suno"``, ``"runway"``,
-        ``"aleph"``); ``on_update`` also sees each of its stages (Suno's ``task.stage``)."""
-        declared = _family(family)
+        ``"aleph"``); ``on_update`` also sees each of its stages (Suno's ``task.stage``). Left
+        out, the family is the one the journal recorded for the task, else Market.
+
+        With a journal, every state seen, the results and the credits are recorded. An id
+        neither this client nor its journal created gets a short grace when Kie says it does
+        not exist (then `NotFoundError`); a created one the full grace."""
+        ledger = self._ledger
+        known = not isinstance(task_id, str) or await ledger.knows(task_id.strip())  # pyright: ignore[reportUnnecessaryIsInstance]
+        if family is None and isinstance(task_id, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+            family = await ledger.family_of(task_id.strip())
+        declared = _family(family or MARKET.name)
+        if ledger.journal is not None:
+
+            async def update(task: Task) -> None:
+                await ledger.record_task(task)
+                await call_hook(on_update, task)
+
+            hook: OnUpdate | None = update
+        else:
+            hook = on_update
         return await wait_for_task(
             functools.partial(self.get_task, family=declared.name),
             task_id,
             timeout=timeout,
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
-            on_update=on_update,
+            on_update=hook,
+            unknown_id=not known,
         )
 
     # -- common API --------------------------------------------------------------------------
@@ -985,6 +1066,7 @@ class _ClientEngine:
     def __init__(
         self,
         *,
+        ledger: Ledger,
         upload: Callable[..., Awaitable[UploadedFile]],
         create: Callable[..., Awaitable[str]],
         wait: Callable[..., Awaitable[Task]],
@@ -992,6 +1074,7 @@ class _ClientEngine:
         get_task: Callable[..., Awaitable[Task]],
         call: Callable[..., Awaitable[dict[str, Any]]],
     ) -> None:
+        self.ledger = ledger
         self._upload = upload
         self._create = create
         self._wait = wait

@@ -49,6 +49,9 @@ DEFAULT_MAX_POLL_INTERVAL_S = 15.0
 POLL_INTERVAL_GROWTH = 1.5
 #: ``422 recordInfo is null`` right after createTask means "not visible yet" for this long.
 RECORD_NULL_GRACE_S = 60.0
+#: The same for an id neither this client nor its journal created (a typo, another account):
+#: a task Kie does not know is reported as not found after this, not after minutes.
+UNKNOWN_TASK_GRACE_S = 8.0
 
 #: An uploaded file is reused only while it stays valid at least this much longer.
 UPLOAD_REUSE_MIN_VALIDITY_S = 3600.0

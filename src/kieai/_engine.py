@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ._families import Operation
     from ._files import LocalFile
     from ._hooks import ProgressCallback
+    from ._ledger import Ledger
     from ._polling import OnUpdate
     from .types import Task, UploadedFile
 
@@ -28,6 +29,11 @@ OnCreated = Callable[[str], "Awaitable[None] | None"]
 
 class Engine(Protocol):
     """What a client does for the pipeline."""
+
+    @property
+    def ledger(self) -> Ledger:
+        """The client's journal, budget and created ids: asked before any upload."""
+        ...
 
     async def upload(
         self, local: LocalFile, *, on_progress: ProgressCallback | None = None

@@ -160,6 +160,11 @@ class Journal(Protocol):
         """
         ...
 
+    async def record_input(self, entry_id: str, input: Mapping[str, Any]) -> None:
+        """The input as sent, once its files are uploaded (the intent is written before the
+        uploads, with stand-ins for local files, so a budget is judged before any upload)."""
+        ...
+
     async def record_task_id(self, entry_id: str, task_id: str) -> None:
         """Kie returned the task id: the entry becomes resumable (state ``waiting``)."""
         ...
@@ -569,6 +574,18 @@ class SQLiteJournal:
                 return Claim("create", _entry(row.fetchone(), now))
 
         return await self._run(work)
+
+    async def record_input(self, entry_id: str, input: Mapping[str, Any]) -> None:
+        stored_input = input_json(input)
+
+        def work(db: sqlite3.Connection) -> None:
+            with self._write(db):
+                db.execute(
+                    "UPDATE entries SET input = ?, updated_at = ? WHERE id = ?",
+                    (stored_input, time.time(), entry_id),
+                )
+
+        await self._run(work)
 
     async def record_task_id(self, entry_id: str, task_id: str) -> None:
         def work(db: sqlite3.Connection) -> None:

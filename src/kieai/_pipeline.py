@@ -22,15 +22,22 @@ import anyio
 
 from ._checks import Checked, CheckReport, FileSlot, check_input, file_rule, shown
 from ._engine import Engine, OnCreated
-from ._errors import APIResponseValidationError, KieError, KieInputError, after_creation
+from ._errors import (
+    APIResponseValidationError,
+    KieError,
+    KieInputError,
+    TaskCreationUncertainError,
+    after_creation,
+)
 from ._files import is_url
-from ._hooks import ProgressCallback
+from ._hooks import ProgressCallback, call_hook
 from ._inputs import PreparedFile, prepare_file, uploaded_url
 from ._media_rules import MediaRule
 from ._spec import ModelSpec
 
 if TYPE_CHECKING:
     from ._families import Operation
+    from ._journal import JournalEntry
     from ._polling import OnUpdate
     from .catalog._rules import ModelRules
     from .catalog._types import ModelInfo
@@ -334,22 +341,66 @@ async def _resolve_urls(
 
 async def create(engine: Engine, prepared: Prepared, options: RunOptions) -> str:
     """Upload the checked call's local files concurrently, create the task; returns its id
-    (handed to ``on_created`` first)."""
+    (handed to ``on_created`` first). With an idempotency key the journal already holds, the
+    id of that task."""
+    return (await _start(engine, prepared, options)).task_id
+
+
+@dataclass(frozen=True)
+class _Started:
+    """A created task's id, or the journal's entry of the task an idempotency key named."""
+
+    task_id: str
+    existing: JournalEntry | None = None
+
+
+async def _start(engine: Engine, prepared: Prepared, options: RunOptions) -> _Started:
+    """The ledger's claim (budget, intent, idempotency key) before any upload, then the
+    uploads, the input as sent to the journal, and ``createTask``."""
     if prepared.kind is None and engine.first_use_of_unknown_model(prepared.model):
         logger.info(
             "model %s is not in kieai's catalog: its input is sent as given, without local "
             "checks or uploads",
             prepared.model,
         )
-    urls = await _resolve_urls(engine, prepared.slots, options.on_upload_progress)
-    return await engine.create(
-        prepared.model,
-        prepared.with_urls(urls),
-        callback_url=options.callback_url,
-        on_created=options.on_created,
-        idempotency_key=options.idempotency_key,
-        operation=prepared.operation,
+    ledger = engine.ledger
+    claim = await ledger.claim(
+        prepared, idempotency_key=options.idempotency_key, family=prepared.family
     )
+    if claim.existing is not None and claim.existing.task_id is not None:
+        task_id = claim.existing.task_id
+        logger.info("idempotency key %r: task %s exists", options.idempotency_key, task_id)
+        await call_hook(options.on_created, task_id)
+        return _Started(task_id, claim.existing)
+    entry_id = claim.entry_id
+    try:
+        urls = await _resolve_urls(engine, prepared.slots, options.on_upload_progress)
+        input = prepared.with_urls(urls)
+        if entry_id is not None and input != claim.recorded_input:
+            await ledger.record_input(entry_id, input)
+    except BaseException:
+        await ledger.release(entry_id)
+        raise
+
+    async def created(task_id: str) -> None:
+        await ledger.record_task_id(entry_id, task_id)
+        await call_hook(options.on_created, task_id)
+
+    try:
+        task_id = await engine.create(
+            prepared.model,
+            input,
+            callback_url=options.callback_url,
+            on_created=created,
+            idempotency_key=options.idempotency_key,
+            operation=prepared.operation,
+        )
+    except TaskCreationUncertainError:
+        raise  # the request may have reached Kie: the intent stays, reported as uncertain
+    except BaseException:
+        await ledger.release(entry_id)  # a no-op once the task id is recorded
+        raise
+    return _Started(task_id)
 
 
 async def generate(
@@ -368,13 +419,15 @@ async def generate(
     # Here, not at the top: _polling imports the retry table and with it httpx, and `types`
     # pydantic, which the local checks (``kie check``) never need.
     from ._display import notebook_progress
+    from ._ledger import recorded_end
     from ._polling import validate_wait_args
     from .types import bound_result, result_class
 
     validate_wait_args(wait.timeout, wait.poll_interval, wait.max_poll_interval)
-    task_id = await create(engine, prepared, options)
+    started = await _start(engine, prepared, options)
+    task_id = started.task_id
     try:
-        task = await engine.wait(
+        task = (started.existing and recorded_end(started.existing)) or await engine.wait(
             task_id,
             timeout=wait.timeout,
             poll_interval=wait.poll_interval,

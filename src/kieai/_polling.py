@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
-from ._constants import POLL_INTERVAL_GROWTH, RECORD_NULL_GRACE_S
+from ._constants import POLL_INTERVAL_GROWTH, RECORD_NULL_GRACE_S, UNKNOWN_TASK_GRACE_S
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -85,7 +85,12 @@ async def wait_for_task(
     poll_interval: float,
     max_poll_interval: float,
     on_update: OnUpdate | None,
+    unknown_id: bool = False,
 ) -> Task:
+    """Poll ``task_id`` to its end. ``unknown_id``: neither the client nor its journal
+    created it, so "not visible yet" is polled through only briefly (`UNKNOWN_TASK_GRACE_S`),
+    then ends the wait with `NotFoundError`."""
+    grace_s = min(UNKNOWN_TASK_GRACE_S, RECORD_NULL_GRACE_S) if unknown_id else RECORD_NULL_GRACE_S
     validate_wait_args(timeout, poll_interval, max_poll_interval)
     max_poll_interval = effective_max_interval(poll_interval, max_poll_interval)
     started = anyio.current_time()
@@ -104,8 +109,17 @@ async def wait_for_task(
                 task = await get_task(task_id)
             except APIStatusError as exc:
                 elapsed = anyio.current_time() - started
-                if _not_visible_yet(exc) and elapsed < RECORD_NULL_GRACE_S:
+                if _not_visible_yet(exc) and elapsed < grace_s:
                     logger.debug("task %s not visible yet (%s); polling on", task_id, exc)
+                elif _not_visible_yet(exc) and unknown_id:
+                    raise NotFoundError(
+                        f"task {task_id}: Kie does not know this task (still '{exc.message}' "
+                        f"after {elapsed:.0f} s), and neither this client nor its journal "
+                        "created it: check the id",
+                        response=exc.response,
+                        body=exc.body,
+                        code=exc.code,
+                    ) from exc
                 elif _transient(exc):
                     logger.warning("polling task %s: %s; polling on", task_id, exc)
                 else:

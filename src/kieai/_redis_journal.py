@@ -436,6 +436,14 @@ class RedisJournal:
             [repr(now), *pairs],
         )
 
+    async def record_input(self, entry_id: str, input: Mapping[str, Any]) -> None:
+        stored_input = input_json(input)
+        key = self._key("e", entry_id)
+        await self._call(
+            "recording an input",
+            lambda: self._redis.hset(key, {"input": stored_input, "updated_at": repr(time.time())}),
+        )
+
     async def release(self, entry_id: str) -> None:
         stored = await self._load(entry_id)
         if stored is None:

@@ -32,10 +32,21 @@ import threading
 import types
 import warnings
 import weakref
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Concatenate, Final, Generic, ParamSpec, TypeVar, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Final,
+    Generic,
+    ParamSpec,
+    TypeAlias,
+    TypeVar,
+    cast,
+    overload,
+)
 
 import anyio
 import httpx
@@ -48,11 +59,14 @@ from ._constants import (
     DEFAULT_INITIAL_RETRY_DELAY_S,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_DELAY_S,
+    DEFAULT_WAIT_TIMEOUT_S,
 )
 from ._coordination import Coordinator
 from ._errors import KieError, KieInputError
+from ._estimate import Budget, Estimate
 from ._families import Family
 from ._generated.calls import SyncModelCalls
+from ._journal import Journal
 from ._resources.image_to_video import ImageToVideo
 from ._resources.motion_control import MotionControl
 from ._resources.runway import Runway
@@ -61,6 +75,7 @@ from ._resources.text_to_video import TextToVideo
 from ._resources.veo import Veo
 from ._spec import ModelSpec
 from ._sync_http import async_client_over
+from ._tasks import DEFAULT_COLLECT_CONCURRENCY, Tasks
 from .types import AudioResult, ImageResult, MotionControlResult, TextResult, VideoResult
 
 if TYPE_CHECKING:
@@ -69,6 +84,7 @@ if TYPE_CHECKING:
     import anyio.abc
     from anyio.from_thread import BlockingPortal
     from typing_extensions import Self
+
 
 __all__ = [
     "SyncAudioResult",
@@ -88,7 +104,7 @@ __all__ = [
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
-ResourceT = TypeVar("ResourceT", bound="_SyncResource")
+ResourceT = TypeVar("ResourceT", bound="_SyncPart")
 TwinT = TypeVar("TwinT", bound="_SyncResult")
 
 #: How often a waiting caller checks that the loop thread still runs (it cannot answer after).
@@ -459,9 +475,9 @@ class _Resource(Generic[ResourceT]):
         return self.sync_class._bound_to(obj, getattr(obj._target, self.name))  # pyright: ignore[reportPrivateUsage]
 
 
-class _SyncResource(_Bound):
-    """Base of the sync resources: bound to the loop and to the async resource it mirrors.
-    Made by the client (``client.motion_control``), never by hand: no public constructor."""
+class _SyncPart(_Bound):
+    """Base of a sync client's parts (resources, ``tasks``): bound to the loop and to the
+    async part it mirrors. Made by the client, never by hand: no public constructor."""
 
     _owner: _Bound
 
@@ -475,6 +491,10 @@ class _SyncResource(_Bound):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._owner!r}>"
+
+
+class _SyncResource(_SyncPart):
+    """Base of the sync resources (``client.motion_control``, ...)."""
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -638,6 +658,47 @@ class SyncRunway(_SyncFamilyResource):
     wait_for_task: Final = _mirror(Runway.wait_for_task)
 
 
+class _TwinOfAnyResult:
+    """The twin of a call whose result class follows the task's output (``tasks.resume``):
+    each async result comes back as its own sync twin (`_SYNC_TWINS`)."""
+
+    __name__ = "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult"
+
+    def _from_async(self, loop: _Loop, result: BaseModel, keepalive: object) -> _SyncResult:
+        return _SYNC_TWINS[type(result)]._from_async(loop, result, keepalive)  # pyright: ignore[reportPrivateUsage]  # as _Mirror does
+
+
+#: Typed as what it hands back (it is not a class: `_Mirror` only calls its ``_from_async``).
+_ANY_RESULT_TWIN = cast("type[SyncAnyResult]", _TwinOfAnyResult())
+
+
+class SyncTasks(_SyncPart):
+    """``client.tasks`` of a `SyncKieClient`: the journal's tasks without ``await``
+    (``collect`` returns once every unfinished task ended, with the results in order of
+    completion)."""
+
+    list: Final = _mirror(Tasks.list)
+    get: Final = _mirror(Tasks.get)
+
+    resume: Final = _mirror(Tasks.resume, _ANY_RESULT_TWIN)
+
+    def collect(
+        self,
+        *,
+        concurrency: int = DEFAULT_COLLECT_CONCURRENCY,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
+    ) -> list[SyncAnyResult]:
+        """Every unfinished task, waited for concurrently: their results (see `Tasks.collect`)."""
+        kwargs: dict[str, Any] = {"concurrency": concurrency, "timeout": timeout}
+        results: list[BaseModel] = self._run(Tasks._collect_all, (), kwargs, None)  # pyright: ignore[reportPrivateUsage]  # its own twin
+        return [self._twin(result) for result in results]
+
+    def _twin(self, result: BaseModel) -> SyncAnyResult:
+        twin = _SYNC_TWINS[type(result)]
+        synced: SyncAnyResult = twin._from_async(self._loop, result, self)  # pyright: ignore[reportPrivateUsage, reportAssignmentType]  # as _Mirror does
+        return synced
+
+
 class SyncKieClient(SyncModelCalls, _Bound):
     """Sync client for Kie AI: ``with SyncKieClient() as client: ...``.
 
@@ -667,6 +728,8 @@ class SyncKieClient(SyncModelCalls, _Bound):
         reuse_uploads: bool = True,
         upload_timeout: float | httpx.Timeout | None = None,
         coordinator: Coordinator | None = None,
+        journal: str | os.PathLike[str] | Journal | bool | None = None,
+        budget: Budget | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.Client):  # pyright: ignore[reportUnnecessaryIsInstance]
             hint = (
@@ -689,6 +752,8 @@ class SyncKieClient(SyncModelCalls, _Bound):
             "reuse_uploads": reuse_uploads,
             "upload_timeout": upload_timeout,
             "coordinator": coordinator,
+            "journal": journal,
+            "budget": budget,
         }
 
         def build() -> KieClient:  # runs on the loop thread: the async client is born there
@@ -751,6 +816,17 @@ class SyncKieClient(SyncModelCalls, _Bound):
     suno: Final = _Resource(SyncSuno)
     runway: Final = _Resource(SyncRunway)
 
+    tasks: Final = _Resource(SyncTasks)
+
+    def estimate(self, model: str, input: Mapping[str, object]) -> Estimate | None:
+        """`KieClient.estimate`: offline, no network."""
+        return self._target.estimate(model, input)
+
+    @property
+    def journal(self) -> Journal | None:
+        """Where this client records its paid work (None: no journal)."""
+        return self._target.journal
+
     create_task: Final = _mirror(KieClient.create_task)
     get_task: Final = _mirror(KieClient.get_task)
     wait_for_task: Final = _mirror(KieClient.wait_for_task)
@@ -772,6 +848,9 @@ class SyncKieClient(SyncModelCalls, _Bound):
             return result
         return twin._from_async(self._loop, result, self)  # pyright: ignore[reportPrivateUsage]
 
+
+#: What a sync call hands back for a result of any kind.
+SyncAnyResult: TypeAlias = "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult"
 
 #: The sync twin of each async result type (what `SyncKieClient._call_async` hands back).
 _SYNC_TWINS: dict[type[Any], type[_SyncResult]] = {

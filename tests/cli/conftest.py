@@ -44,15 +44,35 @@ def fake() -> FakeKie:
     return FakeKie(api_key=API_KEY, schedule=QUICK)
 
 
+@pytest.fixture(autouse=True)
+def data_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's ``XDG_DATA_HOME`` (outside ``tmp_path``): the CLI journals there by
+    default, for every test here (also those that invoke the app by hand), never in the
+    user's own data directory."""
+    path = tmp_path_factory.mktemp("data-home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(path))
+    monkeypatch.delenv("KIE_JOURNAL", raising=False)
+    return path
+
+
 @pytest.fixture
-def invoke(fake: FakeKie, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+def invoke(
+    fake: FakeKie, tmp_path: Path, data_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> Invoke:
     """``invoke(*args, env=...)``: run ``kie`` against ``fake`` in ``tmp_path``."""
     monkeypatch.chdir(tmp_path)
     runtime = Runtime(http_client_factory=fake.http_client)
 
+    # The CLI journals in the user's data directory: here, this test's own.
+    journal_env = {"XDG_DATA_HOME": str(data_home), "KIE_JOURNAL": None}
+
     def run(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
         result = CliRunner().invoke(
-            app, list(args), obj=runtime, env={**_CLEAN_ENV, **(env or {})}, catch_exceptions=False
+            app,
+            list(args),
+            obj=runtime,
+            env={**_CLEAN_ENV, **journal_env, **(env or {})},
+            catch_exceptions=False,
         )
         for text in (result.stdout, result.stderr):
             assert API_KEY not in text

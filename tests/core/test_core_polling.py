@@ -230,7 +230,8 @@ async def test_record_info_null_after_the_grace_period_is_raised(
     monkeypatch.setattr(kieai._polling, "RECORD_NULL_GRACE_S", 0.0)
     respx_mock.get(RECORD_URL).mock(return_value=kie_error(200, code=422, msg="recordInfo is null"))
     async with kie() as client:
-        with pytest.raises(UnprocessableEntityError, match="recordInfo is null"):
+        # An id this client did not create (and no journal holds): ends as not found.
+        with pytest.raises(NotFoundError, match="recordInfo is null"):
             await client.wait_for_task(TASK_ID, poll_interval=0.001)
 
 

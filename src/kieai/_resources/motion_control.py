@@ -90,6 +90,7 @@ class MotionControl(Resource):
         on_upload_progress: UploadProgress | None = None,
         on_created: OnCreated | None = None,
         check_media: bool = True,
+        idempotency_key: str | None = None,
     ) -> str:
         """Check, upload local inputs concurrently, create the task; returns its id.
 
@@ -99,7 +100,7 @@ class MotionControl(Resource):
         return await self._create(
             model,
             arguments(image, video, prompt, character_orientation, mode, background_source),
-            RunOptions(callback_url, on_upload_progress, on_created, check_media),
+            RunOptions(callback_url, on_upload_progress, on_created, check_media, idempotency_key),
         )
 
     async def generate(
@@ -120,6 +121,7 @@ class MotionControl(Resource):
         on_upload_progress: UploadProgress | None = None,
         on_created: OnCreated | None = None,
         check_media: bool = True,
+        idempotency_key: str | None = None,
     ) -> MotionControlResult:
         """`create` then `wait_for_task`: the finished video's URL(s).
 
@@ -131,7 +133,7 @@ class MotionControl(Resource):
         return await self._generate(
             model,
             arguments(image, video, prompt, character_orientation, mode, background_source),
-            RunOptions(callback_url, on_upload_progress, on_created, check_media),
+            RunOptions(callback_url, on_upload_progress, on_created, check_media, idempotency_key),
             WaitOptions(timeout, poll_interval, max_poll_interval, on_update),
             MotionControlResult,
         )

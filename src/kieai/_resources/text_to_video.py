@@ -58,6 +58,7 @@ class TextToVideo(Resource):
         on_upload_progress: UploadProgress | None = None,
         on_created: OnCreated | None = None,
         check_media: bool = True,
+        idempotency_key: str | None = None,
     ) -> str:
         """Check the arguments and create the task; returns its id (also handed to
         `on_created` as soon as Kie returns it). `on_upload_progress` and `check_media` are
@@ -65,7 +66,7 @@ class TextToVideo(Resource):
         return await self._create(
             model,
             _arguments(prompt, aspect_ratio, duration, sound),
-            RunOptions(callback_url, on_upload_progress, on_created, check_media),
+            RunOptions(callback_url, on_upload_progress, on_created, check_media, idempotency_key),
         )
 
     async def generate(
@@ -84,6 +85,7 @@ class TextToVideo(Resource):
         on_upload_progress: UploadProgress | None = None,
         on_created: OnCreated | None = None,
         check_media: bool = True,
+        idempotency_key: str | None = None,
     ) -> VideoResult:
         """`create` then `wait_for_task`: the finished video's URL(s). An interrupted wait
         resumes with `client.wait_for_task(task_id)`."""
@@ -92,7 +94,7 @@ class TextToVideo(Resource):
         return await self._generate(
             model,
             _arguments(prompt, aspect_ratio, duration, sound),
-            RunOptions(callback_url, on_upload_progress, on_created, check_media),
+            RunOptions(callback_url, on_upload_progress, on_created, check_media, idempotency_key),
             WaitOptions(timeout, poll_interval, max_poll_interval, on_update),
             VideoResult,
         )

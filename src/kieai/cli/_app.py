@@ -27,6 +27,7 @@ from .._constants import (
 )
 from .._version import __version__
 from ._catalog import models_app
+from ._ledger import costs, tasks_app
 from ._messages import resume_command
 from ._output import Output
 from ._paths import check_destination, destination
@@ -70,6 +71,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(models_app)  # kie models [show ID]: the catalog (_catalog)
+app.add_typer(tasks_app)  # kie tasks ls|show|resume|collect: the journal (_ledger)
+app.command("costs")(costs)  # kie costs [--since DATE] (_ledger)
 app.command("run")(run)  # kie run ID key=value ...: any model (_run)
 
 # -- shared options --------------------------------------------------------------------------
@@ -197,11 +200,11 @@ NoCheckMediaOpt = Annotated[
 ]
 DurationOpt = Annotated[int, typer.Option("--duration", help="Seconds of video: 5 or 10.")]
 FamilyOpt = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--family",
-        help='Which of Kie\'s task families: "market" (default), "veo", "suno", "runway" or '
-        '"aleph".',
+        help='Which of Kie\'s task families: "market", "veo", "suno", "runway" or "aleph" '
+        "(default: the one the journal recorded for the task, else market).",
     ),
 ]
 SoundOpt = Annotated[
@@ -387,6 +390,14 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
+    no_journal: Annotated[
+        bool,
+        typer.Option(
+            "--no-journal",
+            help="Do not record tasks in the journal (the user's data directory, or KIE_JOURNAL).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option(
@@ -398,6 +409,9 @@ def _root(
     ] = False,
 ) -> None:
     """Kie AI from the command line."""
+    del version  # handled by its eager callback
+    if no_journal:
+        ctx.obj = dataclasses.replace(_runtime(ctx), journal=False)
 
 
 @app.command()
@@ -744,7 +758,7 @@ def runway(
 def wait(
     ctx: typer.Context,
     task_id: Annotated[str, typer.Argument(help="The id `kie generate` printed.")],
-    family: FamilyOpt = "market",
+    family: FamilyOpt = None,
     output: OutputOpt = None,
     no_download: NoDownloadOpt = False,
     timeout: TimeoutOpt = DEFAULT_WAIT_TIMEOUT_S,
@@ -797,7 +811,7 @@ def wait(
 def status(
     ctx: typer.Context,
     task_id: Annotated[str, typer.Argument(help="The task's id.")],
-    family: FamilyOpt = "market",
+    family: FamilyOpt = None,
     api_key: ApiKeyOpt = None,
     base_url: BaseUrlOpt = None,
     json_: JsonOpt = False,

@@ -71,6 +71,7 @@ async def run_demo(
             base_url=fake.base_url,
             upload_base_url=fake.base_url,
             http_client=http_client,
+            journal=False,  # the demo's tasks are the in-process fake's: never journaled
         ) as client,
     ):
         try:

@@ -314,7 +314,7 @@ def explain(exc: BaseException, *, resume: str | None = None) -> Explanation:
             EXIT_API_ERROR,
             "the task may have been created: the request reached Kie but no answer came back",
             "look at https://kie.ai/logs before creating it again (kieai did not resend it, so "
-            "it is not billed twice)",
+            "it is not billed twice); `kie tasks ls --state uncertain` lists it",
             debug=debug,
         )
     if isinstance(exc, KieError):

@@ -88,6 +88,9 @@ class Runtime:
     """
 
     http_client_factory: Callable[[], httpx.AsyncClient] | None = None
+    #: Journal paid work in the user's data directory (``KIE_JOURNAL`` overrides);
+    #: ``kie --no-journal`` turns it off.
+    journal: bool = True
 
 
 @dataclass
@@ -108,6 +111,14 @@ class ClientOptions:
             )
         return key.strip()
 
+    def journal(self) -> str | bool:
+        """The CLI journals by default (the user's data directory, or ``KIE_JOURNAL``)."""
+        if not self.runtime.journal:
+            return False
+        from ._datadir import user_journal_path
+
+        return str(user_journal_path())
+
     @asynccontextmanager
     async def open(self, out: Output) -> AsyncGenerator[KieClient]:
         """A `KieClient` for one command (the key is registered with ``out`` first)."""
@@ -115,10 +126,14 @@ class ClientOptions:
 
         key = self.resolve_key()
         out.add_secret(key)
+        journal = self.journal()
         factory = self.runtime.http_client_factory
         if factory is None:
             async with KieClient(
-                api_key=key, base_url=self.base_url, upload_base_url=self.upload_base_url
+                api_key=key,
+                base_url=self.base_url,
+                upload_base_url=self.upload_base_url,
+                journal=journal,
             ) as client:
                 yield client
             return
@@ -129,6 +144,7 @@ class ClientOptions:
                 base_url=self.base_url,
                 upload_base_url=self.upload_base_url,
                 http_client=http_client,
+                journal=journal,
             ) as client,
         ):
             yield client
@@ -166,7 +182,7 @@ def _error_document(
     if isinstance(exc, DownloadFailedError):
         error["task_id"] = exc.task_id
         error["video_url"] = exc.video_url
-        error["resume"] = resume or resume_command(exc.task_id)
+        error["resume"] = resume or (resume_command(exc.task_id) if exc.task_id else None)
     if isinstance(exc, (APIError, TaskCreationUncertainError)) and exc.request is not None:
         error["request"] = describe_request(exc.request)
     return error

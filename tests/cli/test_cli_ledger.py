@@ -1,0 +1,102 @@
+"""``kie tasks`` and ``kie costs`` over the CLI's default journal (in the user's data
+directory: here a temporary ``XDG_DATA_HOME``), ``KIE_JOURNAL``, ``--no-journal``, and ``kie
+demo`` never writing to it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kieai.testing import FakeKie
+
+from .conftest import DANCE, FAST, PERSON, Invoke
+
+
+def _journal(data_home: Path) -> Path:
+    return data_home / "kieai" / "journal.sqlite3"
+
+
+def _generate(invoke: Invoke, *extra: str) -> str:
+    result = invoke(*extra, "generate", "-i", PERSON, "-v", DANCE, "--no-download", "--json", *FAST)
+    assert result.exit_code == 0, result.stderr
+    return str(json.loads(result.stdout)["task_id"])
+
+
+def test_generate_journals_in_the_data_directory_and_tasks_lists_it(
+    invoke: Invoke, data_home: Path
+) -> None:
+    task_id = _generate(invoke)
+    listed = invoke("tasks", "ls", "--json")
+    shown = invoke("tasks", "show", task_id, "--json")
+    human = invoke("tasks")
+
+    assert _journal(data_home).exists()
+    [entry] = json.loads(listed.stdout)["tasks"]
+    assert (entry["task_id"], entry["model"], entry["state"]) == (
+        task_id,
+        "kling-2.6/motion-control",
+        "success",
+    )
+    assert entry["input"]["video_urls"][0].startswith("http")  # uploaded URLs, not files
+    assert json.loads(shown.stdout)["task_id"] == task_id
+    assert task_id in human.stdout
+
+
+def test_kie_journal_overrides_and_no_journal_turns_it_off(
+    invoke: Invoke, tmp_path: Path, data_home: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere.sqlite3"
+    _generate(invoke, "--no-journal")
+    assert not _journal(data_home).exists()
+    result = invoke(
+        "generate",
+        *("-i", PERSON, "-v", DANCE, "--no-download", "--json", *FAST),
+        env={"KIE_JOURNAL": str(elsewhere)},
+    )
+    assert result.exit_code == 0, result.stderr
+
+    assert elsewhere.exists()
+    assert not _journal(data_home).exists()
+    refused = invoke("--no-journal", "tasks", "ls")
+    assert refused.exit_code == 2
+
+
+def test_resume_and_collect_finish_tasks_created_without_waiting(
+    invoke: Invoke, fake: FakeKie, tmp_path: Path
+) -> None:
+    task_id = _generate(invoke)
+    collected = invoke("tasks", "collect", "--json", *FAST)
+    resumed = invoke("tasks", "resume", task_id, "-o", "again.mp4", "--json", *FAST)
+
+    assert collected.exit_code == 0, collected.stderr
+    assert json.loads(collected.stdout) == {"collected": []}  # generate already finished it
+    assert resumed.exit_code == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["task_id"] == task_id
+    assert (tmp_path / "again.mp4").stat().st_size > 0
+    assert len([r for r in fake.requests if r.route == "createTask"]) == 1
+
+
+def test_costs_shows_estimates_reported_credits_and_the_balance_change(
+    invoke: Invoke, fake: FakeKie
+) -> None:
+    first = invoke("costs", "--json")
+    _generate(invoke)
+    second = invoke("costs", "--json")
+    since = invoke("costs", "--since", "2999-01-01", "--json")
+    bad = invoke("costs", "--since", "yesterday")
+
+    before, after = json.loads(first.stdout), json.loads(second.stdout)
+    assert (before["tasks"], before["balance_change"]) == (0, None)
+    assert after["tasks"] == 1
+    assert after["estimated_credits"] > 0
+    assert after["balance_change"] == before["balance"] - fake.credits
+    assert json.loads(since.stdout)["tasks"] == 0
+    assert bad.exit_code == 2
+
+
+def test_demo_never_writes_to_the_users_journal(invoke: Invoke, data_home: Path) -> None:
+    result = invoke("demo", env={"KIE_API_KEY": None})
+
+    assert result.exit_code == 0, result.stderr
+    assert not _journal(data_home).exists()
+    assert json.loads(invoke("tasks", "ls", "--json").stdout)["tasks"] == []
