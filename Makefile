@@ -1,11 +1,11 @@
 # Two entry points for a fresh machine with python3 (>= 3.10) and make:
 #   make demo   install into .venv and run the whole generate flow against the built-in fake
-#   make test   install the dev tools, then lint, types, tests, build, docs
+#   make test   install the dev tools, then lint, types, tests, workflow lint, build, docs
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint types pytest build docs bench clean redis-server catalog generate
+.PHONY: demo test lint types pytest workflows build docs bench clean redis-server catalog generate
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("kieai needs Python >= 3.10, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -23,7 +23,7 @@ $(VENV)/.dev-installed: $(BIN)/python pyproject.toml
 demo: $(VENV)/.demo-installed
 	$(BIN)/kie demo -o demo-output.mp4
 
-test: lint types pytest build docs
+test: lint types pytest workflows build docs
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -55,6 +55,12 @@ redis-server:
 	    exit 1; \
 	  fi; }
 	@command -v redis-server >/dev/null 2>&1 || { echo "redis-server still not on PATH after installing" >&2; exit 1; }
+
+# The GitHub workflows, linted offline (neither tool needs the network): zizmor for security
+# (pinned actions, permissions, injection), check-jsonschema against the workflow schema it ships.
+workflows: $(VENV)/.dev-installed
+	$(BIN)/zizmor --offline --quiet .github/workflows
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 build: $(VENV)/.dev-installed
 	rm -rf dist

@@ -7,16 +7,15 @@ Both send ``GET /api/v1/jobs/recordInfo?taskId=...`` over a kept-alive connectio
 ``FakeKie.serve_in_thread()`` server running in its own process (so the server's Python does
 not compete for this process's GIL), with pacing off on both sides: only the work is timed.
 The raw GET only reads the bytes; ``get_task`` also goes through the retry/error-mapping
-transport and parses the answer into a ``Task``. It runs in the calling thread (a quick read:
-see ``kieai._sync``); the same call handed to the client's event-loop thread, the way calls
-that wait go, is timed too, to show what the quick path saves.
+transport and parses the answer into a ``Task``, and it is handed to the client's event-loop
+thread and back (every sync call is: see ``kieai._sync``).
 
-Raw GET, ``get_task`` and the loop-thread ``get_task`` alternate call by call (so drifts of a
-shared machine hit all three alike); the async ``KieClient.get_task`` and a raw
-``httpx.AsyncClient`` GET (both on a loop of this thread) run in blocks between them. Printed
-are the median over rounds of each one's mean time per call and the ratios: sync / raw (target:
-<= 1.3x), loop thread / raw, async / raw and raw async / raw (httpx's async stack against its
-sync one, a floor under any client that sends with asyncio).
+Raw GET and ``get_task`` alternate call by call (so drifts of a shared machine hit both
+alike); the async ``KieClient.get_task`` and a raw ``httpx.AsyncClient`` GET (both on a loop
+of this thread) run in blocks between them. Printed are the median over rounds of each one's
+mean time per call and the ratios: sync / raw (target: <= 2.0x), async / raw and raw async /
+raw (httpx's async stack against its sync one, a floor under any client that sends with
+asyncio).
 Exit status is 0 either way: the figures are for reading, not for CI.
 """
 
@@ -36,7 +35,7 @@ import httpx
 from kieai import KieClient, SyncKieClient
 from kieai._assets import asset_path
 
-TARGET_RATIO = 1.3
+TARGET_RATIO = 2.0
 KEY = "bench-key"
 SERVER = f"""
 import sys
@@ -136,12 +135,7 @@ def main() -> None:
         def sync_get() -> object:
             return client.get_task(task_id)
 
-        loop = client._loop  # pyright: ignore[reportPrivateUsage]  # the path calls that wait take
-
-        def loop_get() -> object:
-            return loop.call(KieClient.get_task, (loop.client, task_id), {})
-
-        interleaved = {"raw": raw_get, "sync": sync_get, "loop": loop_get}
+        interleaved = {"raw": raw_get, "sync": sync_get}
         reference = AsyncReference(url)
         times: dict[str, list[float]] = {name: [] for name in (*interleaved, "async", "raw async")}
         for function in interleaved.values():  # warm-up: connections, schemas
@@ -162,15 +156,10 @@ def main() -> None:
         f"raw httpx.Client GET          {raw_time * 1e6:8.0f} us per call (median of {args.rounds})"
     )
     print(f"SyncKieClient.get_task        {median['sync'] * 1e6:8.0f} us per call")
-    print(f"  ... via its loop thread     {median['loop'] * 1e6:8.0f} us per call (reference)")
     print(f"KieClient.get_task (async)    {median['async'] * 1e6:8.0f} us per call (reference)")
     print(f"raw httpx.AsyncClient GET     {median['raw async'] * 1e6:8.0f} us per call (reference)")
     verdict = "within" if ratio <= TARGET_RATIO else "OVER"
     print(f"ratio sync / raw: {ratio:.2f}x ({verdict} the {TARGET_RATIO}x target)")
-    print(
-        f"ratio loop thread / raw: {median['loop'] / raw_time:.2f}x "
-        "(the same call handed to the event-loop thread: what the quick path saves)"
-    )
     print(f"ratio async / raw: {median['async'] / raw_time:.2f}x")
     print(
         f"ratio raw async / raw: {median['raw async'] / raw_time:.2f}x "

@@ -1,9 +1,11 @@
 """Fan a batch of motion-control videos out over Celery workers, paced as one Kie account.
 
+    pip install 'kieai[redis,celery]'
+    # in the directory holding this file (docs/fleet-example.md has it whole):
     # workers: as many as you like, on any machine that reaches Redis and the input files
-    celery -A examples.fleet_celery worker --pool prefork --concurrency 4
+    celery -A fleet_celery worker --pool prefork --concurrency 4
     # the submitter: one task per image, then waits for them all and prints each outcome
-    python -m examples.fleet_celery dance.mp4 people/*.png --out /shared/results
+    python fleet_celery.py dance.mp4 people/*.png --out /shared/results
 
 Each worker *process* (after Celery's fork) makes one ``SyncKieClient`` with a
 ``RedisCoordinator`` and uses it for every task it runs, so the whole fleet shares Kie's
@@ -165,9 +167,9 @@ def submit_batch(
 ) -> FleetOutcome:
     """Send one ``generate`` per image to the workers and wait for them all. Paths must be
     readable by the workers (shared storage) under the same names."""
+    signature: Any = generate.s  # pyright: ignore[reportFunctionMemberAccess]  # untyped Celery
     signatures = [
-        generate.s(str(image), str(video), str(out_dir), prompt, poll_interval)  # pyright: ignore[reportFunctionMemberAccess]
-        for image in images
+        signature(str(image), str(video), str(out_dir), prompt, poll_interval) for image in images
     ]
     batch = cast(_Batch, group(signatures).apply_async())  # pyright: ignore[reportUnknownMemberType]
     answers = batch.join(timeout=timeout, propagate=False)

@@ -7,13 +7,18 @@ Reads the committed catalog (``kieai.catalog``: ``_data/market.json`` and, when 
 
 - ``src/kieai/_generated/market.py``: one ``TypedDict`` per model, ``MarketModelId`` and an id
   ``Literal`` per output kind, ``INPUT_TYPES``;
+- ``src/kieai/_generated/calls.py``: ``ModelCalls`` and ``SyncModelCalls``, the bases of
+  ``KieClient`` and ``SyncKieClient`` that hold ``generate``, ``create`` and ``check``: one
+  overload per model (its id as a ``Literal``, its ``TypedDict``, the result class of its output
+  kind), for type checkers only, and the implementation that runs;
 - ``docs/catalog.md``: every model with its task type, output, price, Kie's page and its fields.
 
-The Python module is built from sections (``PYTHON_SECTIONS``): another section (the
-``generate``/``create``/``check`` overloads) is one more function in that list.
-``tests/catalog/test_catalog_generated.py`` runs ``render_python``/``render_docs`` in memory and
-compares with the committed files, so an edit to the catalog without ``make generate`` fails
-``make test``.
+Each Python module is built from sections (``PYTHON_SECTIONS``, ``CALLS_SECTIONS``): a section is
+a function of the models that returns lines. The keyword options of ``generate`` and ``create``
+are written once, in ``GENERATE_OPTIONS``.
+``tests/catalog/test_catalog_generated.py`` runs ``render_python``/``render_calls``/
+``render_docs`` in memory and compares with the committed files, so an edit to the catalog
+without ``make generate`` fails ``make test``.
 
 Class names: a model id split at every ``/``, ``-``, ``.`` and ``_``, each part capitalised and
 joined, with ``_`` kept between two numbers so that ``1.5`` and ``15`` stay apart, then
@@ -26,8 +31,10 @@ import argparse
 import re
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -43,6 +50,7 @@ from kieai.catalog._describe import (  # noqa: E402
 )
 
 PYTHON_PATH = ROOT / "src" / "kieai" / "_generated" / "market.py"
+CALLS_PATH = ROOT / "src" / "kieai" / "_generated" / "calls.py"
 DOCS_PATH = ROOT / "docs" / "catalog.md"
 COMMAND = "make generate"
 
@@ -185,14 +193,22 @@ PYTHON_SECTIONS: list[Callable[[Sequence[ModelInfo]], list[str]]] = [
 
 def render_python(models: Sequence[ModelInfo] | None = None) -> str:
     """The generated module's text, formatted as `ruff format` would."""
+    return _render(PYTHON_SECTIONS, models, PYTHON_PATH)
+
+
+def _render(
+    sections: Sequence[Callable[[Sequence[ModelInfo]], list[str]]],
+    models: Sequence[ModelInfo] | None,
+    path: Path,
+) -> str:
     chosen = catalog.models() if models is None else models
-    source = "\n".join(line for section in PYTHON_SECTIONS for line in section(chosen)) + "\n"
-    return _ruff_format(source)
+    source = "\n".join(line for section in sections for line in section(chosen)) + "\n"
+    return _ruff_format(source, path)
 
 
-def _ruff_format(source: str) -> str:
+def _ruff_format(source: str, path: Path) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(PYTHON_PATH), "-"],
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(path), "-"],
         input=source,
         capture_output=True,
         text=True,
@@ -200,6 +216,256 @@ def _ruff_format(source: str) -> str:
         cwd=ROOT,
     )
     return done.stdout
+
+
+# --- the typed calls: generate, create, check ----------------------------------------------
+
+
+class Option(NamedTuple):
+    """One keyword option of ``generate``/``create``: its annotation and default, as source."""
+
+    name: str
+    annotation: str
+    default: str
+
+
+#: ``generate``'s keyword options, in order; written once (``tests/catalog`` holds them equal
+#: to ``KieClient._generate_model``'s).
+GENERATE_OPTIONS = [
+    Option("callback_url", "str | None", "None"),
+    Option("timeout", "float | None", "DEFAULT_WAIT_TIMEOUT_S"),
+    Option("poll_interval", "float", "DEFAULT_POLL_INTERVAL_S"),
+    Option("max_poll_interval", "float", "DEFAULT_MAX_POLL_INTERVAL_S"),
+    Option("on_update", "OnUpdate | None", "None"),
+    Option("on_upload_progress", "UploadProgress | None", "None"),
+    Option("on_created", "OnCreated | None", "None"),
+    Option("check_media", "bool", "True"),
+    Option("idempotency_key", "str | None", "None"),
+]
+#: ``create``'s: ``generate``'s but those of the wait.
+CREATE_OPTIONS = [
+    o
+    for o in GENERATE_OPTIONS
+    if o.name not in {"timeout", "poll_interval", "max_poll_interval", "on_update"}
+]
+
+#: Each output kind's result class, for KieClient and SyncKieClient (``kieai.types.result_class``).
+RESULT_TYPES = {
+    "video": ("VideoResult", "SyncVideoResult"),
+    "image": ("ImageResult", "SyncImageResult"),
+    "audio": ("AudioResult", "SyncAudioResult"),
+    "text": ("TextResult", "SyncTextResult"),
+}
+#: A model the catalog does not know: its result class is chosen at run time, from what Kie
+#: returns.
+ANY_RESULT = (
+    "VideoResult | ImageResult | AudioResult | TextResult",
+    "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult",
+)
+
+#: What pyright strict reports (reportDeprecated) for a catalog model whose input does not fit
+#: its TypedDict: the catch-all below it would accept the call silently otherwise.
+INPUT_DOES_NOT_FIT = (
+    "this input does not fit the model's fields: a misspelt or missing field, or a value not "
+    "among its choices (`kie models show ID` lists them)"
+)
+
+#: The docstrings of the implementations (what help() and the API reference show).
+DOCSTRINGS = {
+    "generate": (
+        "Run any Kie Market model: check ``input`` (Kie's own field names) against the model's "
+        "declaration, upload its local files concurrently (reused), create the task, wait, and "
+        "return a `VideoResult`, `ImageResult`, `AudioResult` or `TextResult` (as the model's "
+        "output). A model not in `kieai.catalog` is sent as given, without checks or uploads. An "
+        "interrupted wait resumes with `client.wait_for_task(task_id)`.\n\n"
+        "Typed per catalog model: the id picks the input's fields and the result class."
+    ),
+    "create": (
+        "`generate` without the wait: check, upload, create; returns the task id (also handed "
+        "to `on_created` as soon as Kie returns it)."
+    ),
+    "check": (
+        "Every local check of ``input`` for ``model`` (no network, nothing uploaded), all "
+        "problems reported. A model not in `kieai.catalog` has none: its report is ok."
+    ),
+}
+
+
+class Method(NamedTuple):
+    """One generated method: its name, keyword options and return type."""
+
+    name: str
+    options: list[Option]
+    #: Its return type; None: the result class of the model's output kind.
+    returns: str | None
+
+
+METHODS = [
+    Method("generate", GENERATE_OPTIONS, None),
+    Method("create", CREATE_OPTIONS, "str"),
+    Method("check", [], "CheckReport"),
+]
+
+
+def _returns(method: Method, kind: str | None, sync: bool) -> str:
+    """``method``'s return type for a model of output ``kind`` (None: not in the catalog)."""
+    if method.returns is not None:
+        return method.returns
+    pick = 1 if sync else 0
+    return RESULT_TYPES[kind][pick] if kind in RESULT_TYPES else ANY_RESULT[pick]
+
+
+def _signature(method: Method, model: str, input: str, returns: str, sync: bool) -> str:
+    options = "".join(f", {o.name}: {o.annotation} = {o.default}" for o in method.options)
+    star = ", *" if method.options else ""
+    prefix = "def" if sync else "async def"
+    return (
+        f"{prefix} {method.name}(self, model: {model}, input: {input}{star}{options}) -> {returns}:"
+    )
+
+
+def _call(method: Method, sync: bool) -> list[str]:
+    """The implementation's body: the client's pipeline does the work."""
+    arguments = [
+        f"            {a},"
+        for a in ["model", "input", *(f"{o.name}={o.name}" for o in method.options)]
+    ]
+    ignore = "  # pyright: ignore[reportPrivateUsage]"
+    if sync:
+        return [
+            '        client = cast("SyncKieClient", self)  # this class is a base of SyncKieClient only',
+            f"        return client._call_async({ignore}",
+            f'            "{method.name}",',
+            *arguments,
+            "        )",
+        ]
+    return [
+        '        client = cast("KieClient", self)  # this class is a base of KieClient only',
+        f"        return await client._{method.name}_model({ignore}",
+        *arguments,
+        "        )",
+    ]
+
+
+def _overloads(method: Method, models: Sequence[ModelInfo], sync: bool) -> list[str]:
+    names = class_names(models)
+    lines = ["    if TYPE_CHECKING:"]
+    for model in models:
+        signature = _signature(
+            method,
+            _literal([model.id]),
+            f"market.{names[model.id]}",
+            _returns(method, model.output, sync),
+            sync,
+        )
+        lines += ["        @overload", f"        {signature} ...", ""]
+    catch_all = _returns(method, None, sync)
+    lines += [
+        "        @overload",
+        f"        @deprecated({INPUT_DOES_NOT_FIT!r})",
+        f"        {_signature(method, 'market.MarketModelId', 'Mapping[str, object]', catch_all, sync)} ...",
+        "",
+        "        @overload",
+        f"        {_signature(method, 'str', 'Mapping[str, object]', catch_all, sync)} ...",
+        "",
+    ]
+    return lines
+
+
+def _implementation(method: Method, sync: bool) -> list[str]:
+    signature = _signature(
+        method, "str", "Mapping[str, object]", _returns(method, None, sync), sync
+    )
+    return [f"    {signature}", *_docstring(DOCSTRINGS[method.name]), *_call(method, sync), ""]
+
+
+def _docstring(text: str, indent: str = "        ") -> list[str]:
+    """``text`` as a docstring within 100 columns (its quotes included), paragraphs kept."""
+    lines: list[str] = []
+    for paragraph in text.split("\n\n"):
+        lines += ([""] if lines else []) + textwrap.wrap(paragraph, 100 - len(indent) - 6)
+    lines[0] = '"""' + lines[0]
+    lines[-1] += '"""'
+    return [f"{indent}{line}" if line else "" for line in lines]
+
+
+def _calls_header(models: Sequence[ModelInfo]) -> list[str]:
+    return [
+        '"""`KieClient`\'s and `SyncKieClient`\'s ``generate``, ``create`` and ``check``, typed per model.',
+        "",
+        f"GENERATED by `{COMMAND}` (scripts/generate_types.py) from the catalog: do not edit.",
+        "",
+        "For type checkers (``if TYPE_CHECKING``, so nothing of it runs), each method has one",
+        f"overload per catalog model ({len(models)}): its id as a Literal, its input TypedDict (from",
+        "`market`), the result class of its output kind. Then a deprecated overload for a catalog",
+        "id whose input does not fit its TypedDict (pyright strict reports the call), and a",
+        "catch-all for any other id (Kie adds models every month; they are sent as given). At run",
+        "time each method is its implementation: the client's own pipeline does the work.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from collections.abc import Mapping",
+        "from typing import TYPE_CHECKING, cast",
+        "",
+        "from .._constants import DEFAULT_MAX_POLL_INTERVAL_S, DEFAULT_POLL_INTERVAL_S, DEFAULT_WAIT_TIMEOUT_S",
+        "",
+        "if TYPE_CHECKING:",
+        "    from typing import Literal, overload",
+        "",
+        "    from typing_extensions import deprecated",
+        "",
+        "    from .._checks import CheckReport",
+        "    from .._client import KieClient",
+        "    from .._engine import OnCreated",
+        "    from .._pipeline import UploadProgress",
+        "    from .._polling import OnUpdate",
+        "    from .._sync import (",
+        "        SyncAudioResult,",
+        "        SyncImageResult,",
+        "        SyncKieClient,",
+        "        SyncTextResult,",
+        "        SyncVideoResult,",
+        "    )",
+        "    from ..types import AudioResult, ImageResult, TextResult, VideoResult",
+        "    from . import market",
+        "",
+        '__all__ = ["ModelCalls", "SyncModelCalls"]',
+        "",
+    ]
+
+
+def _calls_class(name: str, doc: str, models: Sequence[ModelInfo], sync: bool) -> list[str]:
+    lines = ["", f"class {name}:", *_docstring(doc, indent="    "), ""]
+    for method in METHODS:
+        lines += _overloads(method, models, sync) + _implementation(method, sync)
+    return lines
+
+
+def _async_calls(models: Sequence[ModelInfo]) -> list[str]:
+    doc = "`KieClient`'s ``generate``, ``create`` and ``check`` for any model, typed per catalog model."
+    return _calls_class("ModelCalls", doc, models, sync=False)
+
+
+def _sync_calls(models: Sequence[ModelInfo]) -> list[str]:
+    doc = (
+        "`SyncKieClient`'s ``generate``, ``create`` and ``check`` for any model, typed per "
+        "catalog model; each runs `KieClient`'s on the client's loop (hooks in this thread)."
+    )
+    return _calls_class("SyncModelCalls", doc, models, sync=True)
+
+
+#: The sections of the generated calls module, in order.
+CALLS_SECTIONS: list[Callable[[Sequence[ModelInfo]], list[str]]] = [
+    _calls_header,
+    _async_calls,
+    _sync_calls,
+]
+
+
+def render_calls(models: Sequence[ModelInfo] | None = None) -> str:
+    """The generated calls module's text, formatted as `ruff format` would."""
+    return _render(CALLS_SECTIONS, models, CALLS_PATH)
 
 
 # --- the docs page -----------------------------------------------------------------------
@@ -266,12 +532,16 @@ def _anchor(model_id: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Generate the typed inputs and docs/catalog.md.")
+    parser = argparse.ArgumentParser(
+        description="Generate the typed inputs and calls, and docs/catalog.md."
+    )
     parser.parse_args(argv)
     PYTHON_PATH.parent.mkdir(parents=True, exist_ok=True)
     PYTHON_PATH.write_text(render_python(), encoding="utf-8")
+    CALLS_PATH.write_text(render_calls(), encoding="utf-8")
     DOCS_PATH.write_text(render_docs(), encoding="utf-8")
-    print(f"wrote {PYTHON_PATH.relative_to(ROOT)} and {DOCS_PATH.relative_to(ROOT)}")
+    written = (PYTHON_PATH, CALLS_PATH, DOCS_PATH)
+    print("wrote " + ", ".join(str(p.relative_to(ROOT)) for p in written))
 
 
 if __name__ == "__main__":

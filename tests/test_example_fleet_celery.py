@@ -1,10 +1,13 @@
 """The Celery fleet example: a real prefork worker, a real Redis, one FakeKie on loopback.
 
-``celery -A examples.fleet_celery worker --pool prefork --concurrency 4`` runs as a
-subprocess (its own process group) against the test's ``redis-server`` (broker and result
-backend on db 0, the coordinator on db 1) and a ``FakeKie`` served on a loopback port with
-Kie's account limits on. The submitter runs as ``python -m examples.fleet_celery`` (its
-``__main__``), so Celery's client side stays out of this process too.
+The code run is the one docs/fleet-example.md shows (the page's block is the example file,
+checked first), saved as ``fleet_celery.py`` in a directory of its own, as a user of the
+installed package would: no repository on the path. ``celery -A fleet_celery worker --pool
+prefork --concurrency 4`` runs there as a subprocess (its own process group) against the
+test's ``redis-server`` (broker and result backend on db 0, the coordinator on db 1) and a
+``FakeKie`` served on a loopback port with Kie's account limits on. The submitter runs as
+``python fleet_celery.py`` (its ``__main__``), so Celery's client side stays out of this
+process too.
 
 Scaling, documented: Kie's window is 20 createTask per 10 s; the fake and every worker's
 client use 20 per **4 s** (the count per window, which the coordinator must get right, is
@@ -31,6 +34,7 @@ import pytest
 from kieai._assets import asset_path
 from kieai.testing import FakeKie, Schedule
 
+from .docs.test_docs_code_blocks import python_blocks
 from .motion._media import png_bytes
 from .redis._support import max_in_any_window
 from .redis.conftest import RedisServer
@@ -38,6 +42,8 @@ from .redis.conftest import RedisServer
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "fleet_celery.py"
+PAGE = ROOT / "docs" / "fleet-example.md"
 KEY = "celery-fleet-key"
 CREATE_RATE = (20, 4.0)
 RECORD_RATE = (100, 1.0)
@@ -71,8 +77,21 @@ def _process_group_alive(pgid: int) -> bool:
     return True
 
 
+def page_code() -> str:
+    """The program docs/fleet-example.md shows (its ``fleet_celery.py`` block)."""
+    blocks = [block for block in python_blocks(PAGE) if block.file == "fleet_celery.py"]
+    assert len(blocks) == 1, "docs/fleet-example.md must hold fleet_celery.py once"
+    return blocks[0].code
+
+
+def test_the_docs_page_holds_the_whole_example() -> None:
+    assert page_code() == EXAMPLE.read_text(encoding="utf-8")
+
+
 @contextmanager
-def celery_worker(env: dict[str, str], log: Path) -> Generator[subprocess.Popen[bytes], None, None]:
+def celery_worker(
+    env: dict[str, str], log: Path, app_dir: Path
+) -> Generator[subprocess.Popen[bytes], None, None]:
     """A prefork worker in its own process group; stopped in ``finally``: SIGTERM (warm
     shutdown: children finish, ``worker_process_shutdown`` closes their clients), SIGKILL to
     the whole group after `STOP_TIMEOUT_S`, and no process of the group left behind."""
@@ -81,7 +100,7 @@ def celery_worker(env: dict[str, str], log: Path) -> Generator[subprocess.Popen[
         "-m",
         "celery",
         "-A",
-        "examples.fleet_celery",
+        "fleet_celery",
         "worker",
         "--pool",
         "prefork",
@@ -98,7 +117,7 @@ def celery_worker(env: dict[str, str], log: Path) -> Generator[subprocess.Popen[
     with log.open("wb") as out:
         worker = subprocess.Popen(
             command,
-            cwd=ROOT,
+            cwd=app_dir,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -156,10 +175,12 @@ def test_prefork_workers_share_the_accounts_window_and_uploads(
     batch = [str(images[n % IMAGES]) for n in range(TASKS)] + [str(broken)]
     options = ["--out", str(out), "--poll-interval", "0.2"]
 
+    app_dir = tmp_path / "app"  # the page's program alone, as a user saves it
+    app_dir.mkdir()
+    (app_dir / "fleet_celery.py").write_text(page_code(), encoding="utf-8")
     with fake.serve_in_thread() as base_url:
         env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
+            **{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
             "CELERY_BROKER_URL": redis_server.url,  # db 0: broker and result backend
             "KIE_REDIS_URL": redis_server.url.rsplit("/", 1)[0] + "/1",  # the coordinator
             "KIE_API_KEY": KEY,
@@ -169,11 +190,11 @@ def test_prefork_workers_share_the_accounts_window_and_uploads(
             "FLEET_GET_TASK_RATE": "{}/{}".format(*RECORD_RATE),
         }
         log = tmp_path / "worker.log"
-        with celery_worker(env, log) as worker:
+        with celery_worker(env, log, app_dir) as worker:
             started = time.monotonic()
             submitter = subprocess.run(
-                [sys.executable, "-m", "examples.fleet_celery", str(video), *batch, *options],
-                cwd=ROOT,
+                [sys.executable, "fleet_celery.py", str(video), *batch, *options],
+                cwd=app_dir,
                 env=env,
                 capture_output=True,
                 text=True,

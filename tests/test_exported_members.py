@@ -26,6 +26,7 @@ KIEAI_ALL = {
     "Budget",
     "BudgetExceededError",
     "CheckReport",
+    "CoordinatorConfigurationError",
     "CoordinatorUnavailableError",
     "Estimate",
     "ImageInfo",

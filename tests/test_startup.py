@@ -88,7 +88,7 @@ def test_the_local_checks_import_no_httpx(module: str) -> None:
     new = _new_modules(f"import {module}")
 
     assert module in new
-    assert _top(new) & {"httpx", "httpcore", "tenacity", "pydantic"} == set()
+    assert _top(new) & {"httpx", "httpcore", "tenacity"} == set()
     assert new & {"kieai._client", "kieai._transport", "kieai._polling", "kieai._retry"} == set()
 
 
@@ -126,14 +126,12 @@ def _kie_check(*args: str) -> tuple[int, set[str]]:
 )
 def test_kie_check_builds_no_client_and_starts_no_event_loop(args: tuple[str, ...]) -> None:
     """``kie check`` runs the resource's local checks on its class: no client, so no httpx
-    (which imports click, rich and pygments for its own CLI), no transport, no event loop; and
-    no pydantic (its options are text and flags, converted without typer's TypeAdapters)."""
+    (which imports click, rich and pygments for its own CLI), no transport, no event loop."""
     code, loaded = _kie_check(*args)
 
     assert code == 0
     assert "kieai._resources.motion_control" in loaded  # the checks really ran here
-    assert _top(loaded) & {"httpx", "httpcore", "tenacity", "pydantic"} == set()
-    assert "typer._adapters" not in loaded
+    assert _top(loaded) & {"httpx", "httpcore", "tenacity"} == set()
     assert (
         loaded & {"kieai._client", "kieai._transport", "kieai._polling", "kieai._multipart"}
         == set()
@@ -152,7 +150,7 @@ def test_kie_check_failing_builds_no_client_either(args: tuple[str, ...]) -> Non
     code, loaded = _kie_check(*args)
 
     assert code == 2
-    assert _top(loaded) & {"httpx", "httpcore", "tenacity", "pydantic"} == set()
+    assert _top(loaded) & {"httpx", "httpcore", "tenacity"} == set()
     assert "kieai._client" not in loaded
 
 

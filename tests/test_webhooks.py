@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -24,6 +26,7 @@ from kieai._errors import (
 )
 from kieai.types import TaskState
 from kieai.webhooks import (
+    MAX_CALLBACK_BYTES,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     MalformedCallbackError,
@@ -33,6 +36,9 @@ from kieai.webhooks import (
 )
 
 KEY = "kie-test-hmac-key"
+#: A child process that has not answered after this is stuck, not slow (it needs well under
+#: a second).
+HANG_GUARD_S = 120
 TS = 1769670760
 
 # Kie's motion-control page, verbatim: note the trailing commas (invalid JSON as published).
@@ -328,9 +334,67 @@ def test_parse_error_carries_the_parsed_body() -> None:
     assert info.value.body == {"code": 500, "data": None}
 
 
-def test_parse_rejects_request_object_with_type_error() -> None:
-    with pytest.raises(TypeError, match=r"await request.body\(\)"):
+def test_parse_rejects_request_object_with_a_kie_error_not_a_type_error() -> None:
+    with pytest.raises(MalformedCallbackError, match=r"await request.body\(\)"):
         parse_callback(object())  # pyright: ignore[reportArgumentType]
+
+
+@pytest.mark.parametrize("as_text", [False, True], ids=["bytes", "str"])
+def test_parse_refuses_a_body_over_one_mib_unread(as_text: bool) -> None:
+    # Valid JSON, so only the size can be what refuses it.
+    body = callback(note="x" * MAX_CALLBACK_BYTES)
+    with pytest.raises(MalformedCallbackError, match="larger than 1,048,576 bytes"):
+        parse_callback(body.decode() if as_text else body)
+
+
+def test_parse_measures_a_str_body_in_utf8_bytes() -> None:
+    # 400,000 characters of 3 UTF-8 bytes each: 1.2 MB on the wire.
+    body = '{"data": {"taskId": "t", "state": "success", "note": "' + "\u20ac" * 400_000 + '"}}'
+    assert len(body) < MAX_CALLBACK_BYTES
+    with pytest.raises(MalformedCallbackError, match="larger than"):
+        parse_callback(body)
+
+
+def test_parse_accepts_a_body_just_under_one_mib() -> None:
+    padding = MAX_CALLBACK_BYTES - len(callback(note=""))
+    body = callback(note="x" * padding)
+    assert len(body) == MAX_CALLBACK_BYTES
+    assert parse_callback(body).task_id == "task-1"
+
+
+# Bodies that cost time quadratic in their length before the fix (an unterminated string full
+# of escapes: each quote restarted the trailing-comma scan to the end): 8.9 s at 32 KB then,
+# so about 9 hours at 1 MiB. Run in a child process whose timeout only guards against a hang.
+_QUADRATIC_BODIES = """
+import sys
+from kieai.webhooks import MAX_CALLBACK_BYTES, parse_callback, sign_callback, verify_callback
+from kieai import KieError
+n = MAX_CALLBACK_BYTES
+bodies = [b'"\\\\' * (n // 2), b'{"a":"' + b'\\\\"' * (n // 2 - 4), b'"x' * (n // 2)]
+headers = sign_callback("task-1", "key", 1769670760)
+for body in bodies:
+    assert len(body) <= n
+    for check in (lambda: parse_callback(body), lambda: verify_callback(body, headers, "key", None)):
+        try:
+            check()
+        except KieError:
+            pass
+        else:
+            sys.exit("accepted")
+print("handled")
+"""
+
+
+def test_bodies_that_were_quadratic_are_read_in_linear_time() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _QUADRATIC_BODIES],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD_S,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "handled"
 
 
 # --- verify_callback: acceptance ------------------------------------------------------------
@@ -563,8 +627,20 @@ def test_verify_rejects_invalid_tolerance(tolerance: float) -> None:
     "headers", [None, "X-Webhook-Timestamp: 1", [("a",)], ["ab"], [(1.5, "x")]]
 )
 def test_verify_rejects_headers_that_are_not_name_value_pairs(headers: Any) -> None:
-    with pytest.raises(TypeError, match=r"headers|header names"):
+    with pytest.raises(WebhookVerificationError, match=r"headers|header names"):
         verify_callback(callback(), headers, KEY, now=TS)
+
+
+def test_verify_checks_the_signature_header_before_reading_the_body() -> None:
+    # The body is not even JSON: a bad signature is what the sender hears about.
+    with pytest.raises(WebhookVerificationError, match="base64"):
+        verify_callback(b"not json", {**signed(), SIGNATURE_HEADER: "!!"}, KEY, now=TS)
+
+
+def test_verify_refuses_a_body_over_one_mib_before_parsing_it() -> None:
+    body = callback(note="x" * MAX_CALLBACK_BYTES)
+    with pytest.raises(MalformedCallbackError, match="larger than"):
+        verify_callback(body, signed(), KEY, now=TS)
 
 
 # --- the key never leaks --------------------------------------------------------------------
@@ -775,3 +851,32 @@ def test_arbitrary_requests_raise_only_kie_errors(
     headers = [(TIMESTAMP_HEADER, timestamp), (SIGNATURE_HEADER, signature)]
     with contextlib.suppress(WebhookVerificationError, MalformedCallbackError):
         verify_callback(body, headers, KEY, tolerance=None)
+
+
+#: Anything a caller (or a framework) might hand over where headers or a body belong.
+odd_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=20),
+    st.binary(max_size=20),
+    st.builds(object),
+    st.lists(st.one_of(st.integers(), st.text(max_size=5), st.binary(max_size=5)), max_size=3),
+    st.tuples(st.integers(), st.text(max_size=5)),
+)
+odd_headers = st.one_of(
+    odd_values,
+    st.dictionaries(st.one_of(st.text(max_size=20), st.binary(max_size=20)), odd_values),
+    st.lists(st.one_of(odd_values, st.tuples(odd_values, odd_values)), max_size=4),
+    st.dictionaries(st.sampled_from([TIMESTAMP_HEADER, SIGNATURE_HEADER]), odd_values),
+)
+
+
+@PROPERTY_SETTINGS
+@given(body=st.one_of(odd_values, envelopes, st.binary(max_size=50)), headers=odd_headers)
+def test_every_wrong_input_raises_a_kie_error_never_a_type_error(body: Any, headers: Any) -> None:
+    with pytest.raises(KieError):
+        verify_callback(body, headers, KEY, tolerance=None)
+    with contextlib.suppress(MalformedCallbackError):
+        parse_callback(body)

@@ -28,6 +28,7 @@ from ._errors import (
     AuthenticationError,
     BadRequestError,
     BudgetExceededError,
+    CoordinatorConfigurationError,
     CoordinatorUnavailableError,
     InsufficientCreditsError,
     InternalServerError,
@@ -52,8 +53,8 @@ if TYPE_CHECKING:
     from ._client import KieClient
     from ._estimate import Budget, Estimate
     from ._journal import JournalEntry
-    from ._models.kling_video_input import ImageToVideoInput, TextToVideoInput
-    from ._models.motion_control_input import MotionControlInput
+    from ._models.kling_video import ImageToVideoInput, TextToVideoInput
+    from ._models.motion_control import MotionControlInput
     from ._resources.image_to_video import ImageToVideo
     from ._resources.motion_control import MotionControl
     from ._resources.text_to_video import TextToVideo
@@ -96,9 +97,9 @@ _LAZY: dict[str, str] = {
     "MotionControl": "._resources.motion_control",
     "ImageToVideo": "._resources.image_to_video",
     "TextToVideo": "._resources.text_to_video",
-    "MotionControlInput": "._models.motion_control_input",
-    "ImageToVideoInput": "._models.kling_video_input",
-    "TextToVideoInput": "._models.kling_video_input",
+    "MotionControlInput": "._models.motion_control",
+    "ImageToVideoInput": "._models.kling_video",
+    "TextToVideoInput": "._models.kling_video",
     "MotionControlResult": ".types",
     "VideoResult": ".types",
     "ImageResult": ".types",
@@ -160,6 +161,7 @@ __all__ = [
     "Budget",
     "BudgetExceededError",
     "CheckReport",
+    "CoordinatorConfigurationError",
     "CoordinatorUnavailableError",
     "Estimate",
     "ImageInfo",

@@ -66,15 +66,17 @@ from ._files import (
     unique_file_name,
     validate_upload_path,
 )
+from ._generated.calls import ModelCalls
 from ._hooks import Progress, ProgressCallback, call_hook
 from ._journal import Journal
 from ._ledger import Ledger, resolve_journal
-from ._logging import logger, register_secret
+from ._logging import logger
 from ._multipart import multipart_body
 from ._polling import OnUpdate, wait_for_task
 from ._response import body_text, parse_envelope, require_field, snippet, task_ended
 from ._retry import RetryPolicy
-from ._transport import DirectSend, SendGuard, Transport, continue_cancellation
+from ._secrets import Redactor
+from ._transport import SendGuard, Transport, continue_cancellation
 from .types import AnyResult, Task, UploadedFile
 
 if TYPE_CHECKING:
@@ -197,7 +199,7 @@ class _LoopBoundTransport(Transport):
             )
 
 
-class KieClient:
+class KieClient(ModelCalls):
     """Async client for Kie AI. Use it as ``async with KieClient() as client: ...``.
 
     One instance is meant to be shared by every coroutine of an application: its pacing of
@@ -233,7 +235,8 @@ class KieClient:
             )
         key = key.strip()
         _check_key_characters(key)
-        register_secret(key)
+        #: This client's key, removed from what it raises, logs and returns (server echoes).
+        self._redactor = Redactor(key)
         problems: list[str] = []
         self.base_url: str = _check_base_url(
             base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL, "base_url", problems
@@ -294,6 +297,7 @@ class KieClient:
         self._content_hasher = ContentHasher()
         self._transport = _LoopBoundTransport(
             api_key=key,
+            redactor=self._redactor,
             http_client=http_client,
             timeout=resolved_timeout
             if (timeout is not None or _has_default_timeout(http_client))
@@ -372,13 +376,6 @@ class KieClient:
             if self._owns_http_client:
                 await self._transport.http_client.aclose()
 
-    def _direct_send(
-        self, http_client: httpx.AsyncClient, wake: Callable[[Callable[[], None]], object]
-    ) -> DirectSend:
-        """How this client's requests are sent from a thread that blocks for them
-        (`SyncKieClient`'s quick reads): through ``http_client``; see `DirectSend`."""
-        return DirectSend(self._transport, http_client, wake)
-
     def _pacer(self, kind: PacerKind, rate: tuple[int, float] | None) -> Pacer | None:
         return None if rate is None else self._coordination.pacer(kind, *rate)
 
@@ -432,68 +429,8 @@ class KieClient:
         return estimate_prepared(prepared)
 
     # -- any model ---------------------------------------------------------------------------
-
-    async def generate(
-        self,
-        model: str,
-        input: Mapping[str, object],
-        *,
-        callback_url: str | None = None,
-        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
-        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
-        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
-        on_update: OnUpdate | None = None,
-        on_upload_progress: UploadProgress | None = None,
-        on_created: OnCreated | None = None,
-        check_media: bool = True,
-        idempotency_key: str | None = None,
-    ) -> AnyResult:
-        """Run any Kie Market model: check ``input`` (Kie's own field names) against the
-        model's declaration, upload its local files concurrently (reused), create the task,
-        wait, and return a `VideoResult`, `ImageResult`, `AudioResult` or `TextResult` (as
-        the model's output). A model not in `kieai.catalog` is sent as given, without checks or uploads.
-        An interrupted wait resumes with `client.wait_for_task(task_id)`."""
-        return await self._generate_model(
-            model,
-            input,
-            callback_url=callback_url,
-            timeout=timeout,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            on_update=on_update,
-            on_upload_progress=on_upload_progress,
-            on_created=on_created,
-            check_media=check_media,
-            idempotency_key=idempotency_key,
-        )
-
-    async def create(
-        self,
-        model: str,
-        input: Mapping[str, object],
-        *,
-        callback_url: str | None = None,
-        on_upload_progress: UploadProgress | None = None,
-        on_created: OnCreated | None = None,
-        check_media: bool = True,
-        idempotency_key: str | None = None,
-    ) -> str:
-        """`generate` without the wait: check, upload, create; returns the task id (also
-        handed to `on_created` as soon as Kie returns it)."""
-        return await self._create_model(
-            model,
-            input,
-            callback_url=callback_url,
-            on_upload_progress=on_upload_progress,
-            on_created=on_created,
-            check_media=check_media,
-            idempotency_key=idempotency_key,
-        )
-
-    async def check(self, model: str, input: Mapping[str, object]) -> CheckReport:
-        """Every local check of ``input`` for ``model`` (no network, nothing uploaded), all
-        problems reported. A model not in `kieai.catalog` has none: its report is ok."""
-        return await self._check_model(model, input)
+    # ``generate``, ``create`` and ``check`` come from `ModelCalls` (_generated/calls.py,
+    # typed per catalog model by ``make generate``); their implementations call these.
 
     async def _generate_model(
         self,
@@ -633,11 +570,10 @@ class KieClient:
                 ),
             )
 
-        # Once the request is on the wire, a cancellation waits for its answer and the hook:
-        # the task may exist and be billed, and its id is what lets the caller resume.
+        # Once the request is on the wire, a cancellation waits for its answer: the task may
+        # exist and be billed, and its id is what lets the caller resume.
         guard = SendGuard(self._transport.shield_budget_s())
         created: str | None = None
-        hooked = False
         with guard.scope:
             created = await self._transport.send(
                 "POST",
@@ -648,9 +584,6 @@ class KieClient:
                 pacer=self._create_pacer,
                 guard=guard,
             )
-            logger.info("created task %s (%s)", created, model)
-            await call_hook(on_created, created)
-            hooked = True
         if created is None:  # the shield's budget ran out before the answer came
             await continue_cancellation(
                 "createTask was cancelled after it was sent, and no answer came within %g s: "
@@ -662,19 +595,8 @@ class KieClient:
                 "may exist and be billed. It was not resent. Check kie.ai/logs or wait for its "
                 "callback before creating it again."
             )
-        if not hooked:
-            logger.warning(
-                "task %s was created, but on_created did not finish within %g s",
-                created,
-                guard.budget_s,
-            )
-        if guard.sent:
-            await continue_cancellation(
-                "createTask was cancelled after it was sent: task %s exists (handed to "
-                "on_created); resume with client.wait_for_task(%r)",
-                created,
-                created,
-            )
+        logger.info("created task %s (%s)", created, model)
+        await _hand_over_created(created, on_created, guard.budget_s)
         return created
 
     async def get_task(self, task_id: str) -> Task:
@@ -686,11 +608,12 @@ class KieClient:
             try:
                 envelope = parse_envelope(response)
             except APIStatusError as exc:
-                ended = task_ended(exc, task_id.strip())
+                ended = task_ended(self._redactor.error(exc), task_id.strip())
                 if ended is None:
                     raise
-                return ended
-            data = require_field(envelope, response, "the task record")
+                return self._redactor.model(ended)
+            # A failMsg may echo the key: the task record is redacted like an error body.
+            data = self._redactor.value(require_field(envelope, response, "the task record"))
             try:
                 return Task.model_validate(data)
             except pydantic.ValidationError as exc:
@@ -903,6 +826,44 @@ class KieClient:
         API key is never sent to the download host.
         """
         return await _download(self._transport, url, dest, on_progress=on_progress)
+
+
+async def _hand_over_created(
+    task_id: str, on_created: Callable[[str], Awaitable[None] | None] | None, budget_s: float
+) -> None:
+    """Give a created task's id to ``on_created``, the caller's record of a paid task: the hook
+    runs to its end, however long it takes, and only a real cancellation stops it (the id is
+    then logged). A caller cancelled while the request was out is already cancelled here (its
+    scope's effective deadline is -inf): the hook still runs first, shielded, for at most
+    ``budget_s`` (the request's deadline), and then the cancellation goes on."""
+    if anyio.current_effective_deadline() == -math.inf:
+        with anyio.CancelScope(shield=True) as scope:
+            scope.deadline = anyio.current_time() + budget_s
+            await call_hook(on_created, task_id)
+        if scope.cancelled_caught:
+            logger.warning(
+                "task %s was created, but on_created did not finish within %g s of the "
+                "cancellation",
+                task_id,
+                budget_s,
+            )
+    else:
+        try:
+            await call_hook(on_created, task_id)
+        except anyio.get_cancelled_exc_class():
+            logger.warning(
+                "task %s was created, and the call was cancelled while on_created ran; resume "
+                "with client.wait_for_task(%r)",
+                task_id,
+                task_id,
+            )
+            raise
+    await continue_cancellation(
+        "createTask was cancelled after it was sent: task %s exists (handed to on_created); "
+        "resume with client.wait_for_task(%r)",
+        task_id,
+        task_id,
+    )
 
 
 def _check_key_characters(key: str) -> None:

@@ -13,7 +13,6 @@ key), and gets a `Coordination`: the pacers and upload store for that account.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import threading
 from collections import OrderedDict
@@ -112,31 +111,19 @@ def account_fingerprint(api_key: str) -> str:
 
 
 class _LocalSlot:
-    """A slot of a `RateLimiter`. ``wake``: the slot was taken in a calling thread
-    (`LocalPacer.take_now`) and is released there; waking a waiter is then handed to the
-    loop through ``wake``."""
+    """A slot of a `RateLimiter`."""
 
-    __slots__ = ("_limiter", "_released", "_wake")
+    __slots__ = ("_limiter", "_released")
 
-    def __init__(
-        self, limiter: RateLimiter, wake: Callable[[Callable[[], None]], object] | None = None
-    ) -> None:
+    def __init__(self, limiter: RateLimiter) -> None:
         self._limiter = limiter
-        self._wake = wake
         self._released = False
 
     async def release(self) -> None:
         # No await inside: runs to the end even in a cancelled scope.
-        if self._released:
-            return
-        self._released = True
-        if self._wake is None:
+        if not self._released:
+            self._released = True
             self._limiter.release()
-            return
-        self._limiter.record_release()
-        if self._limiter.has_waiter():
-            with contextlib.suppress(RuntimeError):  # the loop closed: nobody to wake
-                self._wake(self._limiter.wake_waiter)
 
 
 class LocalPacer:
@@ -154,12 +141,6 @@ class LocalPacer:
     async def acquire(self) -> Slot:
         await self.limiter.acquire()
         return _LocalSlot(self.limiter)
-
-    def take_now(self, wake: Callable[[Callable[[], None]], object]) -> Slot | None:
-        """From a thread other than the event loop's, without waiting: a slot if one is free
-        and nobody waits, else None. Its release, in that thread, hands the waking of a waiter
-        to ``wake`` (``loop.call_soon_threadsafe``: waiters live on the loop)."""
-        return _LocalSlot(self.limiter, wake) if self.limiter.take_now() else None
 
 
 class LocalUploadReuse:
@@ -204,8 +185,7 @@ class LocalCoordination:
 
 class LocalCoordinator:
     """The default: each client paces and reuses uploads on its own. ``clock``: what its
-    pacers measure windows with (`SyncKieClient`'s take slots from calling threads too, so
-    they run on ``time.monotonic``; the event loop's clock is the default)."""
+    pacers measure windows with (the event loop's clock by default)."""
 
     def __init__(self, clock: Callable[[], float] = anyio.current_time) -> None:
         self._clock = clock

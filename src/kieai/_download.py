@@ -75,6 +75,28 @@ def _not_media(response: httpx.Response, first: bytes) -> str | None:
     return None
 
 
+def _refused(response: httpx.Response, why: str, shown: str = "") -> APIResponseValidationError:
+    return APIResponseValidationError(
+        f"{describe_request(response.request)}: the download host answered HTTP "
+        f"{response.status_code} with {why}"
+        + (f": {shown!r}" if shown else "")
+        + "; nothing was written",
+        response=response,
+        body=shown or None,
+    )
+
+
+def _content_encodings(response: httpx.Response) -> list[str]:
+    """The ``Content-Encoding`` layers other than ``identity``. Downloads ask for the bytes
+    as stored (``Accept-Encoding: identity``) and are never inflated here: a compressed body
+    could inflate without bound (a 1 MB gzip bomb is a 1 GiB file), and media is compressed
+    already, so a host that compresses it anyway is refused."""
+    header = response.headers.get("content-encoding", "")
+    return [
+        p.strip().lower() for p in header.split(",") if p.strip().lower() not in ("", "identity")
+    ]
+
+
 def _check_url(url: str) -> None:
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
@@ -106,30 +128,34 @@ async def download(
             except APIResponseValidationError:  # a huge or garbled error page: the status says it
                 text = ""
             raise error_for_status(response, snippet(text), code=None, message=None)
-        chunks = response.aiter_bytes(STREAM_CHUNK_BYTES)
+        encodings = _content_encodings(response)
+        if encodings:
+            raise _refused(
+                response,
+                f"a compressed body (Content-Encoding: {', '.join(encodings)}) although "
+                "kieai asked for identity; compressed media is not inflated (no bound on its "
+                "size)",
+            )
+        # Raw: the bytes as sent. (aiter_bytes would inflate whatever the header names.)
+        chunks = response.aiter_raw(STREAM_CHUNK_BYTES)
         first = await anext_or_none(chunks)
-        why = _not_media(response, first or b"")
+        if not first:
+            await stop_reading(response, chunks)
+            raise _refused(response, "an empty body: no media to save")
+        why = _not_media(response, first)
         if why is not None:
             await stop_reading(response, chunks)
-            shown = snippet((first or b"")[:400].decode("utf-8", "replace"))
-            raise APIResponseValidationError(
-                f"{describe_request(response.request)}: the download host answered HTTP "
-                f"{response.status_code} with something that is not media ({why}): {shown!r}; "
-                "nothing was written",
-                response=response,
-                body=shown,
-            )
+            shown = snippet(first[:400].decode("utf-8", "replace"))
+            raise _refused(response, f"something that is not media ({why})", shown)
         length = response.headers.get("content-length")
-        # With a Content-Encoding the length counts compressed bytes, not what lands on disk.
-        encoded = response.headers.get("content-encoding", "identity").lower() != "identity"
-        total = int(length) if length and length.isdigit() and not encoded else None
+        total = int(length) if length and length.isdigit() else None
         if progress is None:
             progress = Progress(on_progress, total)
         sent = 0
         # Writes go to a worker thread; open/close are metadata calls cheap enough inline.
         handle_file: BinaryIO = open(temp, "wb")  # noqa: SIM115, ASYNC230
         try:
-            chunk = first
+            chunk: bytes | None = first
             while chunk is not None:
                 # Shielded (one chunk's write is short): a cancellation then lands in the next
                 # network read, inside httpx's body generators, which unwinds them cleanly.

@@ -410,3 +410,11 @@ class BudgetExceededError(KieError):
                 f"{spent:g} credits already counted + the estimate {estimate:g} exceeds {allowed:g}"
             )
         super().__init__(f"budget {limit}: {detail}; nothing was uploaded or sent")
+
+
+class CoordinatorConfigurationError(KieError):
+    """The fleet coordinator's Redis refused kieai's credentials or commands: a wrong
+    password or user, a password missing, or an ACL user lacking a command kieai needs
+    (``EVALSHA``/``EVAL``, ``SCRIPT``, ``GET``, ``SET``). Not an outage, so never a fallback to
+    local pacing: raised at once, with either ``on_unavailable``, before anything is sent.
+    Waiting will not help; fixing the URL or the ACL will."""

@@ -122,15 +122,16 @@ def prepare_file(
         if local.data is not None
         else local.stream
     )
+    file_name = str(local.path) if local.path is not None else None
     try:
         info = probe(source)
     except KieInputError as exc:
         expected = rule.expected
-        problems.extend(
+        problems.extend(  # the prober's messages name the file already
             f"{label}: {p}; expected {expected}" if "not a supported" in p else f"{label}: {p}"
             for p in exc.problems
         )
         return prepared, problems
     prepared.info = info
-    problems += judge(label, info, rule, model=model, args=args)
+    problems += judge(label, info, rule, model=model, args=args, file_name=file_name)
     return prepared, problems

@@ -92,8 +92,9 @@ class VideoRule:
     max_bytes: int | None = None
     min_duration_s: float | None = None
     max_duration_s: float | None = None
-    #: A shorter maximum when another argument has a given value:
-    #: ``("character_orientation", {"image": 10.0})``.
+    #: The maximum for each valid value of another argument:
+    #: ``("character_orientation", {"image": 10.0, "video": 30.0})``. An invalid value (not a
+    #: key) gets ``max_duration_s``, and the message quotes no value.
     max_duration_when: tuple[str, Mapping[str, float]] | None = None
     #: Width and height at least this (``min_side_inclusive=True``) or above it.
     min_side_px: int | None = None
@@ -330,17 +331,20 @@ def judge(
     *,
     model: str,
     args: Mapping[str, Any],
+    file_name: str | None = None,
 ) -> list[str]:
     """Problems of a probed file against ``rule``; ``args`` are the call's other arguments
-    (a duration limit may depend on one)."""
+    (a duration limit may depend on one). ``file_name``: the path as given, named when the
+    file is not the kind of media the argument takes."""
     if isinstance(rule, TypeRule):
         return []  # judged by its type before probing (see `judge_type`)
+    subject = f"{file_name!r} is" if file_name is not None else "is"
     if isinstance(rule, ImageRule):
         if not isinstance(info, ImageInfo):
-            return [f"{label}: is {describe(info)}; expected {rule.expected}"]
+            return [f"{label}: {subject} {describe(info)}; expected {rule.expected}"]
         return _judge_image(label, info, rule, model)
     if not isinstance(info, VideoInfo):
-        return [f"{label}: is {describe(info)}; expected {rule.expected}"]
+        return [f"{label}: {subject} {describe(info)}; expected {rule.expected}"]
     return _judge_video(label, info, rule, model, args)
 
 
@@ -374,8 +378,9 @@ def _judge_video(
         name, limits = rule.max_duration_when
         value = args.get(name)
         if isinstance(value, str) and value in limits:
-            limit = limits[value]
-        because = f' ({name}="{value}")'
+            # Only a valid value earns its own limit in the message; an invalid one is
+            # reported by its own check, and the general limit applies meanwhile.
+            limit, because = limits[value], f' ({name}="{value}")'
     low = rule.min_duration_s
     if low is not None and duration < low - DURATION_TOLERANCE_S:
         shown = measured(duration, low - DURATION_TOLERANCE_S, above=False)

@@ -7,16 +7,10 @@ after that. Counting from the end rather than from the start of the send is what
 window hold at the moment a request actually leaves (and arrives at Kie), however long the way
 from ``acquire`` to the socket took. Waiters are served first-come first-served (anyio's Lock is
 fair), and the lock is held while waiting so no late arrival can overtake a waiter.
-
-A `SyncKieClient` also takes and releases slots from its calling threads (`take_now`,
-`record_release`: its quick calls run there, see `_sync`), so the window's state is guarded by a
-thread lock, and its limiters run on ``time.monotonic`` (asyncio's own clock, readable from any
-thread) instead of the event loop's clock (which may be a test's virtual one).
 """
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from collections.abc import Callable
 
@@ -45,8 +39,6 @@ class RateLimiter:
         #: Held by the one waiter (on the event loop) while it waits for room.
         self._lock: anyio.Lock | None = None
         self._released: anyio.Event | None = None
-        #: Guards ``_sends`` and ``_in_flight``, which calling threads touch too.
-        self._state = threading.Lock()
 
     def __repr__(self) -> str:
         return f"RateLimiter({self.count} per {self.period:g} s)"
@@ -68,9 +60,8 @@ class RateLimiter:
             while True:
                 if self._take_if_room():
                     return
-                with self._state:
-                    now = self._clock()
-                    oldest = self._sends[0] if self._sends else None
+                now = self._clock()
+                oldest = self._sends[0] if self._sends else None
                 # Wake when the oldest finished send leaves the window, or when an in-flight
                 # send finishes (its end time is then known and may be the one to wait for).
                 self._released = released = anyio.Event()
@@ -78,43 +69,20 @@ class RateLimiter:
                 with anyio.move_on_after(delay):
                     await released.wait()
 
-    def take_now(self) -> bool:
-        """From any thread, without waiting: take a slot if one is free and nobody waits for
-        one (a waiter is never overtaken). Pair a True with `record_release`."""
-        if self.has_waiter():
-            return False
-        return self._take_if_room()
-
-    def has_waiter(self) -> bool:
-        """True while a coroutine waits in `acquire` (it holds the lock while it waits)."""
-        lock = self._lock
-        return lock is not None and lock.locked()
-
     def _take_if_room(self) -> bool:
         """Drop sends that left the window; take a slot if one more send fits."""
-        with self._state:
-            now = self._clock()
-            while self._sends and now - self._sends[0] >= self.period:
-                self._sends.popleft()
-            if len(self._sends) + self._in_flight < self.count:
-                self._in_flight += 1
-                return True
-            return False
+        now = self._clock()
+        while self._sends and now - self._sends[0] >= self.period:
+            self._sends.popleft()
+        if len(self._sends) + self._in_flight < self.count:
+            self._in_flight += 1
+            return True
+        return False
 
     def release(self) -> None:
-        """On the event loop: the send that took a slot is over; the slot counts for
-        ``period`` from now, and a waiter looks again."""
-        self.record_release()
-        self.wake_waiter()
-
-    def record_release(self) -> None:
-        """From any thread: the send is over (its slot counts for ``period`` from now). A
-        waiter, if any, must then be woken on its loop with `wake_waiter`."""
-        with self._state:
-            self._in_flight -= 1
-            self._sends.append(self._clock())
-
-    def wake_waiter(self) -> None:
-        """On the event loop: let a waiter look at the window again."""
+        """The send that took a slot is over; the slot counts for ``period`` from now, and a
+        waiter looks again."""
+        self._in_flight -= 1
+        self._sends.append(self._clock())
         if self._released is not None:
             self._released.set()

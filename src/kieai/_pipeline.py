@@ -278,7 +278,7 @@ def check_spec(
     report = Checked(slots=slots).report(problems)
 
     def finish(data: dict[str, object]) -> dict[str, Any]:
-        model = spec.input_class().model_validate(data)
+        model = spec.input_model.model_validate(data)
         return model.model_dump(mode="json", exclude_none=True)
 
     return Prepared(spec.model, sent, slots, kind="video", finish=finish), report
@@ -411,6 +411,7 @@ async def generate(
     """
     # Here, not at the top: _polling imports the retry table and with it httpx, and `types`
     # pydantic, which the local checks (``kie check``) never need.
+    from ._display import notebook_progress
     from ._ledger import recorded_end
     from ._polling import validate_wait_args
     from .types import bound_result, result_class
@@ -424,7 +425,8 @@ async def generate(
             timeout=wait.timeout,
             poll_interval=wait.poll_interval,
             max_poll_interval=wait.max_poll_interval,
-            on_update=wait.on_update,
+            # In a notebook, a wait without an on_update of the caller's shows the states.
+            on_update=wait.on_update if wait.on_update is not None else notebook_progress(),
         )
         # A text model answers with a resultObject; every other model with files.
         if not task.result_urls and (prepared.kind != "text" and task.result_object is None):

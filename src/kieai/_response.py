@@ -33,6 +33,7 @@ from .types import Task, TaskState
 __all__ = [
     "ACCEPT_ENCODING",
     "MAX_RESPONSE_BYTES",
+    "MAX_RESPONSE_VALUES",
     "anext_or_none",
     "body_text",
     "error_for_status",
@@ -47,6 +48,11 @@ _SNIPPET_CHARS = 200
 #: An API answer (a task record, an upload receipt) is a few KiB; anything past this after
 #: decompression is refused instead of being held in memory.
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+#: An API answer holds a few dozen JSON values. Parsing costs memory per value (a small dict
+#: entry costs about 10 times the bytes it took in the body: a 16 MiB answer of tiny values was
+#: 150 MiB of objects), so an answer with more than this many is refused before it is parsed.
+#: Counted from its commas and opening brackets (also those inside strings: an overcount).
+MAX_RESPONSE_VALUES = 100_000
 #: The encodings `read_bounded` decodes itself, with a bound, as advertised to Kie.
 ACCEPT_ENCODING = "gzip, deflate"
 #: After giving up on a body, how long finishing httpx's stream iterators may take.
@@ -58,6 +64,10 @@ def snippet(text: str, limit: int = _SNIPPET_CHARS) -> str:
     secret the server echoed cannot leave a prefix behind."""
     flat = " ".join(redact(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class _TooManyValues(Exception):
+    """The body may hold more than `MAX_RESPONSE_VALUES` JSON values: it is not parsed."""
 
 
 class _Unreadable(Exception):
@@ -237,11 +247,19 @@ def _json_message(envelope: dict[str, Any]) -> str | None:
     return None
 
 
+def _most_json_values(content: bytes) -> int:
+    """At least as many as the JSON values in ``content`` (each value after a container's
+    first follows a comma), counted in C at memory speed, without parsing."""
+    return content.count(b",") + content.count(b"[") + content.count(b"{") + 1
+
+
 def _decode(response: httpx.Response) -> tuple[Any, bool]:
     """(body, is_json). A non-JSON body comes back as text."""
     content = response.content
     if not content.strip():
         return None, False
+    if _most_json_values(content) > MAX_RESPONSE_VALUES:
+        raise _TooManyValues
     try:
         return json.loads(content), True
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: [[[[...]]]]
@@ -300,7 +318,20 @@ def parse_envelope(response: httpx.Response, *, creating: bool = False) -> dict[
     an HTTP 502 is a success (the task it names exists), ``{"code": 422, ...}`` in an HTTP 200
     is an error. ``creating`` marks a createTask answer (see `error_for_status`).
     """
-    body, is_json = _decode(response)
+    try:
+        body, is_json = _decode(response)
+    except _TooManyValues:
+        if not 200 <= response.status_code < 300:
+            raise error_for_status(
+                response, None, code=None, message=None, creating=creating
+            ) from None
+        raise APIResponseValidationError(
+            f"{describe_request(response.request)}: the answer (HTTP {response.status_code}, "
+            f"{len(response.content):,} bytes) holds more than {MAX_RESPONSE_VALUES:,} JSON "
+            "values (a Kie answer holds a few dozen); refused unparsed, as parsing it would cost "
+            "memory without bound",
+            response=response,
+        ) from None
     if is_json and isinstance(body, dict):
         envelope: dict[str, Any] = body  # pyright: ignore[reportUnknownVariableType]
         code = _json_code(envelope)

@@ -13,7 +13,7 @@ catalog entry (see docs/adding-a-model.md).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -127,12 +127,11 @@ class ModelSpec:
 
     ``params`` are the non-file arguments in the order their problems are reported; each maps
     to the Kie ``input`` field of the same name. ``input_model`` validates the finished input
-    once more (a spec and its pydantic model cannot silently disagree); it may be given as a
-    function returning the model, imported when an input is first built.
+    once more (a spec and its pydantic model cannot silently disagree).
     """
 
     model: str
-    input_model: type[BaseModel] | Callable[[], type[BaseModel]]
+    input_model: type[BaseModel]
     files: tuple[FileSlot, ...] = ()
     params: tuple[Param, ...] = ()
 
@@ -148,9 +147,4 @@ class ModelSpec:
             for slot in self.files
         }
         data.update({name: value for name, value in values.items() if value is not None})
-        return self.input_class().model_validate(data)
-
-    def input_class(self) -> type[BaseModel]:
-        """The pydantic model of Kie's ``input`` object."""
-        model = self.input_model
-        return model if isinstance(model, type) else model()
+        return self.input_model.model_validate(data)

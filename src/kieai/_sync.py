@@ -12,14 +12,6 @@ The surface is derived, not copied: ``get_task = _mirror(KieClient.get_task)`` g
 method the async one's parameters, defaults, docstring and (for pyright) exact signature, and
 ``motion_control = _Resource(SyncMotionControl)`` wraps the async resource of the same name.
 
-Quick reads (``get_task``, ``get_credits``, ``get_download_url``: one request, and the answer is
-all they wait for) skip the hand-off: the same coroutine runs to its end *in the calling thread*
-over a blocking httpx transport (`_transport.DIRECT_SEND`), taking a slot of the shared pacing
-window at once. When none is free, or the one attempt fails in a way worth retrying, the call
-goes to the loop as any other, which waits for its turn or retries by the same rules (the first
-attempt counted). A poll loop in a thread thus costs what ``httpx.Client`` costs, not a trip
-through another thread and asyncio's sockets.
-
 Hooks (``on_progress``, ``on_update``, ``on_created``, ...; every ``on_*`` argument) run in the
 *calling* thread, not the loop thread: the caller services them while it waits. So a hook may
 touch objects bound to its thread (a sqlite connection, a GUI widget), a slow hook stalls only
@@ -37,7 +29,7 @@ import inspect
 import os
 import queue
 import threading
-import time
+import types
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
@@ -68,17 +60,17 @@ from ._constants import (
     DEFAULT_MAX_RETRY_DELAY_S,
     DEFAULT_WAIT_TIMEOUT_S,
 )
-from ._coordination import Coordinator, LocalCoordinator
+from ._coordination import Coordinator
 from ._errors import KieError, KieInputError
 from ._estimate import Budget, Estimate
+from ._generated.calls import SyncModelCalls
 from ._journal import Journal
 from ._resources.image_to_video import ImageToVideo
 from ._resources.motion_control import MotionControl
 from ._resources.text_to_video import TextToVideo
 from ._spec import ModelSpec
-from ._sync_http import async_client_over, direct_client, direct_client_over, run_to_end
+from ._sync_http import async_client_over
 from ._tasks import DEFAULT_COLLECT_CONCURRENCY, Tasks
-from ._transport import DIRECT_SEND, FIRST_FAILURE, DirectSend, NotNow, RetryOnLoop
 from .types import AudioResult, ImageResult, MotionControlResult, TextResult, VideoResult
 
 if TYPE_CHECKING:
@@ -103,7 +95,7 @@ __all__ = [
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
-ResourceT = TypeVar("ResourceT", bound="_Bound")
+ResourceT = TypeVar("ResourceT", bound="_BoundTo")
 TwinT = TypeVar("TwinT", bound="_SyncResult")
 
 #: How often a waiting caller checks that the loop thread still runs (it cannot answer after).
@@ -141,9 +133,7 @@ class _Loop:
     acknowledgement), and the coroutine puts its outcome on the caller's queue.
     """
 
-    def __init__(
-        self, build: Callable[[], KieClient], direct_http: Callable[[], httpx.AsyncClient]
-    ) -> None:
+    def __init__(self, build: Callable[[], KieClient]) -> None:
         from anyio.from_thread import start_blocking_portal  # threads only when a client is made
 
         self.pid: int = os.getpid()
@@ -164,11 +154,6 @@ class _Loop:
             self.closed = True
             self._stop()
             raise
-        #: Makes the blocking client quick reads send through, on the first one (its TLS
-        #: context alone takes tens of milliseconds to load).
-        self._make_direct_http = direct_http
-        #: How quick reads send from a calling thread; a slot they free wakes waiters here.
-        self._direct: DirectSend | None = None
 
     async def _live(self, *, task_status: anyio.abc.TaskStatus[None]) -> None:
         """Hold the client open (``async with``) for the loop's lifetime, in one task: a
@@ -198,59 +183,17 @@ class _Loop:
                 "an async hook?); hooks given to SyncKieClient should be plain functions"
             )
 
-    def call_now(
-        self,
-        function: Callable[..., Coroutine[Any, Any, R]],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ) -> R:
-        """A quick read: run ``function(*args, **kwargs)`` to its end in this thread, sending
-        directly; when it cannot go on here (no free pacing slot, or a failure to retry), on
-        the loop, with the attempt already made counted."""
-        self.check_usable()
-        token = DIRECT_SEND.set(self._direct or self._start_direct())
-        try:
-            result = run_to_end(function(*args, **kwargs))
-            if self.closed:  # as for a call on the loop: closed meanwhile, from another thread
-                raise _ClosedWhileRunningError(_CLOSED_WHILE_RUNNING)
-            return result
-        except NotNow:  # nothing was sent: the loop waits for a slot
-            first_failure = None
-        except RetryOnLoop as retry:
-            first_failure = retry.failure
-        except Exception as exc:
-            if self.closed:  # close() from another thread shut the connections under us
-                raise _ClosedWhileRunningError(_CLOSED_WHILE_RUNNING) from exc
-            raise
-        finally:
-            DIRECT_SEND.reset(token)
-        if self.closed:  # a connection closed under us looks like a failure worth retrying
-            raise _ClosedWhileRunningError(_CLOSED_WHILE_RUNNING) from first_failure
-        return self.call(function, args, kwargs, first_failure=first_failure)
-
-    def _start_direct(self) -> DirectSend:
-        with self._lock:  # one per client, and none once close() has begun
-            if self.closed:
-                raise KieError("this SyncKieClient is closed (after close() or its with block)")
-            if self._direct is None:
-                self._direct = self.client._direct_send(  # pyright: ignore[reportPrivateUsage]
-                    self._make_direct_http(), self._asyncio_loop.call_soon_threadsafe
-                )
-            return self._direct
-
     def call(
         self,
         function: Callable[..., Awaitable[R]],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        *,
-        first_failure: Exception | None = None,
     ) -> R:
         """Run ``function(*args, **kwargs)`` on the loop and block until it is done; serve its
-        hooks in this thread meanwhile. Interrupted (Ctrl-C), cancel it, hand over what it
-        still reports, then re-raise. ``first_failure``: see `call_now`."""
+        hooks (every callable ``on_*`` argument) in this thread meanwhile. Interrupted
+        (Ctrl-C), cancel it, hand over what it still reports, then re-raise."""
         self.check_usable()
-        call = _Call(self._asyncio_loop, first_failure)
+        call = _Call(self._asyncio_loop)
         kwargs = {
             name: call.hook(value) if name.startswith("on_") and callable(value) else value
             for name, value in kwargs.items()
@@ -283,19 +226,11 @@ class _Loop:
             self.closed = True
         if threading.current_thread() is self.thread:  # a finaliser run by the loop itself
             self._asyncio_loop.create_task(self._shut_down(stop_portal=True))  # no join here
-            self._close_direct()
             return
         try:
             self._portal.call(self._shut_down)
         finally:
-            try:
-                self._stop()
-            finally:
-                self._close_direct()
-
-    def _close_direct(self) -> None:
-        if self._direct is not None:  # and no new one: `closed` is set, under the lock
-            run_to_end(self._direct.http_client.aclose())
+            self._stop()
 
     async def _shut_down(self, *, stop_portal: bool = False) -> None:
         running = list(self._running)
@@ -325,11 +260,8 @@ class _Call:
     """One blocking call: the queue through which its coroutine asks the caller to run hooks
     and finally hands over its outcome, and the cancel scope the caller may cancel."""
 
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, first_failure: Exception | None = None
-    ) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._first_failure = first_failure
         self._queue: queue.SimpleQueue[_HookRequest | _Done] = queue.SimpleQueue()
         self._scope: anyio.CancelScope | None = None
         self._cancelled = False
@@ -353,12 +285,6 @@ class _Call:
         """The call, as a task on the loop. Its outcome always reaches the caller's queue; no
         error escapes the task (asyncio would only log it)."""
         done = _Done(error=_ClosedWhileRunningError(_CLOSED_WHILE_RUNNING))
-        # The task's context is a copy of the calling thread's: a call made from inside a
-        # quick read (an httpx event hook) must not send directly from the loop thread.
-        DIRECT_SEND.set(None)
-        if self._first_failure is not None:  # this task's own context: seen by its send only
-            FIRST_FAILURE.set(self._first_failure)
-            self._first_failure = None
         try:
             with anyio.CancelScope() as self._scope:
                 if self._cancelled:
@@ -437,80 +363,71 @@ class _Bound:
     _loop: _Loop
     _target: Any
 
-    def _binding(self) -> tuple[_Loop, Any]:
-        return self._loop, self._target
+    def _run(
+        self,
+        method: Callable[..., Coroutine[Any, Any, Any]],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        twin: type[_SyncResult] | None,
+    ) -> Any:
+        """``method(self._target, *args, **kwargs)`` on the loop (hooks in this thread), its
+        result handed back as ``twin`` when one replaces the async result."""
+        result = self._loop.call(method, (self._target, *args), kwargs)
+        if twin is None:
+            return result
+        return twin._from_async(self._loop, result, self)  # pyright: ignore[reportPrivateUsage]
 
 
 class _Mirror(Generic[P, R]):
     """A sync method derived from an async one: same parameters, defaults and docstring.
 
-    On an instance it gives a plain function that runs the async method on the instance's
-    loop. Typed with a ParamSpec, so type checkers see the async method's exact signature.
+    The class holds a plain function (``SyncKieClient.get_task``: what help(), inspect and the
+    API reference show, with ``self``); an instance gives it bound, as any method. Typed with a
+    ParamSpec, so type checkers see the async method's exact signature.
     """
 
     def __init__(
         self,
         method: Callable[Concatenate[Any, P], Coroutine[Any, Any, Any]],
         twin: type[_SyncResult] | None,
-        quick: bool,
     ) -> None:
         self.method: Callable[Concatenate[Any, P], Coroutine[Any, Any, Any]] = method
         self.twin: type[_SyncResult] | None = twin
-        #: A quick read: run in the calling thread when it can (`_Loop.call_now`).
-        self.quick: bool = quick
-        self.name: str = getattr(method, "__name__", "method")
         self.__doc__ = method.__doc__
+
+        def blocking(self: _Bound, /, *args: Any, **kwargs: Any) -> Any:
+            return self._run(method, args, kwargs, twin)  # pyright: ignore[reportPrivateUsage]
+
         signature = inspect.signature(method)
-        #: What help() and inspect show: the async signature without ``self``, returning the
-        #: sync twin where one replaces the async result.
-        self.signature: inspect.Signature = signature.replace(
-            parameters=list(signature.parameters.values())[1:],
+        blocking.__signature__ = signature.replace(  # pyright: ignore[reportFunctionMemberAccess]
+            # The sync twin, where one replaces the async result.
             return_annotation=signature.return_annotation if twin is None else twin.__name__,
         )
+        blocking.__doc__ = method.__doc__
+        blocking.__name__ = getattr(method, "__name__", "method")
+        #: The function the class holds (`__get__`).
+        self.function: Callable[..., Any] = blocking
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
-        self.name = name
-
-    @functools.cached_property
-    def wrapper_attributes(self) -> dict[str, Any]:
-        """What `__get__` puts in each bound function's ``__dict__``: the async method as
-        ``__wrapped__``, and the signature help() and inspect show."""
-        return {"__wrapped__": self.method, "__signature__": self.signature}
+        self.function.__name__ = name
+        self.function.__qualname__ = f"{owner.__qualname__}.{name}"
+        self.function.__module__ = owner.__module__
 
     @overload
-    def __get__(self, obj: None, owner: type[Any] | None = None) -> Self: ...
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> Callable[..., R]: ...
     @overload
     def __get__(self, obj: _Bound, owner: type[Any] | None = None) -> Callable[P, R]: ...
-    def __get__(self, obj: _Bound | None, owner: type[Any] | None = None) -> Self | Callable[P, R]:
+    def __get__(
+        self, obj: _Bound | None, owner: type[Any] | None = None
+    ) -> Callable[..., R] | Callable[P, R]:
         if obj is None:
-            return self
-        method, twin, quick = self.method, self.twin, self.quick
-
-        # Made on each access, like a bound method, and not cached on ``obj``: a cached
-        # function referring back to ``obj`` would be a cycle keeping a forgotten client (and
-        # its thread) alive until a gc run. Referring to ``obj`` keeps it alive during a call,
-        # so ``SyncKieClient().get_credits()`` works.
-        def blocking(*args: P.args, **kwargs: P.kwargs) -> R:
-            loop, target = obj._binding()  # pyright: ignore[reportPrivateUsage]
-            if quick:
-                return loop.call_now(method, (target, *args), kwargs)
-            result = loop.call(method, (target, *args), kwargs)
-            if twin is None:
-                return result
-            return twin._from_async(loop, result, obj)  # pyright: ignore[reportPrivateUsage, reportReturnType]
-
-        # What functools.update_wrapper sets, set directly: this runs on every attribute access.
-        blocking.__dict__.update(self.wrapper_attributes)
-        blocking.__module__ = method.__module__
-        blocking.__name__ = method.__name__
-        blocking.__qualname__ = method.__qualname__
-        blocking.__doc__ = method.__doc__
-        return blocking
+            return self.function
+        return types.MethodType(self.function, obj)
 
 
 @overload
 def _mirror(
-    method: Callable[Concatenate[Any, P], Coroutine[Any, Any, R]], *, quick: bool = False
+    method: Callable[Concatenate[Any, P], Coroutine[Any, Any, R]],
 ) -> _Mirror[P, R]: ...
 @overload
 def _mirror(
@@ -519,22 +436,19 @@ def _mirror(
 def _mirror(
     method: Callable[Concatenate[Any, P], Coroutine[Any, Any, Any]],
     twin: type[_SyncResult] | None = None,
-    *,
-    quick: bool = False,
 ) -> _Mirror[P, Any]:
     """``name = _mirror(AsyncClass.name)``: the sync twin of an async method. With ``twin``
     (a result class mixing in `_SyncResult`), the async result is handed back as that
-    sync twin: the same data, with a ``download`` that blocks. ``quick``: one idempotent
-    request and nothing else to wait for (see `_Loop.call_now`)."""
-    return _Mirror(method, twin, quick)
+    sync twin: the same data, with a ``download`` that blocks."""
+    return _Mirror(method, twin)
 
 
 class _Resource(Generic[ResourceT]):
     """``motion_control = _Resource(SyncMotionControl)``: the sync twin of the async client's
     resource of the same name, made on first use."""
 
-    def __init__(self, sync_class: Callable[[_Bound, Any], ResourceT]) -> None:
-        self.sync_class: Callable[[_Bound, Any], ResourceT] = sync_class
+    def __init__(self, sync_class: type[ResourceT]) -> None:
+        self.sync_class: type[ResourceT] = sync_class
         self.name: str = ""
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
@@ -549,19 +463,30 @@ class _Resource(Generic[ResourceT]):
         if obj is None:
             return self
         # Not cached on ``obj`` (it refers back to it: see _Mirror.__get__); cheap to make.
-        return self.sync_class(obj, getattr(obj._target, self.name))  # pyright: ignore[reportPrivateUsage]
+        return self.sync_class._bound_to(obj, getattr(obj._target, self.name))  # pyright: ignore[reportPrivateUsage]
 
 
-class _SyncResource(_Bound):
-    """Base of the sync resources: bound to the loop and to the async resource it mirrors."""
+class _BoundTo(_Bound):
+    """Bound to the loop and to the async object it mirrors (a resource, ``client.tasks``).
+    Made by the client, never by hand: no public constructor."""
 
-    def __init__(self, owner: _Bound, target: Any) -> None:
-        self._owner = owner  # keeps the client (and its loop) alive while this is used
-        self._loop = owner._loop
-        self._target = target
+    _owner: _Bound
+
+    @classmethod
+    def _bound_to(cls, owner: _Bound, target: Any) -> Self:
+        resource = cls.__new__(cls)
+        resource._owner = owner  # keeps the client (and its loop) alive while this is used
+        resource._loop = owner._loop  # pyright: ignore[reportPrivateUsage]
+        resource._target = target
+        return resource
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {self._owner!r}>"
+
+
+class _SyncResource(_BoundTo):
+    """Base of the sync resources: bound to the loop and to the async resource it mirrors.
+    Made by the client (``client.motion_control``), never by hand: no public constructor."""
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -649,30 +574,6 @@ class SyncTextResult(_SyncResult, TextResult):  # pyright: ignore[reportIncompat
     ``result``, ``urls``), from `SyncKieClient`."""
 
 
-class _TwinOfAnyResult:
-    """The twin of ``generate`` for any model, whose result class follows the model's output:
-    each async result comes back as its own sync twin."""
-
-    __name__ = "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult"
-    _twins: Final[dict[type[BaseModel], type[_SyncResult]]] = {
-        VideoResult: SyncVideoResult,
-        ImageResult: SyncImageResult,
-        AudioResult: SyncAudioResult,
-        TextResult: SyncTextResult,
-    }
-
-    def _from_async(self, loop: _Loop, result: BaseModel, keepalive: object) -> _SyncResult:
-        twin = self._twins[type(result)]
-        return twin._from_async(loop, result, keepalive)  # pyright: ignore[reportPrivateUsage]  # as _Mirror does
-
-
-#: Typed as what it hands back (it is not a class: `_Mirror` only calls its ``_from_async``).
-_ANY_RESULT_TWIN = cast(
-    "type[SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult]",
-    _TwinOfAnyResult(),
-)
-
-
 class SyncMotionControl(_SyncResource):
     """``client.motion_control`` of a `SyncKieClient`: check, create and generate
     motion-control videos without ``await``."""
@@ -700,18 +601,28 @@ class SyncTextToVideo(_SyncResource):
     generate: Final = _mirror(TextToVideo.generate, SyncVideoResult)
 
 
-class SyncTasks(_Bound):
+class _TwinOfAnyResult:
+    """The twin of a method whose result class follows the model's output (``tasks.resume``):
+    each async result comes back as its own sync twin (`_SYNC_TWINS`)."""
+
+    __name__ = "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult"
+
+    def _from_async(self, loop: _Loop, result: BaseModel, keepalive: object) -> _SyncResult:
+        twin = _SYNC_TWINS[type(result)]
+        return twin._from_async(loop, result, keepalive)  # pyright: ignore[reportPrivateUsage]  # as _Mirror does
+
+
+#: Typed as what it hands back (it is not a class: `_Mirror` only calls its ``_from_async``).
+_ANY_RESULT_TWIN = cast(
+    "type[SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult]",
+    _TwinOfAnyResult(),
+)
+
+
+class SyncTasks(_BoundTo):
     """``client.tasks`` of a `SyncKieClient`: the journal's tasks without ``await``
     (``collect`` returns once every unfinished task ended, with the results in order of
     completion)."""
-
-    def __init__(self, owner: _Bound, target: Tasks) -> None:
-        self._owner = owner  # keeps the client (and its loop) alive while this is used
-        self._loop = owner._loop
-        self._target = target
-
-    def __repr__(self) -> str:
-        return f"<SyncTasks of {self._owner!r}>"
 
     list: Final = _mirror(Tasks.list)
     get: Final = _mirror(Tasks.get)
@@ -732,16 +643,14 @@ class SyncTasks(_Bound):
         ]
 
 
-class SyncKieClient(_Bound):
+class SyncKieClient(SyncModelCalls, _Bound):
     """Sync client for Kie AI: ``with SyncKieClient() as client: ...``.
 
     The same methods, arguments, results and errors as `KieClient`, without ``await``.
     One instance is meant to be shared by every thread of an application: pacing and upload
     reuse hold across all of them. It runs the real ``KieClient`` on a background event-loop
-    thread, so it also works in a thread whose own loop is running (Jupyter); quick reads
-    (``get_task``, ``get_credits``, ``get_download_url``) run that same code in the calling
-    thread, as fast as a plain ``httpx.Client`` request. Ctrl-C stops the call it interrupts
-    and cancels its work; hooks run in the calling thread.
+    thread, so it also works in a thread whose own loop is running (Jupyter). Ctrl-C stops the
+    call it interrupts and cancels its work; hooks run in the calling thread.
 
     ``http_client``, when given, is an ``httpx.Client``: requests go through it (its
     transport, proxies, mounts, auth, event hooks and default headers), and it stays open.
@@ -786,8 +695,7 @@ class SyncKieClient(_Bound):
             "get_task_rate": get_task_rate,
             "reuse_uploads": reuse_uploads,
             "upload_timeout": upload_timeout,
-            # Pacers on the monotonic clock: quick reads take slots from calling threads.
-            "coordinator": LocalCoordinator(time.monotonic) if coordinator is None else coordinator,
+            "coordinator": coordinator,
             "journal": journal,
             "budget": budget,
         }
@@ -796,7 +704,7 @@ class SyncKieClient(_Bound):
             adapter = None if http_client is None else async_client_over(http_client)
             return KieClient(api_key, http_client=adapter, **options)
 
-        self._loop = _Loop(build, functools.partial(_direct_http, http_client))
+        self._loop = _Loop(build)
         self._target: KieClient = self._loop.client
         self._finalizer = weakref.finalize(self, _close_forgotten, self._loop)
 
@@ -860,17 +768,36 @@ class SyncKieClient(_Bound):
         """Where this client records its paid work (None: no journal)."""
         return self._target.journal
 
-    generate: Final = _mirror(KieClient.generate, _ANY_RESULT_TWIN)
-    create: Final = _mirror(KieClient.create)
-    check: Final = _mirror(KieClient.check)
     create_task: Final = _mirror(KieClient.create_task)
-    get_task: Final = _mirror(KieClient.get_task, quick=True)
+    get_task: Final = _mirror(KieClient.get_task)
     wait_for_task: Final = _mirror(KieClient.wait_for_task)
-    get_credits: Final = _mirror(KieClient.get_credits, quick=True)
-    get_download_url: Final = _mirror(KieClient.get_download_url, quick=True)
+    get_credits: Final = _mirror(KieClient.get_credits)
+    get_download_url: Final = _mirror(KieClient.get_download_url)
     upload: Final = _mirror(KieClient.upload)
     upload_from_url: Final = _mirror(KieClient.upload_from_url)
     download: Final = _mirror(KieClient.download)
+
+    def _call_async(self, method_name: str, /, *args: Any, **kwargs: Any) -> Any:
+        """``KieClient.<method_name>(*args, **kwargs)`` on the loop, as a mirrored method runs
+        (hooks in this thread, Ctrl-C cancels); a result with an async ``download`` comes
+        back as its sync twin (`_SYNC_TWINS`). For generated code whose overloads name the
+        types themselves (``generate``, ``create``, ``check`` of any model)."""
+        method = getattr(type(self._target), method_name)
+        result: object = self._run(method, args, kwargs, None)
+        twin = _SYNC_TWINS.get(type(result))
+        if twin is None or not isinstance(result, BaseModel):
+            return result
+        return twin._from_async(self._loop, result, self)  # pyright: ignore[reportPrivateUsage]
+
+
+#: The sync twin of each async result type (what `SyncKieClient._call_async` hands back).
+_SYNC_TWINS: dict[type[Any], type[_SyncResult]] = {
+    MotionControlResult: SyncMotionControlResult,
+    VideoResult: SyncVideoResult,
+    ImageResult: SyncImageResult,
+    AudioResult: SyncAudioResult,
+    TextResult: SyncTextResult,
+}
 
 
 def _close_forgotten(loop: _Loop) -> None:
@@ -883,8 +810,3 @@ def _close_forgotten(loop: _Loop) -> None:
         stacklevel=2,
     )
     loop.close()
-
-
-def _direct_http(http_client: httpx.Client | None) -> httpx.AsyncClient:
-    """The blocking client quick reads send through: the caller's, or kieai's own."""
-    return direct_client() if http_client is None else direct_client_over(http_client)

@@ -1,5 +1,4 @@
-"""The ``httpx`` clients of `SyncKieClient`: a caller's ``httpx.Client`` under the async core,
-and the blocking clients its quick calls use in the calling thread.
+"""A caller's ``httpx.Client`` under `SyncKieClient`'s async core.
 
 The async `KieClient` needs an ``httpx.AsyncClient``. `async_client_over` makes one whose
 transport sends each request through the caller's ``httpx.Client`` in a worker thread, so
@@ -7,26 +6,18 @@ everything configured there applies: its transport (proxies, ``verify``, a custo
 transport), ``mounts``, ``auth``, ``event_hooks`` and default headers. Bodies are streamed both
 ways a chunk at a time (an upload's file is never read whole), and a cancelled call stops
 between chunks. The caller's client is never closed here.
-
-`direct_client_over` and `direct_client` make ``httpx.AsyncClient`` s whose transport *blocks*:
-every await in a send through them finishes without waiting on an event loop, so the core's
-coroutine runs to its end in the thread that called (see `_transport.DIRECT_SEND`).
 """
 
 from __future__ import annotations
 
-import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import TypeVar
+from collections.abc import AsyncIterator, Iterator
 
 import anyio
 import anyio.from_thread
 import anyio.to_thread
 import httpx
 
-__all__ = ["async_client_over", "direct_client", "direct_client_over", "run_to_end"]
-
-T = TypeVar("T")
+__all__ = ["async_client_over"]
 
 
 def async_client_over(client: httpx.Client) -> httpx.AsyncClient:
@@ -34,33 +25,6 @@ def async_client_over(client: httpx.Client) -> httpx.AsyncClient:
     ``client``. Its timeout is ``client``'s, so KieClient treats an httpx-default client as it
     treats an httpx-default async client (kieai's own default timeout applies)."""
     return httpx.AsyncClient(transport=_ThroughSyncClient(client), timeout=client.timeout)
-
-
-def direct_client_over(client: httpx.Client) -> httpx.AsyncClient:
-    """Like `async_client_over`, but sending in the calling thread (`_InCallingThread`)."""
-
-    def send(request: httpx.Request) -> httpx.Response:
-        # _InCallingThread made the body readable here already: _outgoing keeps it as it is.
-        return client.send(_outgoing(client, request), stream=True, follow_redirects=False)
-
-    return httpx.AsyncClient(transport=_InCallingThread(send, None), timeout=client.timeout)
-
-
-def direct_client() -> httpx.AsyncClient:
-    """kieai's own blocking connection pool, with the settings ``httpx.AsyncClient()`` takes
-    from the environment (it is what the event loop's client is): an ``httpx.HTTPTransport``
-    (its ``trust_env`` reads ``SSL_CERT_FILE``/``SSL_CERT_DIR``), or, when the environment
-    names a proxy, an ``httpx.Client``, which routes through it as the loop's client does."""
-    if any(urllib.request.getproxies()):
-        client = httpx.Client()
-        return httpx.AsyncClient(
-            transport=_InCallingThread(
-                lambda request: client.send(request, stream=True, follow_redirects=False),
-                client.close,
-            )
-        )
-    transport = httpx.HTTPTransport()
-    return httpx.AsyncClient(transport=_InCallingThread(transport.handle_request, transport.close))
 
 
 def _outgoing(client: httpx.Client, request: httpx.Request) -> httpx.Request:
@@ -123,23 +87,6 @@ class _BlockingBody(httpx.SyncByteStream):
             yield chunk
 
 
-class _DrivenRequestBody(httpx.SyncByteStream):
-    """An async request body read in the calling thread of a direct send (a JSON body: its
-    chunks need no event loop)."""
-
-    def __init__(self, stream: httpx.AsyncByteStream) -> None:
-        self._stream = stream
-
-    def __iter__(self) -> Iterator[bytes]:
-        chunks = self._stream.__aiter__()
-        while True:
-            try:
-                chunk = run_to_end(chunks.__anext__())
-            except StopAsyncIteration:
-                return
-            yield chunk
-
-
 class _AwaitableBody(httpx.AsyncByteStream):
     """A sync response body read a chunk at a time in worker threads (raw bytes: the async
     response decodes them once)."""
@@ -160,65 +107,3 @@ class _AwaitableBody(httpx.AsyncByteStream):
     async def aclose(self) -> None:
         with anyio.CancelScope(shield=True):  # the connection must go back to the pool
             await anyio.to_thread.run_sync(self._response.close)
-
-
-class _InCallingThread(httpx.AsyncBaseTransport):
-    """An async transport that sends with a blocking ``send`` in the calling thread: awaiting
-    it, and reading the body it returns, never waits on an event loop."""
-
-    def __init__(
-        self,
-        send: Callable[[httpx.Request], httpx.Response],
-        close: Callable[[], None] | None,
-    ) -> None:
-        self._send = send
-        self._close = close
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if not isinstance(request.stream, httpx.SyncByteStream):  # a JSON body (_BytesBody)
-            request = httpx.Request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                stream=_DrivenRequestBody(request.stream),
-                extensions=request.extensions,
-            )
-        response = self._send(request)
-        stream = response.stream
-        assert isinstance(stream, httpx.SyncByteStream)
-        # The same response, read through an async face (a new Response would cost as much
-        # again as the rest of a quick call's own work).
-        response.stream = _DrivenBody(stream)
-        return response
-
-    async def aclose(self) -> None:
-        if self._close is not None:
-            self._close()
-
-
-class _DrivenBody(httpx.AsyncByteStream):
-    """A sync response body behind an async face, read in the calling thread."""
-
-    def __init__(self, stream: httpx.SyncByteStream) -> None:
-        self._stream = stream
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for chunk in self._stream:
-            yield chunk
-
-    async def aclose(self) -> None:
-        self._stream.close()
-
-
-def run_to_end(awaitable: Awaitable[T]) -> T:
-    """Run an awaitable that never waits on an event loop (its I/O blocks) to its end, here."""
-    steps = awaitable.__await__()
-    try:
-        next(steps)
-    except StopIteration as done:
-        value: T = done.value
-        return value
-    close = getattr(steps, "close", None)
-    if close is not None:
-        close()
-    raise RuntimeError("kieai: a blocking call awaited an event loop")  # pragma: no cover

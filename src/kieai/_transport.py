@@ -3,12 +3,6 @@
 Every call to Kie goes through `Transport.send`. It is the single place that answers
 "what happens on a 429 during createTask": the retry decision lives in `_retry`, the
 envelope/error mapping in `_response`, the pacing in `_pacing`.
-
-The same `send` also runs *in a calling thread* for `SyncKieClient`'s quick reads (see
-`_sync`): with `DIRECT_SEND` set, its one attempt goes through a blocking httpx transport,
-so the coroutine never waits on an event loop and is run to its end by plain ``send(None)``.
-What would need waiting (a pacing queue, a retry's backoff) is not done there: `NotNow` and
-`RetryOnLoop` hand the call to the event loop, which carries on with the same rules.
 """
 
 from __future__ import annotations
@@ -18,7 +12,6 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import anyio
@@ -26,7 +19,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from ._constants import RETRY_COUNT_HEADER
-from ._coordination import LocalPacer, Pacer, Slot
+from ._coordination import Pacer
 from ._errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -45,15 +38,11 @@ from ._retry import (
     request_never_sent,
     should_retry,
 )
+from ._secrets import Redactor
 from ._version import __version__
 
 __all__ = [
-    "DIRECT_SEND",
-    "FIRST_FAILURE",
     "BodyFactory",
-    "DirectSend",
-    "NotNow",
-    "RetryOnLoop",
     "SendGuard",
     "Transport",
     "continue_cancellation",
@@ -69,55 +58,6 @@ ResponseHandler = Callable[[httpx.Response], Awaitable[T]]
 USER_AGENT = f"kieai-python/{__version__}"
 
 
-class DirectSend:
-    """How ``transport``'s `Transport.send` runs in a thread that blocks for the answer:
-    through ``http_client`` (an ``httpx.AsyncClient`` whose transport blocks: nothing in the
-    send waits on an event loop), one attempt, and a pacing slot taken at once or not at all.
-    ``wake`` runs a function on the event loop that paces the client's other calls. Any other
-    transport that sends while this is set (another client, used from an event hook) ignores it.
-    """
-
-    __slots__ = ("http_client", "transport", "wake")
-
-    def __init__(
-        self,
-        transport: Transport,
-        http_client: httpx.AsyncClient,
-        wake: Callable[[Callable[[], None]], object],
-    ) -> None:
-        self.transport = transport
-        self.http_client = http_client
-        self.wake = wake
-
-    def slot_now(self, pacer: Pacer) -> Slot:
-        """A slot of ``pacer`` now, or `NotNow`: the window is full, someone waits for it,
-        or it is shared beyond this process (its waits are the event loop's business)."""
-        slot = pacer.take_now(self.wake) if isinstance(pacer, LocalPacer) else None
-        if slot is None:
-            raise NotNow
-        return slot
-
-
-class NotNow(Exception):
-    """A direct send cannot start now (see `DirectSend.slot_now`); nothing was sent."""
-
-
-class RetryOnLoop(Exception):
-    """A direct send's one attempt failed in a way worth retrying: the event loop retries,
-    with ``failure`` replayed as the first attempt's outcome (through `FIRST_FAILURE`)."""
-
-    def __init__(self, failure: Exception) -> None:
-        super().__init__(failure)
-        self.failure = failure
-
-
-#: Set in a calling thread while it runs a call directly (`_sync`).
-DIRECT_SEND: ContextVar[DirectSend | None] = ContextVar("kieai_direct_send", default=None)
-#: Set on the event loop for a call that continues a direct send's failed first attempt: the
-#: next `Transport.send` takes it as its first attempt's outcome and sends only the retries.
-FIRST_FAILURE: ContextVar[Exception | None] = ContextVar("kieai_first_failure", default=None)
-
-
 def _connection_error(exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
     where = describe_request(request)
     if isinstance(exc, httpx.TimeoutException):
@@ -130,6 +70,38 @@ def _connection_error(exc: httpx.RequestError, request: httpx.Request) -> APICon
         error = APIConnectionError(f"Connection error: {detail}: {where}", request=request)
     error.__cause__ = exc
     return error
+
+
+def deadline_s(timeout: httpx.Timeout) -> float | None:
+    """How long one whole request may take (connecting, sending, waiting for and reading the
+    answer): the timeout's ``read`` part, so ``timeout=2.0`` means 2 s in all, however slowly a
+    server trickles its answer. The other parts still bound their own phase."""
+    return timeout.read
+
+
+class _SentBody(httpx.AsyncByteStream):
+    """An upload's body that tells ``on_sent`` once its last byte was written: httpx asks for
+    the next chunk only after writing the previous one. Until then, an upload is bounded by
+    its per-write timeout (a stall), not a deadline, so a big file may take as long as the link
+    needs."""
+
+    def __init__(self, body: httpx.AsyncByteStream, on_sent: Callable[[], None]) -> None:
+        self._body = body
+        self._on_sent = on_sent
+
+    def __aiter__(self) -> _SentBody:
+        self._chunks = self._body.__aiter__()
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            return await self._chunks.__anext__()
+        except StopAsyncIteration:
+            self._on_sent()
+            raise
+
+    async def aclose(self) -> None:
+        await self._body.aclose()
 
 
 class _BytesBody(httpx.AsyncByteStream):
@@ -213,6 +185,7 @@ class Transport:
         self,
         *,
         api_key: str,
+        redactor: Redactor,
         http_client: httpx.AsyncClient,
         timeout: httpx.Timeout | None,
         max_retries: int,
@@ -220,6 +193,8 @@ class Transport:
         max_retry_delay: float,
     ) -> None:
         self._api_key = api_key
+        #: Removes the key from every error a request raises (before it is logged).
+        self.redactor = redactor
         self.http_client = http_client
         self.timeout = timeout
         self.max_retries = max_retries
@@ -254,11 +229,10 @@ class Transport:
         )
 
     def shield_budget_s(self) -> float:
-        """How long a sent request's answer may take at most: its write and read timeouts
+        """How long a sent request's answer may take at most: its whole-request deadline
         (unbounded when the caller configured no timeout at all, as httpx would wait)."""
-        resolved = self._default_timeout()
-        parts = [t for t in (resolved.write, resolved.read) if t is not None]
-        return sum(parts) if parts else math.inf
+        limit_s = deadline_s(self._default_timeout())
+        return math.inf if limit_s is None else limit_s
 
     async def send(
         self,
@@ -286,28 +260,16 @@ class Transport:
         """
         if self.closed:
             raise KieError("this KieClient is closed (after aclose() or its async with block)")
-        direct = DIRECT_SEND.get()
-        if direct is not None and direct.transport is not self:
-            direct = None
-        if direct is None:
-            self._check_loop()
-        http_client = self.http_client if direct is None else direct.http_client
+        self._check_loop()
 
         async def paced_attempt(number: int) -> T:
             # A pacing slot is held from before the send until the attempt is over.
-            if pacer is None:
-                slot = None
-            elif direct is None:
-                slot = await pacer.acquire()
-            else:
-                slot = direct.slot_now(pacer)
+            slot = None if pacer is None else await pacer.acquire()
             try:
                 return await self._attempt(
                     method,
                     url,
                     number,
-                    http_client=http_client,
-                    blocking=direct is not None,
                     handle=handle,
                     json=json,
                     body=body,
@@ -326,19 +288,12 @@ class Transport:
         # more than the rest of a kieai request's own work, and most requests succeed at once.
         # A failure worth retrying is handed to tenacity as its first attempt's outcome, so every
         # retry decision (stop, wait, Retry-After, logging, the guard) is tenacity's as before.
-        replayed = FIRST_FAILURE.get()
-        if replayed is not None:  # a direct send's first attempt (see RetryOnLoop)
-            FIRST_FAILURE.set(None)
-            replay = [replayed]
-        else:
-            try:
-                return await paced_attempt(0)
-            except Exception as exc:
-                if not should_retry(exc, policy):
-                    raise
-                if direct is not None:
-                    raise RetryOnLoop(exc) from None
-                replay = [exc]  # tenacity's first attempt, popped when raised (no cycle left)
+        try:
+            return await paced_attempt(0)
+        except Exception as exc:
+            if not should_retry(exc, policy):
+                raise
+            replay = [exc]  # tenacity's first attempt, popped when raised (no cycle left)
         retries = self.max_retries if max_retries is None else max_retries
         retrying = AsyncRetrying(
             stop=stop_after_attempt(retries + 1),
@@ -357,8 +312,8 @@ class Transport:
         raise AssertionError("unreachable: tenacity either returns or reraises")  # pragma: no cover
 
     def _check_loop(self) -> None:
-        """Called before every send made on an event loop (not from a calling thread, see
-        `DIRECT_SEND`): a subclass may refuse a loop its connections do not belong to."""
+        """Called before every send: a subclass may refuse a loop its connections do not
+        belong to."""
 
     def _guarded_log(self, guard: SendGuard) -> Callable[[RetryCallState], None]:
         def before_sleep(state: RetryCallState) -> None:
@@ -375,8 +330,6 @@ class Transport:
         url: str,
         number: int,
         *,
-        http_client: httpx.AsyncClient,
-        blocking: bool,
         handle: ResponseHandler[T],
         json: Any,
         body: BodyFactory | None,
@@ -391,10 +344,10 @@ class Transport:
         if auth:
             headers["Authorization"] = f"Bearer {self._api_key}"
             headers["Accept"] = "application/json"
-        if not stream:
-            # Only what read_bounded() decodes with a bound (httpx would add br/zstd when
-            # their packages are installed, and inflate them without one).
-            headers["Accept-Encoding"] = ACCEPT_ENCODING
+        # Only what read_bounded() decodes with a bound (httpx would add br/zstd when their
+        # packages are installed, and inflate them without one); a streamed body (a download)
+        # is taken as stored, never inflated.
+        headers["Accept-Encoding"] = "identity" if stream else ACCEPT_ENCODING
         stream_body: httpx.AsyncByteStream | None = None
         if body is not None:
             stream_body, extra = body()
@@ -402,22 +355,71 @@ class Transport:
         elif json is not None:
             stream_body, extra = _json_body(json, guard.leaving if guard is not None else None)
             headers.update(extra)
-        request = http_client.build_request(
-            method,
-            url,
-            headers=headers,
-            timeout=timeout if timeout is not None else self._default_timeout(),
-        )
-        if stream_body is not None:
-            # Rebuilt with ``stream=`` rather than assigned: a request built without content
-            # caches an empty body, which transports that read ``request.content`` would send.
-            request = httpx.Request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                stream=stream_body,
-                extensions=request.extensions,
+        resolved = timeout if timeout is not None else self._default_timeout()
+        request = self.http_client.build_request(method, url, headers=headers, timeout=resolved)
+        # A streamed answer (a download) is bounded per read: a big file on a slow link must
+        # not hit a deadline. Any other request is bounded as a whole (see `deadline_s`).
+        limit_s = None if stream else deadline_s(resolved)
+        with anyio.CancelScope() as deadline:
+            if limit_s is not None:
+                if body is None:  # no body, or a JSON one: from now
+                    deadline.deadline = anyio.current_time() + limit_s
+                elif stream_body is not None:  # an upload: from its last byte (see _SentBody)
+
+                    def body_sent() -> None:
+                        deadline.deadline = anyio.current_time() + limit_s
+
+                    stream_body = _SentBody(stream_body, body_sent)
+            if stream_body is not None:
+                # Rebuilt with ``stream=`` rather than assigned: a request built without
+                # content caches an empty body, which transports that read
+                # ``request.content`` would send.
+                request = httpx.Request(
+                    request.method,
+                    request.url,
+                    headers=request.headers,
+                    stream=stream_body,
+                    extensions=request.extensions,
+                )
+            try:
+                return await self._exchange(
+                    request,
+                    number,
+                    handle=handle,
+                    policy=policy,
+                    stream=stream,
+                    follow_redirects=follow_redirects,
+                )
+            except KieError as exc:  # server text: without the key before anyone sees it
+                self.redactor.error(exc)
+                if isinstance(exc, APIStatusError):
+                    logger.debug("Error answer: %s", exc)
+                raise
+        # Only reached when the deadline cancelled the exchange.
+        message = f"no complete answer within {limit_s:g} s"
+        if policy is RetryPolicy.CREATE and (guard is None or guard.sent):
+            raise TaskCreationUncertainError(
+                f"createTask was sent but {message}; the task may exist and be billed. It was "
+                "not resent. Check kie.ai/logs or wait for its callback before creating it again.",
+                request=request,
             )
+        raise APITimeoutError(
+            f"Request timed out ({message}): {describe_request(request)}", request=request
+        )
+
+    async def _exchange(
+        self,
+        request: httpx.Request,
+        number: int,
+        *,
+        handle: ResponseHandler[T],
+        policy: RetryPolicy,
+        stream: bool,
+        follow_redirects: bool,
+    ) -> T:
+        """Send ``request``, read its answer (unless ``stream``) and ``handle`` it, mapping
+        httpx's errors to ours."""
+        http_client = self.http_client
         # describe_request() rebuilds the URL: only worth it when the lines are logged.
         debug = logger.isEnabledFor(logging.DEBUG)
         where = describe_request(request) if debug else ""
@@ -442,7 +444,7 @@ class Transport:
         try:
             if not stream:
                 try:
-                    await read_bounded(response, blocking=blocking)
+                    await read_bounded(response)
                 except APIResponseValidationError as exc:  # too large, garbled compression
                     if policy is RetryPolicy.CREATE:
                         raise TaskCreationUncertainError(
@@ -469,21 +471,14 @@ class Transport:
                 )
             try:
                 return await handle(response)
-            except APIStatusError as exc:
-                logger.debug("Error answer: %s", exc)
-                raise
             except httpx.RequestError as exc:  # while streaming a body inside handle()
                 raise _connection_error(exc, request) from exc
         finally:
             # Shielded: a cancelled caller must still hand the connection back to the pool. A
             # body read to its end has done so already (httpx closes it there): nothing to await.
-            # A blocking send has no cancel scope to shield from (and no event loop to ask).
             if not response.is_closed:
-                if blocking:
+                with anyio.CancelScope(shield=True):
                     await response.aclose()
-                else:
-                    with anyio.CancelScope(shield=True):
-                        await response.aclose()
 
     def _default_timeout(self) -> httpx.Timeout:
         return self.timeout if self.timeout is not None else self.http_client.timeout

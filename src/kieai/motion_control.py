@@ -17,9 +17,9 @@ from ._models.motion_control import (
     BackgroundSource,
     Mode,
     ModeInput,
+    MotionControlInput,
     Orientation,
 )
-from ._models.motion_control_input import MotionControlInput
 from ._pipeline import CheckReport, declared_file_rule
 from ._resources.motion_control import MotionControl, MotionControlModel
 from .media import ImageInfo, VideoInfo

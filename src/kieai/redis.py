@@ -55,7 +55,7 @@ except ImportError as _missing:  # pragma: no cover - exercised only without the
 
 from ._constants import UPLOAD_REUSE_MIN_VALIDITY_S
 from ._coordination import LocalPacer, PacerKind, Slot
-from ._errors import CoordinatorUnavailableError, KieInputError
+from ._errors import CoordinatorConfigurationError, CoordinatorUnavailableError, KieInputError
 from ._logging import logger
 from ._redis_journal import RedisJournal
 from ._upload_cache import UploadCache
@@ -167,6 +167,18 @@ class _Unavailable(Exception):
     """Redis could not answer; the caller falls back to local pacing or reuse."""
 
 
+#: What a call that must never raise (a release, giving a lease back) shrugs off: the next
+#: call that matters raises it again, or Redis's expiry cleans up.
+_IGNORED_AFTERWARDS = (_Unavailable, CoordinatorUnavailableError, CoordinatorConfigurationError)
+
+
+#: What Redis answers when kieai's credentials or commands are refused: a wrong password or
+#: user, no password where one is required, an ACL user lacking a command. Not an outage:
+#: waiting will not help, so these raise `CoordinatorConfigurationError` at once.
+_CONFIGURATION_FAULTS: tuple[type[BaseException], ...] = (
+    coredis.exceptions.AuthenticationError,
+    coredis.exceptions.AuthorizationError,
+)
 #: What a Redis call may raise when Redis is down, slow, flushed mid-script or the client
 #: not entered (coredis raises RuntimeError for a pool that is not open).
 _REDIS_FAULTS: tuple[type[BaseException], ...] = (
@@ -265,6 +277,12 @@ class RedisCoordinator:
         self._leave = self._redis.register_script(_LEAVE)
         self._lease = self._redis.register_script(_LEASE)
         self._opened = 0
+        # One account's pacers and upload store, shared by every client bound to this
+        # coordinator in this process: so are their local fallbacks, and N clients on one
+        # coordinator pace (and reuse uploads) as one also while Redis is unavailable. They
+        # live while the coordinator is open (their locks belong to that event loop).
+        self._pacers: dict[tuple[str, PacerKind, int, float], RedisPacer] = {}
+        self._uploads: dict[str, RedisUploadReuse] = {}
         self._down_since: float | None = None
         self._retry_at = 0.0
         self._answered_once = False
@@ -312,6 +330,10 @@ class RedisCoordinator:
 
     async def _exit(self) -> None:
         self._opened -= 1
+        if self._opened == 0:
+            # The next clients may run on another event loop (or backend): fresh state.
+            self._pacers.clear()
+            self._uploads.clear()
         if self._owns_redis and self._opened == 0:
             # Not shielded here: the pool's task group was entered outside any such scope.
             await self._redis.__aexit__(None, None, None)
@@ -320,6 +342,21 @@ class RedisCoordinator:
 
     def bind(self, account: str) -> _RedisCoordination:
         return _RedisCoordination(self, self.account or account)
+
+    def _pacer(
+        self, account: str, prefix: str, kind: PacerKind, count: int, period: float
+    ) -> RedisPacer:
+        key = (account, kind, count, period)
+        pacer = self._pacers.get(key)
+        if pacer is None:
+            pacer = self._pacers[key] = RedisPacer(self, f"{prefix}:pace:{kind}", count, period)
+        return pacer
+
+    def _upload_reuse(self, account: str, prefix: str) -> RedisUploadReuse:
+        uploads = self._uploads.get(account)
+        if uploads is None:
+            uploads = self._uploads[account] = RedisUploadReuse(self, f"{prefix}:upload")
+        return uploads
 
     # -- calls, with the fault policy -----------------------------------------------------------
 
@@ -345,6 +382,8 @@ class RedisCoordinator:
                 ):
                     await self._probe(*self._probe_address)
                 result = await op()
+        except _CONFIGURATION_FAULTS as exc:
+            raise self._misconfigured(what, exc) from None
         except _REDIS_FAULTS as exc:
             return self._fault(what, exc)
         self._answered_once = True
@@ -365,6 +404,22 @@ class RedisCoordinator:
         unclosed (ResourceWarnings at garbage collection), a plain TCP probe does not."""
         stream = await anyio.connect_tcp(host, port)
         await stream.aclose()
+
+    def _misconfigured(self, what: str, exc: BaseException) -> CoordinatorConfigurationError:
+        detail = str(exc) or type(exc).__name__
+        if isinstance(exc, coredis.exceptions.AuthorizationError):
+            fix = (
+                "the Redis user lacks a command kieai needs (EVALSHA, EVAL, SCRIPT LOAD, GET, "
+                "SET on the coordinator's keys): grant them in its ACL"
+            )
+        elif isinstance(exc, coredis.exceptions.AuthenticationRequiredError):
+            fix = "the server requires a password: put it in the URL (redis://:PASSWORD@host)"
+        else:
+            fix = "the user or password in the URL is wrong (or the user is disabled)"
+        return CoordinatorConfigurationError(
+            f"Redis coordinator {self._where} refused kieai while {what}: {detail.rstrip('.')}. This is "
+            f"configuration, not an outage: {fix}. Nothing was sent."
+        )
 
     def _fault(self, what: str, exc: BaseException) -> Any:
         detail = str(exc) or type(exc).__name__
@@ -394,23 +449,19 @@ class _RedisCoordination:
 
     def __init__(self, coordinator: RedisCoordinator, account: str) -> None:
         self.coordinator = coordinator
+        self.account = account
         self.prefix: str = f"{coordinator.namespace}:{{{account}}}"
-        self._pacers: dict[tuple[PacerKind, int, float], RedisPacer] = {}
-        self._uploads = RedisUploadReuse(coordinator, f"{self.prefix}:upload")
         self._opened = False
 
-    def pacer(self, kind: PacerKind, count: int, period: float) -> RedisPacer:
-        key = (kind, count, period)
-        pacer = self._pacers.get(key)
-        if pacer is None:
-            pacer = self._pacers[key] = RedisPacer(
-                self.coordinator, f"{self.prefix}:pace:{kind}", count, period
-            )
-        return pacer
+    def pacer(self, kind: PacerKind, count: int, period: float) -> _SharedPacer:
+        return _SharedPacer(self, kind, count, period)
+
+    def shared_pacer(self, kind: PacerKind, count: int, period: float) -> RedisPacer:
+        return self.coordinator._pacer(self.account, self.prefix, kind, count, period)  # pyright: ignore[reportPrivateUsage]
 
     @property
     def uploads(self) -> RedisUploadReuse:
-        return self._uploads
+        return self.coordinator._upload_reuse(self.account, self.prefix)  # pyright: ignore[reportPrivateUsage]
 
     async def open(self) -> None:
         if not self._opened:
@@ -423,6 +474,29 @@ class _RedisCoordination:
         if self._opened:
             self._opened = False
             await self.coordinator._exit()  # pyright: ignore[reportPrivateUsage]
+
+
+class _SharedPacer:
+    """A client's handle on its account's `RedisPacer`, looked up at each acquire: a client
+    asks for its pacers when it is built, the coordinator's shared ones exist while it is
+    open."""
+
+    __slots__ = ("_coordination", "_count", "_kind", "_period")
+
+    def __init__(
+        self, coordination: _RedisCoordination, kind: PacerKind, count: int, period: float
+    ) -> None:
+        self._coordination = coordination
+        self._kind: PacerKind = kind
+        self._count = count
+        self._period = period
+
+    def __repr__(self) -> str:
+        return repr(self._coordination.shared_pacer(self._kind, self._count, self._period))
+
+    async def acquire(self) -> Slot:
+        pacer = self._coordination.shared_pacer(self._kind, self._count, self._period)
+        return await pacer.acquire()
 
 
 class _RedisSlot:
@@ -515,7 +589,7 @@ class RedisPacer:
 
     async def _leave(self, member: str) -> None:
         leave = self._coordinator._leave  # pyright: ignore[reportPrivateUsage]
-        with contextlib.suppress(_Unavailable, CoordinatorUnavailableError):
+        with contextlib.suppress(*_IGNORED_AFTERWARDS):
             # Else the place lapses after PACER_WAITER_GRACE_S.
             await self._coordinator.call(
                 f"{self._what} (leaving the queue)", lambda: _eval(leave, self._keys[2:], [member])
@@ -524,7 +598,7 @@ class RedisPacer:
     async def release_shared(self, member: str) -> None:
         ttl_ms = math.ceil((self.period + PACER_LEASE_S + PACER_WAITER_GRACE_S) * 1000)
         release = self._coordinator._release  # pyright: ignore[reportPrivateUsage]
-        with contextlib.suppress(_Unavailable, CoordinatorUnavailableError):
+        with contextlib.suppress(*_IGNORED_AFTERWARDS):
             # Else the in-flight entry stops counting at its lease.
             await self._coordinator.call(
                 f"{self._what} (release)",
@@ -634,7 +708,7 @@ class RedisUploadReuse:
 
     async def _lease_call(self, what: str, lease_key: str, args: list[str | int]) -> None:
         lease = self._coordinator._lease  # pyright: ignore[reportPrivateUsage]
-        with contextlib.suppress(_Unavailable, CoordinatorUnavailableError):
+        with contextlib.suppress(*_IGNORED_AFTERWARDS):
             # Else the lease lapses by itself.
             await self._coordinator.call(what, lambda: _eval(lease, [lease_key], args))
 
@@ -643,7 +717,7 @@ class RedisUploadReuse:
         if ttl_ms <= 0:
             return
         redis = self._coordinator.redis
-        with contextlib.suppress(_Unavailable, CoordinatorUnavailableError):
+        with contextlib.suppress(*_IGNORED_AFTERWARDS):
             # Else the others upload it themselves.
             await self._coordinator.call(
                 "storing an upload",

@@ -299,6 +299,29 @@ class _Result(_Model):
             )
         return self._downloader
 
+    def __repr_args__(self) -> Any:
+        """A short ``repr()``: the id, model, state and first URL (``.task`` has the rest)."""
+        from ._display import short_url
+
+        yield "task_id", self.task_id
+        yield "model", self.task.model
+        yield "state", str(self.task.state)
+        urls = self._output_urls()
+        if urls:
+            yield self._url_name, short_url(urls[0])
+
+    def _repr_html_(self) -> str:
+        """Jupyter: a player for the first output and the task's facts."""
+        from ._display import result_html
+
+        return result_html(self.task, self._output_urls(), self.kind)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter (Markdown front ends): a player for the first output and the task's facts."""
+        from ._display import result_markdown
+
+        return result_markdown(self.task, self._output_urls(), self.kind)
+
     @property
     def url(self) -> str:
         """The first output URL (for most models, the only one)."""

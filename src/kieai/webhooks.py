@@ -37,11 +37,13 @@ from ._errors import (
     MalformedCallbackError,
     WebhookVerificationError,
 )
-from ._logging import logger, redact, redact_secrets, register_secret, secret_patterns
+from ._logging import logger, redact
+from ._secrets import Redactor
 from .types import Task, TaskState
 
 __all__ = [
     "DEFAULT_TOLERANCE_S",
+    "MAX_CALLBACK_BYTES",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "CallbackBody",
@@ -56,6 +58,9 @@ TIMESTAMP_HEADER = "X-Webhook-Timestamp"
 SIGNATURE_HEADER = "X-Webhook-Signature"
 #: Kie documents replay protection but no window; 5 minutes each way, as openai/Stripe do.
 DEFAULT_TOLERANCE_S = 300
+#: A real callback is a few KiB. Anyone can POST to a receiver, so a larger body is refused
+#: before it is read as JSON (reading costs time and memory linear in the size, up to this).
+MAX_CALLBACK_BYTES: int = 1024 * 1024
 
 #: The raw request body (preferred), its text, or a body some framework already parsed.
 CallbackBody: TypeAlias = bytes | bytearray | memoryview | str | Mapping[str, Any]
@@ -71,8 +76,15 @@ _SHA256_BYTES = 32
 _TIMESTAMP = re.compile(r"[0-9]{1,15}")
 _LOOKS_LIKE_MS = 10**11
 # A JSON string (kept as is) or a comma followed only by whitespace and a closing bracket.
-_TRAILING_COMMA = re.compile(r'("(?:[^"\\]|\\.)*")|,(\s*[}\]])', re.DOTALL)
+# The closing quote is optional: an unterminated string then runs to the end of the text in
+# one match, instead of failing and being tried again from every later quote (which made a
+# body of ``"\\"\\"\\...`` cost time quadratic in its length).
+_TRAILING_COMMA = re.compile(r'("[^"\\]*(?:\\.[^"\\]*)*"?)|,(\s*[}\]])', re.DOTALL)
+_COMMA_BEFORE_CLOSE = re.compile(r",\s*[}\]]")
 _EXCERPT_CHARS = 60
+#: How much of a long text `_excerpt` redacts before cutting it to ``_EXCERPT_CHARS``: not the
+#: whole body (a secret cut at this point is caught by redaction's cut-prefix rule).
+_EXCERPT_REDACT_CHARS = 1000
 _REDACTED = "[REDACTED]"
 
 
@@ -153,13 +165,15 @@ def _verify(
     tolerance: float | None,
     now: float | None,
 ) -> Task:
+    # Everything the headers can tell is checked before the body is read, and the body's
+    # size before its JSON: an unsigned request costs next to nothing.
     timestamp_text, signature_text = _signature_headers(headers)
     timestamp = _parse_timestamp(timestamp_text)
     if tolerance is not None:
         _check_window(timestamp, tolerance, time.time() if now is None else now)
+    received = _decode_signature(signature_text)
     # The task id is part of the signed message, so the body has to be read before the check.
     envelope, data, task_id = _load(body)
-    received = _decode_signature(signature_text)
     expected = _digest(_key_bytes(key), task_id, timestamp_text)
     if not hmac.compare_digest(expected, received):
         raise _rejected(
@@ -179,15 +193,12 @@ def _resolve_key(hmac_key: str | bytes | None) -> str | bytes:
                 f"no HMAC key: pass hmac_key= or set {WEBHOOK_HMAC_KEY_ENV} to the "
                 "webhookHmacKey from kie.ai/settings"
             )
-        register_secret(key)
         return key
     if not hmac_key:
         raise _rejected(
             f"hmac_key is empty: pass the webhookHmacKey from kie.ai/settings "
             f"(or leave it None to read {WEBHOOK_HMAC_KEY_ENV})"
         )
-    if isinstance(hmac_key, str):
-        register_secret(hmac_key)
     return hmac_key
 
 
@@ -218,12 +229,12 @@ def _header_pairs(headers: object) -> list[tuple[object, object]]:
     if isinstance(headers, Mapping):
         items = cast("Mapping[object, object]", headers).items()
     if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
-        raise TypeError(f"headers must be a mapping or (name, value) pairs, got {kind}")
+        raise _rejected(f"headers must be a mapping or (name, value) pairs, got {kind}")
     pairs: list[tuple[object, object]] = []
     for pair in cast("Iterable[object]", items):
         pair_kind = type(pair).__name__
         if not isinstance(pair, (tuple, list)) or len(cast("Sequence[object]", pair)) != 2:
-            raise TypeError(f"headers must be (name, value) pairs, got {pair_kind}")
+            raise _rejected(f"headers must be (name, value) pairs, got {pair_kind}")
         name, value = cast("Sequence[object]", pair)
         pairs.append((name, value))
     return pairs
@@ -236,7 +247,7 @@ def _header_text(value: object) -> str:
         return bytes(value).decode("latin-1")  # HTTP header bytes, as ASGI servers pass them
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    raise TypeError(f"header names and values must be str or bytes, got {type(value).__name__}")
+    raise _rejected(f"header names and values must be str or bytes, got {type(value).__name__}")
 
 
 def _parse_timestamp(text: str) -> int:
@@ -288,12 +299,12 @@ def _rejected(message: str) -> WebhookVerificationError:
 def _redacted(error: KieError, key: str | bytes) -> KieError:
     """``error``, or a copy without the key (nor a prefix of it left where a text was cut)
     where the request happened to contain it."""
-    secrets = secret_patterns(*(k for k in _key_texts(key) if k))
+    redactor = Redactor(*(k for k in _key_texts(key) if k))
     message = str(error)
     body = error.body if isinstance(error, MalformedCallbackError) else None
-    clean_message = redact_secrets(message, secrets)
+    clean_message = redactor.text(message)
     body_text = repr(body)
-    leaks_body = body is not None and redact_secrets(body_text, secrets) != body_text
+    leaks_body = body is not None and redactor.text(body_text) != body_text
     if not leaks_body and clean_message == message:
         return error
     if isinstance(error, MalformedCallbackError):
@@ -337,14 +348,28 @@ def _load(body: CallbackBody) -> tuple[dict[str, Any], dict[str, Any], str]:
 
 def _as_json(body: object) -> object:
     if isinstance(body, (str, bytes, bytearray, memoryview)):
+        _check_size(cast("str | bytes", body))
         return _decode_json(cast("str | bytes", body))
     if not _is_json_value(body):
-        raise TypeError(
+        raise _malformed(
             "body must be the raw request body (bytes or str) or an already-parsed mapping, "
             f"got {type(body).__name__}; in Starlette/FastAPI use `await request.body()`"
         )
     # A framework's ``await request.json()`` may hold any JSON value; non-objects fail later.
     return body
+
+
+def _check_size(body: str | bytes) -> None:
+    # A str is measured as the UTF-8 bytes it came from (at most 4 per character): the len()
+    # test decides most bodies without encoding anything.
+    size = len(body)
+    if isinstance(body, str) and size <= MAX_CALLBACK_BYTES < 4 * size:
+        size = len(body.encode("utf-8", "surrogatepass"))
+    if size > MAX_CALLBACK_BYTES:
+        raise _malformed(
+            f"callback body is larger than {MAX_CALLBACK_BYTES:,} bytes (a Kie callback is a "
+            "few KiB); refused unread"
+        )
 
 
 def _is_json_value(value: object) -> bool:
@@ -367,7 +392,8 @@ def _decode_json(body: str | bytes) -> object:
     if problem is None:
         return value
     # Kie's documentation examples carry trailing commas; a copy of one should still parse.
-    relaxed = _TRAILING_COMMA.sub(lambda m: m.group(1) or m.group(2), text)
+    # (An unmatched group is replaced by nothing: one C-level pass, no Python call per match.)
+    relaxed = _TRAILING_COMMA.sub(r"\1\2", text) if _COMMA_BEFORE_CLOSE.search(text) else text
     if relaxed != text:
         value, relaxed_problem = _json_loads(relaxed)
         if relaxed_problem is None:
@@ -481,7 +507,8 @@ def _json_kind(value: object) -> str:
 def _excerpt(value: object) -> str:
     """A short ``repr`` for messages: request data is echoed, but never at length."""
     # Redacted before it is cut: a cut secret would no longer match in full.
-    text = redact(value if isinstance(value, str) else repr(value))
+    text = value if isinstance(value, str) else repr(value)
+    text = redact(text[:_EXCERPT_REDACT_CHARS])
     if len(text) > _EXCERPT_CHARS:
         text = text[:_EXCERPT_CHARS] + "…"
     return repr(text) if isinstance(value, str) else text

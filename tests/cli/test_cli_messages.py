@@ -21,7 +21,7 @@ from kieai.cli._messages import cli_wording, explain, install_hint
 from kieai.cli._output import Output, snake_case
 from kieai.testing import FakeKie
 
-from .conftest import DANCE, FAST, PERSON, Invoke
+from .conftest import API_KEY, DANCE, FAST, PERSON, Invoke
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "media"
 WRONG_KEY = "sk-wrong-key-0123456789abcdef"
@@ -243,3 +243,62 @@ def test_raw_json_output_keys_are_snake_case_too(capsys: pytest.CaptureFixture[s
 )
 def test_snake_case(key: str, expected: str) -> None:
     assert snake_case(key) == expected
+
+
+def test_upload_of_an_unreachable_url_shows_kies_reason_not_an_internal_error(
+    invoke: Invoke, fake: FakeKie
+) -> None:
+    result = invoke("upload", "https://example.com/x.png")
+
+    assert result.exit_code == 3
+    first, hint = result.stderr.splitlines()[:2]
+    assert first.startswith(
+        "error: Kie could not fetch the URL (while having Kie fetch a file from a URL): "
+        "File download failed: https://example.com/x.png could not be fetched"
+    )
+    assert "internal error" not in result.stderr
+    assert "try again" not in result.stderr
+    assert "kie upload FILE" in hint
+
+
+def test_an_internal_error_with_a_reason_shows_the_reason() -> None:
+    explained = explain(_answer(500, "database unavailable"))
+
+    assert explained.message == (
+        "Kie had an internal error (while creating the task), also after retrying: "
+        "database unavailable"
+    )
+
+
+def test_every_problem_names_the_flag_and_a_bad_orientation_quotes_no_limit(
+    invoke: Invoke, fake: FakeKie
+) -> None:
+    long_video = str(Path(__file__).parent.parent / "fixtures" / "motion" / "long_720x720_31s.mp4")
+
+    result = invoke(
+        "check", "-i", DANCE, "-v", long_video, "--orientation", "sideways", "--mode", "4k"
+    )
+
+    assert result.exit_code == 2
+    problems = [line[4:] for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert problems == [
+        f"--image: {DANCE!r} is an MP4 video; expected a JPEG, PNG or WebP image",
+        "--video: duration 31.0 s exceeds 30 s",
+        '--orientation: must be "image" or "video", got \'sideways\'',
+        '--mode: must be "720p" or "1080p" ("std"/"pro" accepted), got \'4k\'',
+    ]
+
+
+@pytest.mark.parametrize("flag", ["--debug", "--json"])
+def test_an_echoed_fragment_of_the_key_is_not_printed(
+    invoke: Invoke, fake: FakeKie, flag: str
+) -> None:
+    fragment = API_KEY[:18]  # "kie-cli-secret-key": 18 characters of the key, not all of it
+    fake.inject("credit", status=401, code=401, msg=f"key {fragment} is not allowed")
+
+    result = invoke("credits", flag)
+
+    printed = result.stdout + result.stderr
+    runs = [API_KEY[i : i + 8] for i in range(len(API_KEY) - 7)]
+    assert [run for run in runs if run in printed] == []
+    assert "key [REDACTED] is not allowed" in printed

@@ -113,9 +113,9 @@ def test_image_to_video_bad_inputs_exit_2_listing_every_problem(
     assert "3 problems with the input:" in result.stderr
     problems = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
     assert problems == [
-        "  - image: is an MP4 video; expected a JPEG or PNG image",
-        "  - prompt: 1001 characters exceeds the 1000-character limit",
-        "  - duration: must be 5 or 10 (seconds), got 7",
+        f"  - --image: {DANCE!r} is an MP4 video; expected a JPEG or PNG image",
+        "  - --prompt: 1001 characters exceeds the 1000-character limit",
+        "  - --duration: must be 5 or 10 (seconds), got 7",
     ]
     assert fake.requests == []
 

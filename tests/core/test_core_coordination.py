@@ -25,6 +25,7 @@ from kieai._coordination import (
 )
 from kieai._files import open_local
 
+from .._liveness import FOREVER_S, HANG_GUARD_S
 from ._support import API_KEY, CREATE_URL, INPUT, MODEL, RECORD_URL, created, kie, ok, task_data
 
 pytestmark = [pytest.mark.anyio, pytest.mark.respx(assert_all_called=False)]
@@ -154,10 +155,10 @@ def test_a_coordinator_of_the_wrong_type_is_refused() -> None:
 
 async def test_the_default_paces_each_client_on_its_own() -> None:
     coordinator = LocalCoordinator()
-    one = coordinator.bind("acct").pacer("create", 1, 10.0)
-    other = coordinator.bind("acct").pacer("create", 1, 10.0)
+    one = coordinator.bind("acct").pacer("create", 1, FOREVER_S)
+    other = coordinator.bind("acct").pacer("create", 1, FOREVER_S)
     slot = await one.acquire()
-    with anyio.fail_after(1):  # a second client's window is its own
+    with anyio.fail_after(HANG_GUARD_S):  # a second client's window is its own: no wait
         await (await other.acquire()).release()
     await slot.release()
     await slot.release()  # a second release is a no-op, not a second send

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import os
 import warnings
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -469,4 +470,82 @@ async def test_a_huge_error_page_is_read_with_a_bound(
             await client.download(VIDEO_URL, tmp_path / "out.mp4")
 
     assert info.value.status_code == 503
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "headers", [pytest.param({}, id="no-length"), pytest.param({"content-length": "0"}, id="0")]
+)
+async def test_an_empty_2xx_is_refused_and_nothing_is_written(
+    respx_mock: respx.MockRouter, tmp_path: Path, headers: dict[str, str]
+) -> None:
+    route = respx_mock.get(VIDEO_URL).mock(
+        return_value=httpx.Response(200, headers={"content-type": "video/mp4", **headers})
+    )
+    dest = tmp_path / "out.mp4"
+    async with kie() as client:
+        with pytest.raises(APIResponseValidationError, match="empty body"):
+            await client.download(VIDEO_URL, dest)
+
+    assert os.listdir(tmp_path) == []  # no 0-byte video, no temporary file
+    assert route.call_count == 1  # the host's answer, not a connection fault: not retried
+
+
+async def test_downloads_ask_for_the_bytes_as_stored(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    route = respx_mock.get(VIDEO_URL).mock(return_value=httpx.Response(200, content=b"\x00mp4"))
+    async with kie() as client:
+        await client.download(VIDEO_URL, tmp_path / "out.mp4")
+
+    assert route.calls.last.request.headers["accept-encoding"] == "identity"
+
+
+def _gzip_bomb(inflated_bytes: int) -> bytes:
+    """A gzip stream of ``inflated_bytes`` zeros (about 1000x smaller than that)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    block = bytes(MiB)
+    parts = [packer.compress(block) for _ in range(inflated_bytes // MiB)]
+    return b"".join(parts) + packer.flush()
+
+
+async def test_a_compressed_download_is_refused_not_inflated(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    # 64 MiB of zeros in about 64 KB: inflated, it used to land on disk as a 64 MiB "video"
+    # (a 1 GiB bomb, as 1 GiB and 250 MiB of RSS).
+    bomb = _gzip_bomb(64 * MiB)
+    stream = TrackedStream([bomb])
+    route = respx_mock.get(VIDEO_URL).mock(
+        return_value=httpx.Response(
+            200, headers={"content-type": "video/mp4", "content-encoding": "gzip"}, stream=stream
+        )
+    )
+    dest = tmp_path / "out.mp4"
+    async with kie() as client:
+        with pytest.raises(APIResponseValidationError, match=r"Content-Encoding: gzip"):
+            await client.download(VIDEO_URL, dest)
+
+    assert os.listdir(tmp_path) == []
+    assert stream.sent == 0  # not a byte of it was read
+    assert stream.closed
+    assert route.call_count == 1
+
+
+async def test_garbled_compression_on_a_download_is_refused_not_retried(
+    respx_mock: respx.MockRouter, tmp_path: Path
+) -> None:
+    route = respx_mock.get(VIDEO_URL).mock(
+        return_value=httpx.Response(
+            200,
+            headers={"content-type": "video/mp4", "content-encoding": "gzip"},
+            stream=TrackedStream([b"\x1f\x8b\x08\x00 this is not deflate data at all"]),
+        )
+    )
+    async with kie() as client:
+        with pytest.raises(APIResponseValidationError) as info:
+            await client.download(VIDEO_URL, tmp_path / "out.mp4")
+
+    assert not isinstance(info.value, APIConnectionError)
+    assert route.call_count == 1  # not retried as a connection error
     assert os.listdir(tmp_path) == []

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from kieai import KieClient, KieError, Task
 
+from .._liveness import HANG_GUARD_S
 from ._support import (
     CREATE_URL,
     CREDIT_URL,
@@ -312,8 +313,9 @@ WIRE_FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-#: Per example: a bomb or a 16 MiB body must still be read in about the time of the cap.
-CASE_TIME_S = 10.0
+#: Per example, a hang guard only (reading within the cap takes milliseconds; the bound that
+#: matters, on memory, is asserted exactly).
+CASE_HANG_GUARD_S = HANG_GUARD_S
 CASE_MEMORY_BYTES = 4 * 16 * MiB
 
 
@@ -367,5 +369,5 @@ def test_any_body_on_the_wire_gives_a_result_or_a_kie_error_within_bounds(
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - started < CASE_TIME_S
+    assert time.perf_counter() - started < CASE_HANG_GUARD_S
     assert peak - len(body) < CASE_MEMORY_BYTES

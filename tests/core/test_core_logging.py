@@ -14,6 +14,7 @@ import respx
 
 import kieai._logging
 from kieai import KieError
+from kieai._secrets import Redactor
 
 from ._support import (
     API_KEY,
@@ -22,12 +23,10 @@ from ._support import (
     INPUT,
     MODEL,
     RECORD_URL,
-    SSL_CONTEXT,
     TASK_ID,
     created,
     kie,
     kie_error,
-    make_client,
     ok,
     task_data,
 )
@@ -219,21 +218,6 @@ def test_child_logger_records_are_redacted_by_the_kie_log_handler(
     assert "[REDACTED]" in err
 
 
-def test_registered_api_key_is_redacted_anywhere_in_a_record(
-    restore_kieai_logger: logging.Logger, caplog: pytest.LogCaptureFixture
-) -> None:
-    make_client(
-        http_client=httpx.AsyncClient(verify=SSL_CONTEXT)
-    )  # registers the key with the log filter
-    caplog.set_level(logging.DEBUG, logger="kieai")
-
-    restore_kieai_logger.debug("key=%s", API_KEY)
-    restore_kieai_logger.debug("raw %s", [API_KEY])
-
-    assert API_KEY not in caplog.text
-    assert caplog.text.count("[REDACTED]") == 2
-
-
 def test_authorization_values_in_mapping_arguments_are_redacted(
     restore_kieai_logger: logging.Logger, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -329,17 +313,16 @@ async def test_the_body_of_an_error_is_redacted_too(respx_mock: respx.MockRouter
 
 
 def test_a_prefix_left_at_a_cut_is_redacted() -> None:
-    kieai._logging.register_secret(LONG_KEY)
+    redactor = Redactor(LONG_KEY)
     for cut in range(4, len(LONG_KEY)):
         for marker in ("…", "...", ""):
             text = f"error: {LONG_KEY[:cut]}{marker}"
-            assert _leaks(kieai._logging.redact(text), LONG_KEY) == [], text
+            assert _leaks(redactor.text(text), LONG_KEY) == [], text
 
 
 def test_redaction_of_deeply_nested_bodies_is_bounded() -> None:
     nested: object = LONG_KEY
     for _ in range(500):
         nested = [nested]
-    kieai._logging.register_secret(LONG_KEY)
-    redacted = kieai._logging.redact_value(nested)
+    redacted = Redactor(LONG_KEY).value(nested)
     assert _leaks(repr(redacted), LONG_KEY) == []

@@ -10,6 +10,7 @@ import httpx
 import pytest
 import respx
 
+from .._liveness import FOREVER_S, HANG_GUARD_S
 from ._support import (
     CREATE_URL,
     INPUT,
@@ -45,67 +46,78 @@ class SendClock:
         return self.response
 
 
+class Gate(SendClock):
+    """A `SendClock` that holds the first ``size`` requests until all of them are in flight
+    at once: the test finishes (within its hang guard) only if the client sends ``size``
+    requests together. An event, not a stopwatch: a slow machine only makes it later."""
+
+    def __init__(self, response: httpx.Response, size: int) -> None:
+        super().__init__(response)
+        self.size = size
+        self.all_in = anyio.Event()
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:  # pyright: ignore[reportIncompatibleMethodOverride]
+        self.times.append(anyio.current_time())
+        if len(self.times) >= self.size:
+            self.all_in.set()
+        await self.all_in.wait()
+        return self.response
+
+
 async def test_create_task_pacing_never_exceeds_the_window(respx_mock: respx.MockRouter) -> None:
-    clock = SendClock(created())
+    clock = Gate(created(), size=20)  # not over-paced: a full window's 20 leave together
     respx_mock.post(CREATE_URL).mock(side_effect=clock)
     async with kie(create_task_rate=(20, 0.3)) as client:
-        started = anyio.current_time()
-        async with anyio.create_task_group() as tg:
-            for _ in range(45):
-                tg.start_soon(client.create_task, MODEL, INPUT)
-        elapsed = anyio.current_time() - started
+        with anyio.fail_after(HANG_GUARD_S):
+            async with anyio.create_task_group() as tg:
+                for _ in range(45):
+                    tg.start_soon(client.create_task, MODEL, INPUT)
 
     assert len(clock.times) == 45
     assert _max_in_any_window(clock.times, 0.3) <= 20
-    # 45 sends at 20 per 0.3 s need two full windows; a third would mean over-pacing.
+    # 45 sends at 20 per 0.3 s need two more windows after the first.
     assert max(clock.times) - min(clock.times) >= 0.6
-    assert elapsed < 0.6 + 0.28
 
 
 async def test_get_task_pacing_never_exceeds_the_window(respx_mock: respx.MockRouter) -> None:
-    clock = SendClock(ok(task_data()))
+    clock = Gate(ok(task_data()), size=10)  # not over-paced: a full window's 10 leave together
     respx_mock.get(RECORD_URL).mock(side_effect=clock)
     async with kie(get_task_rate=(10, 0.25)) as client:
-        started = anyio.current_time()
-        async with anyio.create_task_group() as tg:
-            for n in range(25):
-                tg.start_soon(client.get_task, f"task-{n}")
-        elapsed = anyio.current_time() - started
+        with anyio.fail_after(HANG_GUARD_S):
+            async with anyio.create_task_group() as tg:
+                for n in range(25):
+                    tg.start_soon(client.get_task, f"task-{n}")
 
     assert len(clock.times) == 25
     assert _max_in_any_window(clock.times, 0.25) <= 10
-    # 25 sends at 10 per 0.25 s need two full windows; a third would mean over-pacing.
+    # 25 sends at 10 per 0.25 s need two more windows after the first.
     assert max(clock.times) - min(clock.times) >= 0.5
-    assert elapsed < 0.5 + 0.22
 
 
 async def test_pacing_off_sends_everything_at_once(respx_mock: respx.MockRouter) -> None:
-    clock = SendClock(created())
+    # All 60 in flight at once: paced at the default 20 per 10 s, the gate would never open.
+    clock = Gate(created(), size=60)
     respx_mock.post(CREATE_URL).mock(side_effect=clock)
     async with kie(create_task_rate=None, get_task_rate=None) as client:
-        started = anyio.current_time()
-        async with anyio.create_task_group() as tg:
-            for _ in range(60):
-                tg.start_soon(client.create_task, MODEL, INPUT)
-        elapsed = anyio.current_time() - started
+        with anyio.fail_after(HANG_GUARD_S):
+            async with anyio.create_task_group() as tg:
+                for _ in range(60):
+                    tg.start_soon(client.create_task, MODEL, INPUT)
 
     assert len(clock.times) == 60
-    # Paced at the default 20 per 10 s, 60 sends would need at least 20 s.
-    assert elapsed < 2.0
 
 
 async def test_get_task_pacing_does_not_slow_create_task(respx_mock: respx.MockRouter) -> None:
-    clock = SendClock(created())
+    # All 10 in flight at once: paced by get_task_rate (1 per hour), the gate would never open.
+    clock = Gate(created(), size=10)
     respx_mock.post(CREATE_URL).mock(side_effect=clock)
-    async with kie(create_task_rate=None, get_task_rate=(1, 10.0)) as client:
-        started = anyio.current_time()
-        async with anyio.create_task_group() as tg:
-            for _ in range(10):
-                tg.start_soon(client.create_task, MODEL, INPUT)
-        elapsed = anyio.current_time() - started
+    async with kie(create_task_rate=None, get_task_rate=(1, FOREVER_S)) as client:
+        with anyio.fail_after(HANG_GUARD_S):
+            async with anyio.create_task_group() as tg:
+                for _ in range(10):
+                    tg.start_soon(client.create_task, MODEL, INPUT)
 
     assert len(clock.times) == 10
-    assert elapsed < 2.0  # paced by get_task_rate, these would need 90 s
 
 
 async def test_retries_are_paced_too(respx_mock: respx.MockRouter) -> None:
@@ -159,12 +171,12 @@ async def test_a_caller_cancelled_before_sending_takes_no_slot(
     # caller whose scope is already cancelled still gets no slot and sends nothing.
     clock = SendClock(created())
     respx_mock.post(CREATE_URL).mock(side_effect=clock)
-    async with kie(create_task_rate=(1, 10.0)) as client:
+    async with kie(create_task_rate=(1, FOREVER_S)) as client:
         with anyio.CancelScope() as scope:
             scope.cancel()
             await client.create_task(MODEL, INPUT)
         assert scope.cancelled_caught
-        with anyio.fail_after(1.0):  # the window's one slot is still free: no 10 s wait
+        with anyio.fail_after(HANG_GUARD_S):  # the window's one slot is still free: no wait
             await client.create_task(MODEL, INPUT)
 
     assert len(clock.times) == 1

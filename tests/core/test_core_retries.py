@@ -3,6 +3,7 @@ the backoff used when the server gives no hint."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
@@ -244,10 +245,24 @@ async def test_retry_after_fractional_seconds_is_the_wait_used(
     assert await _retry_waits(respx_mock, {"Retry-After": "2.5"}) == [2.5]
 
 
-async def test_retry_after_http_date_is_the_wait_used(respx_mock: respx.MockRouter) -> None:
-    [wait] = await _retry_waits(respx_mock, {"Retry-After": _http_date(30)})
+def _whole_seconds_from_now(offset_s: float) -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=offset_s)
 
-    assert 28.0 <= wait <= 30.0
+
+async def _wait_until(respx_mock: respx.MockRouter, when: datetime, header: str) -> None:
+    """The wait for ``Retry-After: <header>`` (naming ``when``) is the time from the moment the
+    client read it to ``when``: bracketed by the clock before and after the call (whatever
+    the machine's load, not a guess of how long the call took)."""
+    before = time.time()
+    [wait] = await _retry_waits(respx_mock, {"Retry-After": header})
+    after = time.time()
+
+    assert when.timestamp() - after - 0.001 <= wait <= when.timestamp() - before + 0.001
+
+
+async def test_retry_after_http_date_is_the_wait_used(respx_mock: respx.MockRouter) -> None:
+    when = _whole_seconds_from_now(30)
+    await _wait_until(respx_mock, when, format_datetime(when, usegmt=True))
 
 
 async def test_retry_after_http_date_in_the_past_means_now(respx_mock: respx.MockRouter) -> None:
@@ -257,11 +272,8 @@ async def test_retry_after_http_date_in_the_past_means_now(respx_mock: respx.Moc
 async def test_retry_after_http_date_without_zone_is_read_as_utc(
     respx_mock: respx.MockRouter,
 ) -> None:
-    when = datetime.now(timezone.utc) + timedelta(seconds=20)
-    header = when.strftime("%a, %d %b %Y %H:%M:%S -0000")
-    [wait] = await _retry_waits(respx_mock, {"Retry-After": header})
-
-    assert 18.0 <= wait <= 20.0
+    when = _whole_seconds_from_now(20)
+    await _wait_until(respx_mock, when, when.strftime("%a, %d %b %Y %H:%M:%S -0000"))
 
 
 async def test_retry_after_ms_is_the_wait_used(respx_mock: respx.MockRouter) -> None:

@@ -18,6 +18,17 @@ and notebooks accept). A block without top-level ``await`` runs as a plain scrip
 call ``anyio.run(main)`` itself; a block with top-level ``await``, or one that needs a fixture
 below, runs inside an event loop (and so must not call ``anyio.run``).
 
+Pasted into ``python -m asyncio``
+--------------------------------
+The docs recommend ``python -m asyncio`` (and notebooks) for snippets with a bare ``await``,
+so every block is also fed, line by line, to a console compiling as that REPL does (top-level
+``await`` allowed): a blank line inside an indented body, or a statement right after an
+indented block with no blank line between, is a ``SyntaxError`` there, and so is a failure
+here. A block may not call ``anyio.run``/``asyncio.run``/``trio.run`` at its top level either:
+inside a running loop that raises "Already running asyncio in this thread". A block meant to be
+saved as a file and run with ``python`` carries the ``script`` marker instead (and says so on
+its first line, a comment naming the file).
+
 Markers
 -------
 An HTML comment on the line just before the fence (invisible in the rendered page) changes
@@ -27,6 +38,7 @@ how the block runs; several directives are separated by ``;``::
     <!-- docs-test: continue -->
     <!-- docs-test: file conftest.py -->
     <!-- docs-test: pytest -->
+    <!-- docs-test: script -->
 
 ``needs NAME, ...``
     The block uses names the page does not define; they are bound before it runs:
@@ -44,6 +56,10 @@ how the block runs; several directives are separated by ``;``::
     The block is the content of the file PATH (relative to the working directory): it is
     written there and compiled, not run. Later blocks import it; ``pytest`` blocks use it as
     ``conftest.py``.
+``script``
+    The block is a file run with ``python FILE.py`` (it may call ``anyio.run(main)``), not a
+    paste: it runs as usual, without the paste check. Its first line is a comment naming
+    the file.
 ``pytest``
     The block is a test module: it is written to the working directory (as the ``file`` name,
     else ``test_block_LINE.py``) and run with ``python -m pytest``, which must pass.
@@ -54,6 +70,7 @@ An unknown directive fails the test, so a typo cannot silently skip a block.
 from __future__ import annotations
 
 import ast
+import code as interactive
 import inspect
 import json
 import os
@@ -104,6 +121,7 @@ class Block:
     continues: bool = False
     file: str | None = None
     pytest: bool = False
+    script: bool = False
 
     @property
     def where(self) -> str:
@@ -126,6 +144,8 @@ def _apply_marker(block: Block, text: str) -> None:
             block.file = rest.strip()
         elif word == "pytest" and not rest:
             block.pytest = True
+        elif word == "script" and not rest:
+            block.script = True
         else:
             raise ValueError(f"{block.where}: unknown docs-test directive {directive!r}")
 
@@ -288,6 +308,98 @@ def _run_pytest(path: Path, block: Block) -> None:
         timeout=120,
     )
     assert done.returncode == 0, f"{block.where}: pytest failed\n{done.stdout}\n{done.stderr}"
+
+
+class _PasteConsole(interactive.InteractiveConsole):
+    """``python -m asyncio``'s console (top-level ``await`` allowed) that only compiles, and
+    keeps the syntax errors a paste would show."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.compile.compiler.flags |= ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        self.errors: list[str] = []
+
+    def runcode(self, code: Any) -> None:
+        pass
+
+    def showsyntaxerror(self, *args: Any, **kwargs: Any) -> None:
+        error = sys.exc_info()[1]
+        self.errors.append(f"{type(error).__name__}: {error}")
+
+
+_LOOP_RUNNERS = frozenset({"anyio", "asyncio", "trio"})
+
+
+def _top_level_loop_runs(source: str) -> list[int]:
+    """Lines that start an event loop (``anyio.run(...)``, ...) outside any function."""
+    lines: list[int] = []
+    for statement in ast.parse(source).body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(statement):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "run"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in _LOOP_RUNNERS
+            ):
+                lines.append(node.lineno)
+    return lines
+
+
+def paste_problems(block: Block) -> list[str]:
+    """What goes wrong when ``block`` is pasted into ``python -m asyncio`` (empty: nothing)."""
+    if block.script:
+        first = block.code.lstrip().splitlines()[0] if block.code.strip() else ""
+        named = first.startswith("#") and ".py" in first
+        return [] if named else ["a script block's first line must be a comment naming its file"]
+    if block.file is not None or block.pytest:
+        return []
+    console = _PasteConsole()
+    waiting = False
+    for line in block.code.splitlines():
+        waiting = console.push(line)
+    if waiting:
+        console.push("")
+    runs = [
+        f"line {line}: starts an event loop (fails inside python -m asyncio and notebooks: "
+        "use top-level await, or mark the block `script`)"
+        for line in _top_level_loop_runs(block.code)
+    ]
+    return console.errors + runs
+
+
+@pytest.mark.parametrize("page", markdown_pages(), ids=lambda page: str(page.relative_to(ROOT)))
+def test_python_blocks_paste_into_the_asyncio_repl(page: Path) -> None:
+    problems = [
+        f"{block.where}: {problem}"
+        for block in python_blocks(page)
+        for problem in paste_problems(block)
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("code", "problem"),
+    [
+        ("async with x() as c:\n    await c.f()\nprint(1)\n", "SyntaxError"),
+        ("def f():\n    a = 1\n\n    return a\n", "IndentationError"),
+        ("import anyio\n\n\nasync def main():\n    pass\n\n\nanyio.run(main)\n", "line 8"),
+    ],
+)
+def test_the_paste_check_catches_what_the_repl_refuses(code: str, problem: str) -> None:
+    problems = paste_problems(Block(Path("page.md"), 1, code))
+
+    assert len(problems) == 1 and problem in problems[0], problems
+
+
+def test_the_paste_check_accepts_top_level_await_and_script_blocks() -> None:
+    pasted = Block(Path("page.md"), 1, "async with x() as c:\n    await c.f()\n\nprint(1)\n")
+    script = Block(Path("page.md"), 1, "# main.py\nimport anyio\nanyio.run(main)\n", script=True)
+
+    assert paste_problems(pasted) == []
+    assert paste_problems(script) == []
 
 
 @pytest.mark.parametrize("page", markdown_pages(), ids=lambda page: str(page.relative_to(ROOT)))

@@ -2,7 +2,7 @@
 that fit the content column.
 
 The reference is built by mkdocstrings from griffe's static reading of ``src/``; these tests read
-the package the same way (with the same ``scripts/griffe_literal_defaults.py`` extension), so
+the package the same way (with the same ``scripts/griffe_*.py`` extensions), so
 they check what the built pages show without building them. The built site was also checked by
 eye in headless Chromium at 1280 px (see docs/architecture.md, "Docs are tested").
 """
@@ -30,12 +30,15 @@ MAX_CODE_COLUMNS = 110
 
 @pytest.fixture(scope="module")
 def package() -> griffe.Module:
-    # The same extension spec as mkdocs.yml's.
-    extension = f"{ROOT / 'scripts' / 'griffe_literal_defaults.py'}:LiteralDefaults"
+    # The same extension specs as mkdocs.yml's.
+    extensions = (
+        f"{ROOT / 'scripts' / 'griffe_literal_defaults.py'}:LiteralDefaults",
+        f"{ROOT / 'scripts' / 'griffe_sync_mirrors.py'}:SyncMirrors",
+    )
     loaded = griffe.load(
         "kieai",
         search_paths=[str(ROOT / "src")],
-        extensions=griffe.load_extensions(extension),
+        extensions=griffe.load_extensions(*extensions),
         resolve_aliases=True,
     )
     assert isinstance(loaded, griffe.Module)
@@ -124,3 +127,42 @@ def test_code_blocks_fit_the_content_column(page: Path) -> None:
     ]
 
     assert too_wide == []
+
+
+@pytest.mark.parametrize(
+    ("sync_path", "async_path"),
+    [
+        ("kieai.SyncKieClient.get_task", "kieai.KieClient.get_task"),
+        ("kieai.SyncKieClient.wait_for_task", "kieai.KieClient.wait_for_task"),
+        ("kieai.SyncKieClient.upload", "kieai.KieClient.upload"),
+        ("kieai.SyncMotionControl.generate", "kieai.MotionControl.generate"),
+    ],
+)
+def test_the_sync_reference_shows_each_method_with_parameters_and_docstring(
+    package: griffe.Module, sync_path: str, async_path: str
+) -> None:
+    """The reference lists a sync method as a (not async) method with the async one's
+    parameters, defaults and docstring, not as an assignment ``_mirror(...)``."""
+    sync = package.modules_collection[sync_path]
+    source = package.modules_collection[async_path]
+    sync = sync.final_target if isinstance(sync, griffe.Alias) else sync
+    source = source.final_target if isinstance(source, griffe.Alias) else source
+    assert isinstance(sync, griffe.Function) and isinstance(source, griffe.Function)
+    assert "async" not in sync.labels
+    assert [(p.name, str(p.default)) for p in sync.parameters] == [
+        (p.name, str(p.default)) for p in source.parameters
+    ]
+    assert sync.docstring is not None and source.docstring is not None
+    assert sync.docstring.value == source.docstring.value
+
+
+def test_the_sync_reference_types_generate_and_resources_as_sync_twins(
+    package: griffe.Module,
+) -> None:
+    generate = package.modules_collection["kieai._sync.SyncMotionControl.generate"]
+    resource = package.modules_collection["kieai._sync.SyncKieClient.motion_control"]
+    assert isinstance(generate, griffe.Function)
+    assert str(generate.returns) == "SyncMotionControlResult"
+    assert isinstance(resource, griffe.Attribute)
+    assert str(resource.annotation) == "SyncMotionControl"
+    assert resource.docstring is not None and "Motion Control" in resource.docstring.value

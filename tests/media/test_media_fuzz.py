@@ -63,7 +63,9 @@ SEED_FILES = [
 ]
 #: 5,000 in the normal run; KIEAI_FUZZ_CASES=100000 (and KIEAI_FUZZ_SEED) for a long run.
 MUTATION_CASES = int(os.environ.get("KIEAI_FUZZ_CASES", "5000"))
-MAX_CASE_SECONDS = 0.5
+#: A hang guard per case, not a speed limit: a probe reads a bounded number of bytes (see
+#: ``kieai.media._reader``) and takes milliseconds; only a loop that never ends trips this.
+CASE_HANG_GUARD_S = 10.0
 RANDOM_SEED = int(os.environ.get("KIEAI_FUZZ_SEED", "20261125"))
 INTERESTING_8 = (0x00, 0x01, 0x08, 0x10, 0x40, 0x7F, 0x80, 0x81, 0xFE, 0xFF)
 INTERESTING_32 = (0, 1, 4, 7, 8, 16, 0x7F, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFF0, 0xFFFFFFFF)
@@ -168,7 +170,7 @@ def test_mutated_fixture_headers_only_raise_input_errors() -> None:
         except Exception as exc:
             raise AssertionError(f"case {case} (seed {seed}): {exc!r}") from exc
         slowest = max(slowest, time.perf_counter() - started)
-    assert slowest < MAX_CASE_SECONDS
+    assert slowest < CASE_HANG_GUARD_S
 
 
 MAGICS = [

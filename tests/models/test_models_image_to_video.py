@@ -98,7 +98,11 @@ async def test_each_argument_rule_fails_with_its_own_message(
             "person_480x640.webp",
             "image: WebP is not accepted by kling-2.6/image-to-video; use JPEG or PNG",
         ),
-        ("ok_720x720_5s.mp4", "image: is an MP4 video; expected a JPEG or PNG image"),
+        (
+            "ok_720x720_5s.mp4",
+            f"image: {str(fixture('ok_720x720_5s.mp4'))!r} is an MP4 video; expected a JPEG or "
+            "PNG image",
+        ),
     ],
 )
 async def test_the_image_must_be_a_jpeg_or_png(

@@ -27,6 +27,7 @@ from kieai import (
 from kieai.motion_control import ModeInput, Orientation, judge_image, judge_video
 
 from .._kie_mock import client, kie, sent_input
+from .._liveness import FOREVER_S, HANG_GUARD_S
 from ._media import fixture, png_bytes, write_png
 
 pytestmark = pytest.mark.anyio
@@ -177,7 +178,9 @@ async def test_gif_image_is_refused_by_its_bytes(
 
 async def test_video_given_as_image_is_refused(client: KieClient, kie: respx.MockRouter) -> None:
     problems = await problems_of(client, kie, image=OK_VIDEO, video=OK_VIDEO)
-    assert problems == ["image: is an MP4 video; expected a JPEG, PNG or WebP image"]
+    assert problems == [
+        f"image: {str(OK_VIDEO)!r} is an MP4 video; expected a JPEG, PNG or WebP image"
+    ]
 
 
 async def test_image_of_10_mib_is_accepted_and_one_byte_more_is_refused(
@@ -268,7 +271,9 @@ async def test_heic_image_as_video_is_refused_by_name(
 
 async def test_image_given_as_video_is_refused(client: KieClient, person: Path) -> None:
     report = await client.motion_control.check(image=person, video=person)
-    assert report.problems == ["video: is a PNG image; expected an MP4, MOV or MKV video"]
+    assert report.problems == [
+        f"video: {str(person)!r} is a PNG image; expected an MP4, MOV or MKV video"
+    ]
 
 
 async def test_video_over_100_mib_is_refused_even_without_media_checks(
@@ -459,12 +464,12 @@ async def test_one_failed_upload_cancels_the_other(
         started.append(kind)
         if kind == "image":
             return httpx.Response(500, text="<html>boom</html>")
-        await anyio.sleep(5)
+        await anyio.sleep(FOREVER_S)
         finished.append(kind)
         return httpx.Response(200, json={"code": 200, "data": {"downloadUrl": "https://t/v.mp4"}})
 
     kie.routes["upload"].mock(side_effect=slow_or_broken)
-    with anyio.fail_after(3):
+    with anyio.fail_after(HANG_GUARD_S):  # the failed image ends the video's endless upload
         with pytest.raises(InternalServerError):
             await client.motion_control.create(image=person, video=OK_VIDEO)
     assert sorted(started) == ["image", "image", "image", "video"]  # image retried twice
@@ -497,3 +502,16 @@ def test_motion_control_input_requires_exactly_one_url_each() -> None:
         MotionControlInput(input_urls=["a", "b"], video_urls=["c"])
     with pytest.raises(ValueError, match="video_urls"):
         MotionControlInput(input_urls=["a"], video_urls=[])
+
+
+async def test_an_invalid_orientation_quotes_no_duration_limit(client: KieClient) -> None:
+    report = await client.motion_control.check(
+        image=fixture("person_480x640.jpg"),
+        video=fixture("long_720x720_31s.mp4"),
+        character_orientation="sideways",  # type: ignore[arg-type]  # the wrong value under test
+    )
+
+    assert report.problems == [
+        "video: duration 31.0 s exceeds 30 s",
+        'character_orientation: must be "image" or "video", got \'sideways\'',
+    ]

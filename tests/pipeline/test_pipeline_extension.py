@@ -104,8 +104,8 @@ def test_a_declared_model_gets_all_its_problems_reported_together() -> None:
     )
     assert report.problems == [
         "captoin: acme/remix-1 has no such field (did you mean 'caption'?), got 'typo'",
-        "still_url[0]: is an MP4 video; expected a PNG image",
-        "clip_url: is a PNG image; expected an MP4 video",
+        f"still_url[0]: {str(asset_path('dance.mp4'))!r} is an MP4 video; expected a PNG image",
+        f"clip_url: {str(asset_path('person.png'))!r} is a PNG image; expected an MP4 video",
         "callback_url: must be an http(s) URL, got 'ftp://nope'",
         'style: must be "plain" or "noir", got \'loud\'',
     ]

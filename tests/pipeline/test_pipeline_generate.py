@@ -30,6 +30,7 @@ from kieai import (
     UploadedFile,
     VideoResult,
 )
+from kieai._generated.market import Kling2_6TextToVideoInput
 
 from .._kie_mock import API, client, kie, sent_input
 from ..motion._media import png_bytes
@@ -38,7 +39,12 @@ pytestmark = pytest.mark.anyio
 __all__ = ["client", "kie"]  # fixtures
 
 FAST: dict[str, Any] = {"poll_interval": 0.01, "max_poll_interval": 0.02, "timeout": 10.0}
-T2V = {"prompt": "A fox.", "sound": False, "duration": "5", "aspect_ratio": "1:1"}
+T2V: Kling2_6TextToVideoInput = {
+    "prompt": "A fox.",
+    "sound": False,
+    "duration": "5",
+    "aspect_ratio": "1:1",
+}
 NEW_MODEL = "acme/brand-new-model"
 
 
@@ -242,7 +248,7 @@ async def test_a_model_that_is_not_an_id_is_refused(
 async def test_check_runs_the_declarations_checks_without_a_request(
     client: KieClient, kie: respx.MockRouter
 ) -> None:
-    report = await client.check(
+    report = await client.check(  # pyright: ignore[reportDeprecated]  # a wrong input on purpose
         "google/nano-banana-edit", {"promt": "snow", "image_urls": [b"not an image"]}
     )
     assert not report.ok

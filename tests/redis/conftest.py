@@ -47,12 +47,14 @@ def free_port() -> int:
 class RedisServer:
     """One redis-server process; ``kill``, ``start``, ``pause`` and ``resume`` for faults."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *config: str) -> None:
+        """``config``: more ``redis-server`` arguments (``"--requirepass", "secret"``)."""
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail(INSTALL_HINT)
         self.binary = binary
         self.directory = directory
+        self.config = config
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -77,6 +79,7 @@ class RedisServer:
                 str(self.directory),
                 "--logfile",
                 str(self.directory / "redis.log"),
+                *self.config,
             ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -94,7 +97,8 @@ class RedisServer:
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as sock:
                 sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
+                # A server with a password answers, but with NOAUTH.
+                return sock.recv(16).startswith((b"+PONG", b"-NOAUTH"))
         except OSError:
             return False
 

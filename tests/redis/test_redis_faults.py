@@ -7,15 +7,26 @@ a request leaves, never whether it is sent again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
 
 import anyio
 import pytest
 
-from kieai import CoordinatorUnavailableError, KieClient, MotionControlResult
+from kieai import (
+    CoordinatorConfigurationError,
+    CoordinatorUnavailableError,
+    KieClient,
+    KieError,
+    MotionControlResult,
+)
 from kieai._assets import asset_path
 from kieai.redis import RedisCoordinator
 from kieai.testing import FakeKie
 
+from .._liveness import HANG_GUARD_S
+from ..motion._media import write_png
 from ._support import MODEL, client, fake_kie, max_in_any_window, mc_input, statuses
 from .conftest import RedisServer, free_port
 
@@ -139,13 +150,11 @@ async def test_a_paused_redis_times_out_to_local_pacing(
         await kie.create_task(MODEL, mc_input(0))
         redis_server.pause()
         try:
-            started = anyio.current_time()
-            with anyio.fail_after(3):
+            # A paused Redis never answers: the call ends only through the call timeout.
+            with anyio.fail_after(HANG_GUARD_S):
                 await kie.create_task(MODEL, mc_input(1))
-            elapsed = anyio.current_time() - started
         finally:
             redis_server.resume()
-    assert elapsed < 1.0
     assert statuses(fake, "createTask") == [200, 200]
     assert len(_warnings(caplog, "unavailable")) == 1
 
@@ -189,3 +198,139 @@ async def test_an_unopened_coordinator_says_how_to_open_it() -> None:
                 await kie.create_task(MODEL, mc_input())
         finally:
             await kie.aclose()
+
+
+async def test_redis_never_up_keeps_a_batch_of_clients_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The audit's run (issue #19): 120 generates on 3 clients sharing one coordinator whose
+    Redis never answers, with Kie's limits on in the fake. The local fallback is the
+    coordinator's, shared by its clients as Redis would have been: no 429, nothing failed, and
+    each of the 9 images uploaded once (before: 28 RateLimitErrors, 27 uploads)."""
+    caplog.set_level(logging.WARNING, logger="kieai")
+    create_rate, get_rate = (20, 0.5), (10, 0.1)  # Kie's limits, 20x faster
+    fake = fake_kie(create_rate_limit=create_rate, record_rate_limit=get_rate)
+    images = [write_png(tmp_path / f"image-{n}.png", 400 + n, 400) for n in range(9)]
+    dead = RedisCoordinator(f"redis://127.0.0.1:{free_port()}/0")
+    failures: list[BaseException] = []
+    done: list[str] = []
+
+    async def generate(kie: KieClient, n: int) -> None:
+        try:
+            result = await kie.image_to_video.generate(
+                image=images[n % 9], prompt=f"task {n}", poll_interval=0.05, max_poll_interval=0.1
+            )
+        except KieError as exc:
+            failures.append(exc)
+        else:
+            done.append(result.task_id)
+
+    options = {"create_task_rate": create_rate, "get_task_rate": get_rate}
+    async with (
+        client(fake, dead, **options) as first,
+        client(fake, dead, **options) as second,
+        client(fake, dead, **options) as third,
+    ):
+        async with anyio.create_task_group() as group:
+            for n in range(120):
+                group.start_soon(generate, (first, second, third)[n % 3], n)
+
+    assert failures == []
+    assert len(set(done)) == 120
+    assert set(statuses(fake, "createTask")) == {200}  # the fake refused nothing
+    assert set(statuses(fake, "recordInfo")) == {200}
+    assert len(fake.uploads) == 9
+    assert max_in_any_window((t.created_at for t in fake.tasks.values()), create_rate[1]) <= 20
+    assert len(_warnings(caplog, "unavailable")) == 1
+
+
+PASSWORD = "s3cret-redis-password"
+
+
+@pytest.fixture
+def redis_with_password(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server that requires ``PASSWORD``, and has a user ``noeval`` (password ``pw``)
+    who may run everything but EVAL and EVALSHA."""
+    server = RedisServer(
+        tmp_path,
+        "--requirepass",
+        PASSWORD,
+        "--user",
+        "noeval",
+        "on",
+        ">pw",
+        "~*",
+        "+@all",
+        "-eval",
+        "-evalsha",
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@pytest.mark.parametrize("on_unavailable", ["local", "raise"])
+@pytest.mark.parametrize(
+    ("credentials", "says"),
+    [
+        pytest.param(":wrong-password@", "password in the URL is wrong", id="wrong-password"),
+        pytest.param("", "requires a password", id="no-password"),
+        pytest.param("nobody:pw@", "password in the URL is wrong", id="unknown-user"),
+        pytest.param("noeval:pw@", "ACL", id="acl-user-without-eval"),
+    ],
+)
+async def test_refused_credentials_are_a_configuration_error_at_once(
+    redis_with_password: RedisServer,
+    credentials: str,
+    says: str,
+    on_unavailable: Literal["local", "raise"],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="kieai")
+    fake = fake_kie()
+    url = f"redis://{credentials}127.0.0.1:{redis_with_password.port}/0"
+    coordinator = RedisCoordinator(url, on_unavailable=on_unavailable)
+    errors: list[CoordinatorConfigurationError] = []
+    async with client(fake, coordinator) as kie:
+        for n in range(2):  # every call, not once and then an "outage"
+            with pytest.raises(CoordinatorConfigurationError, match=says) as caught:
+                await kie.create_task(MODEL, mc_input(n))
+            errors.append(caught.value)
+    for error in errors:
+        assert "not an outage" in str(error)
+        assert "Nothing was sent" in str(error)
+        assert not isinstance(error, CoordinatorUnavailableError)
+        assert PASSWORD not in str(error)
+    assert [r.route for r in fake.requests] == []
+    assert coordinator.outages == 0
+    assert _warnings(caplog, "unavailable") == []
+
+
+async def test_the_right_password_is_shared_pacing(redis_with_password: RedisServer) -> None:
+    fake = fake_kie(create_rate_limit=None)
+    coordinator = RedisCoordinator(f"redis://:{PASSWORD}@127.0.0.1:{redis_with_password.port}/0")
+    async with client(fake, coordinator, create_task_rate=(50, 1.0)) as kie:
+        await kie.create_task(MODEL, mc_input())
+        assert await coordinator.redis.keys("*:pace:create:done")
+    assert coordinator.outages == 0
+
+
+def test_one_coordinator_serves_one_event_loop_after_another() -> None:
+    """The shared local fallback lives while the coordinator is open: clients on a later event
+    loop start afresh. (trio's clock starts at a random offset in each run: the last run's
+    window, read on the new clock, could lie days in the future and hold every send.)"""
+    fake = fake_kie(create_rate_limit=None)
+    dead = RedisCoordinator(f"redis://127.0.0.1:{free_port()}/0")
+
+    async def batch(first: int) -> None:
+        with anyio.fail_after(HANG_GUARD_S):
+            async with client(fake, dead, create_task_rate=(2, 0.05)) as kie:
+                async with anyio.create_task_group() as group:
+                    for n in range(first, first + 6):  # more than a window: some wait
+                        group.start_soon(kie.create_task, MODEL, mc_input(n))
+
+    for run in range(3):
+        anyio.run(batch, 6 * run, backend="trio")
+    assert statuses(fake, "createTask") == [200] * 18

@@ -1,6 +1,6 @@
 """Run by ``test_sync_interrupt.py`` in a subprocess: one ``generate`` and its download with
 ``SyncKieClient``, against a FakeKie that stalls at ``PHASE`` (upload, wait or download), or a
-``create`` and a ``get_task`` that stalls (poll: a quick read, sent from this thread). It
+``create`` and a ``get_task`` that stalls (poll). It
 prints a marker when that phase is under way, is sent SIGINT there, and reports as JSON what
 the interrupt left behind."""
 
@@ -16,28 +16,48 @@ from typing import Any
 
 from kieai import SyncKieClient, Task
 from kieai._assets import asset_path
-from kieai.testing import FakeKie, Outcome, Schedule
+from kieai.testing import FakeKie, Fault, Outcome, Schedule
 
-STALL_S = 60.0  # far longer than the test waits: only the interrupt can end the phase
+STALL_S = 3600.0  # for ever, as far as the test goes: only the interrupt can end the phase
 
 
 def main(phase: str, out_dir: Path) -> int:
     fake = FakeKie(api_key="test-key")
+    created: list[str] = []
+    said: set[str] = set()
+    said_lock = threading.Lock()
+    stop_watching = threading.Event()
+    watchers: list[threading.Thread] = []
+
+    def say(marker: str) -> None:
+        with said_lock:
+            if marker in said:
+                return
+            said.add(marker)
+        print(marker, flush=True)
+
+    def say_stalled_when_hit(fault: Fault) -> None:
+        """Print "stalled" once the stalled request has reached the fake: the parent
+        interrupts then, not after a guess of how long the request takes to get there."""
+
+        def watch() -> None:
+            while fault.hits == 0 and not stop_watching.wait(0.005):
+                pass
+            if fault.hits:
+                say("stalled")
+
+        watcher = threading.Thread(target=watch, name="stall-watcher")
+        watchers.append(watcher)
+        watcher.start()
+
     if phase == "upload":
-        fake.inject("stream-upload", delay=STALL_S, times=None)
+        say_stalled_when_hit(fake.inject("stream-upload", delay=STALL_S, times=None))
     elif phase == "poll":
         pass  # the stall is injected once the task exists
     elif phase == "wait":
         fake.queue_outcomes(Outcome.success(schedule=Schedule(generating=math.inf)))
     else:
-        fake.inject("results", delay=STALL_S)
-    created: list[str] = []
-    said: set[str] = set()
-
-    def say(marker: str) -> None:
-        if marker not in said:
-            said.add(marker)
-            print(marker, flush=True)
+        say_stalled_when_hit(fake.inject("results", delay=STALL_S))
 
     def on_upload_progress(_sent: int, _total: int | None) -> None:
         say("uploading")
@@ -60,7 +80,7 @@ def main(phase: str, out_dir: Path) -> int:
                         image=asset_path("person.png"), video=asset_path("dance.mp4")
                     )
                 )
-                fake.inject("recordInfo", delay=STALL_S)
+                say_stalled_when_hit(fake.inject("recordInfo", delay=STALL_S))
                 say("polling")
                 client.get_task(created[0])
                 return 0
@@ -76,6 +96,9 @@ def main(phase: str, out_dir: Path) -> int:
             result.download(out_dir / "out.mp4")
     except KeyboardInterrupt:
         report["interrupted"] = True
+    stop_watching.set()
+    for watcher in watchers:
+        watcher.join()
     report["task_ids"] = created
     report["tasks_at_fake"] = sorted(fake.tasks)
     report["threads"] = sorted(t.name for t in threading.enumerate())

@@ -24,12 +24,18 @@ from kieai import (
     VideoInfo,
     probe,
 )
+from kieai._generated.market import Kling2_6TextToVideoInput
 from kieai.testing import FakeKie
 
 from .conftest import KEY
 
 FAST: dict[str, Any] = {"poll_interval": 0.02, "max_poll_interval": 0.05, "timeout": 30.0}
-T2V = {"prompt": "A fox.", "sound": False, "duration": "5", "aspect_ratio": "16:9"}
+T2V: Kling2_6TextToVideoInput = {
+    "prompt": "A fox.",
+    "sound": False,
+    "duration": "5",
+    "aspect_ratio": "16:9",
+}
 
 
 def test_generate_any_model_returns_the_sync_twin_and_downloads_blocking(
@@ -50,9 +56,10 @@ def test_generate_any_model_returns_the_sync_twin_and_downloads_blocking(
 
 def test_check_and_create_without_await(base_url: str, fake: FakeKie) -> None:
     with SyncKieClient(api_key=KEY, base_url=base_url, upload_base_url=base_url) as client:
-        report = client.check("kling-2.6/text-to-video", {**T2V, "duration": 5})
+        # Wrong inputs on purpose: pyright strict reports them (reportDeprecated).
+        report = client.check("kling-2.6/text-to-video", {**T2V, "duration": 5})  # pyright: ignore[reportDeprecated]
         with pytest.raises(KieInputError) as caught:
-            client.create("kling-2.6/text-to-video", {**T2V, "sond": True})
+            client.create("kling-2.6/text-to-video", {**T2V, "sond": True})  # pyright: ignore[reportDeprecated]
         task_id = client.create("kling-2.6/text-to-video", T2V)
     assert report.problems == ['duration: must be "5" or "10", got 5']
     assert caught.value.problems == [

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import pydoc
+import re
 import subprocess
 import sys
 import typing
@@ -14,7 +16,8 @@ import pytest
 
 import kieai
 import kieai.types
-from kieai import KieClient, SyncKieClient
+from kieai import KieClient, MotionControl, SyncKieClient, SyncMotionControl
+from kieai._generated.calls import ModelCalls
 from kieai._sync import _Mirror, _Resource, _SyncResult  # pyright: ignore[reportPrivateUsage]
 
 #: Async names whose sync twin has another name (or none: the async context protocol).
@@ -63,6 +66,13 @@ def test_every_client_method_has_the_async_parameters_defaults_and_docstring() -
     methods = {n: m for n, m in coroutine_methods(KieClient).items() if n not in RENAMED}
     assert len(methods) >= 8  # the comparison below must compare something
     for name, method in methods.items():
+        if name in vars(ModelCalls):  # generated for both clients, typed per model
+            twin = getattr(SyncKieClient, name)
+            assert comparable(inspect.signature(twin), drop_self=False) == comparable(
+                inspect.signature(method), drop_self=False
+            ), name
+            assert twin.__doc__ == method.__doc__, name
+            continue
         mirror = vars(SyncKieClient)[name]
         assert isinstance(mirror, _Mirror), name
         assert mirror.method is method, name
@@ -89,8 +99,7 @@ def test_every_resource_of_the_client_has_a_sync_twin_with_the_same_methods() ->
     for name, async_class in resources.items():
         descriptor = vars(SyncKieClient)[name]
         assert isinstance(descriptor, _Resource), name
-        sync_class = descriptor.sync_class
-        assert isinstance(sync_class, type)
+        sync_class: type[Any] = typing.cast("_Resource[Any]", descriptor).sync_class
         assert public_names(sync_class) == public_names(async_class), name
         for method_name, method in coroutine_methods(async_class).items():
             mirror = vars(sync_class)[method_name]
@@ -152,11 +161,43 @@ def test_the_bound_method_shows_the_async_signature_without_self(path: str, fake
         )
         assert bound.__doc__ == async_bound.__doc__
         assert (bound.__module__, bound.__name__, bound.__qualname__) == (
-            async_bound.__module__,
-            async_bound.__name__,
-            async_bound.__qualname__,
+            "kieai._sync",
+            path,
+            f"SyncKieClient.{path}",
         )
         assert not inspect.iscoroutinefunction(bound)
+
+
+@pytest.mark.parametrize(
+    ("sync_class", "async_class"),
+    [(SyncKieClient, KieClient), (SyncMotionControl, MotionControl)],
+)
+def test_the_class_shows_each_method_with_its_signature_and_docstring(
+    sync_class: type[Any], async_class: type[Any]
+) -> None:
+    """``inspect.signature(SyncKieClient.get_task)`` and ``help(SyncKieClient)`` work on the
+    class, not only on an instance (tools such as the API reference look there)."""
+    methods = coroutine_methods(async_class)
+    assert len(methods) >= 3
+    for name, method in methods.items():
+        sync_method = getattr(sync_class, RENAMED.get(name, name))
+        if name in RENAMED:
+            continue
+        assert inspect.isfunction(sync_method), name
+        assert comparable(inspect.signature(sync_method), drop_self=True) == comparable(
+            inspect.signature(method), drop_self=True
+        ), name
+        assert sync_method.__doc__ == method.__doc__, name
+    page = pydoc.render_doc(sync_class, renderer=pydoc.TextDoc())
+    page = re.sub(".\b", "", page)  # bold is written as X\bX
+    for name in methods:
+        if name not in RENAMED:
+            assert f"{name}(self" in page, name
+
+
+def test_a_resource_shows_no_private_constructor() -> None:
+    assert "_Bound" not in str(inspect.signature(SyncMotionControl))
+    assert list(inspect.signature(SyncMotionControl).parameters) == []
 
 
 def test_generate_shows_the_sync_result_type(fake_url: str) -> None:

@@ -112,11 +112,20 @@ class Webhook:
     """A tiny ASGI receiver for callbacks. Thread-safe, since ``serve()`` delivers from the
     server's thread."""
 
-    def __init__(self, status: int = 200, *, fail: bool = False, delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        status: int = 200,
+        *,
+        fail: bool = False,
+        delay: float = 0.0,
+        answer_when_received: int = 0,
+    ) -> None:
         self.status = status
         self.fail = fail
         self.delay = delay
         """Seconds the receiver takes before it answers."""
+        self.answer_when_received = answer_when_received
+        """Answer only once this many callbacks arrived (all of them in flight at once)."""
         self._lock = threading.Lock()
         self._received: list[tuple[str, dict[str, str], bytes]] = []
 
@@ -145,6 +154,10 @@ class Webhook:
             raise RuntimeError("the webhook handler crashed")
         if self.delay:
             await anyio.sleep(self.delay)
+        # Polled, not an anyio.Event: with serve() the callbacks arrive on the server's
+        # thread and event loop.
+        while len(self.received) < self.answer_when_received:  # noqa: ASYNC110
+            await anyio.sleep(0.005)
         await send({"type": "http.response.start", "status": self.status, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from kieai import catalog
 from kieai.testing import DEFAULT_MODELS, FakeKie, ManualClock
-from kieai.testing._validation import MODEL_RULES
 
 from ..media.builders import simple_mp4
 from ..motion._media import fixture, png_bytes
@@ -34,14 +34,12 @@ async def _problem(client: httpx.AsyncClient, model: str, input_: dict[str, Any]
     return str(payload["msg"])
 
 
-def test_every_supported_model_is_accepted_by_default_and_has_rules() -> None:
-    assert FakeKie()._state.settings.models == {  # pyright: ignore[reportPrivateUsage]
-        "kling-2.6/motion-control",
-        V3,
-        I2V,
-        T2V,
-    }
-    assert set(DEFAULT_MODELS) == set(MODEL_RULES)
+async def test_every_catalog_model_is_accepted_by_default(client: httpx.AsyncClient) -> None:
+    ids = {info.id for info in catalog.models()}
+    assert set(DEFAULT_MODELS) <= ids
+    for model in sorted(ids):  # each is known: an empty input is judged, never "unknown model"
+        payload = await _answer(client, model, {})
+        assert not str(payload.get("msg", "")).startswith("model:"), (model, payload)
 
 
 # -- kling-3.0/motion-control ---------------------------------------------------------------
@@ -132,20 +130,21 @@ async def test_kling_3_0_image_orientation_caps_the_video_at_10_s(
 
 async def test_image_to_video_requires_every_documented_field(client: httpx.AsyncClient) -> None:
     assert await _problem(client, I2V, {}) == (
-        "input.image_urls: is required; input.prompt: is required; "
-        "input.duration: is required; input.sound: is required"
+        "input.duration: is required; input.image_urls: is required; "
+        "input.prompt: is required; input.sound: is required"
     )
 
 
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ({"duration": 5}, "input.duration: must be '5' or '10', got 5"),
+        ({"duration": 5}, "input.duration: must be a string, got 5"),
+        ({"duration": "15"}, "input.duration: must be '5' or '10', got '15'"),
         ({"sound": "true"}, "input.sound: must be a boolean, got 'true'"),
         ({"prompt": "x" * 1001}, "input.prompt: 1001 characters exceeds 1000"),
         (
             {"image_urls": "https://x/y.png"},
-            "input.image_urls: must be an array with exactly 1 URL",
+            "input.image_urls: must be an array of URLs, got 'https://x/y.png'",
         ),
     ],
 )
@@ -163,7 +162,7 @@ async def test_image_to_video_refuses_webp_and_accepts_any_pixel_size(
     webp = await upload_url(client, "p.webp", fixture("person_480x640.webp").read_bytes())
     input_ = {"prompt": "p", "image_urls": [webp], "sound": False, "duration": "5"}
     assert await _problem(client, I2V, input_) == (
-        "input.image_urls: expected an image (JPEG or PNG), the file is image/webp"
+        f"input.image_urls: {webp} is image/webp (accepted: image/jpeg, image/png)"
     )
     tiny = await upload_url(client, "tiny.png", png_bytes(64, 32))
     assert (await _answer(client, I2V, {**input_, "image_urls": [tiny]}))["code"] == 200
@@ -211,3 +210,29 @@ async def test_a_text_to_video_task_yields_an_mp4(fake: FakeKie, client: httpx.A
     task = fake.task(task_id)
     assert task.state == "success"
     assert task.result_urls[0].endswith(".mp4")
+
+
+# -- kling-2.6/motion-control ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("width", "height"), [(640, 1280), (1280, 719)])
+async def test_kling_2_6_refuses_a_reference_video_under_720_px(
+    client: httpx.AsyncClient, width: int, height: int
+) -> None:
+    image, _ = await media(client)
+    video = await upload_url(
+        client, "v.mp4", simple_mp4(duration_s=5.0, width=width, height=height)
+    )
+    input_ = {
+        "input_urls": [image],
+        "video_urls": [video],
+        "character_orientation": "video",
+        "mode": "720p",
+    }
+    assert await _problem(client, "kling-2.6/motion-control", input_) == (
+        f"input.video_urls: {width}x{height} px, width and height must be at least 720 px"
+    )
+    exact = await upload_url(client, "w.mp4", simple_mp4(duration_s=5.0, width=720, height=720))
+    assert (await _answer(client, "kling-2.6/motion-control", {**input_, "video_urls": [exact]}))[
+        "code"
+    ] == 200

@@ -42,7 +42,7 @@ class ModelRules:
 
 _MOTION_VIDEO_DURATION_BY_ORIENTATION = (
     "character_orientation",
-    {"image": MAX_MOTION_VIDEO_DURATION_IMAGE_ORIENTATION_S},
+    {"image": MAX_MOTION_VIDEO_DURATION_IMAGE_ORIENTATION_S, "video": MAX_MOTION_VIDEO_DURATION_S},
 )
 
 RULES: Mapping[str, ModelRules] = {

@@ -3,7 +3,8 @@
 Each command parses its options, builds one `Output` (human or ``--json``) and runs one
 coroutine through `execute` (in ``_runtime``), which turns expected failures into plain-language
 lines (``_messages``) and an exit code. Progress goes to stderr. ``-o`` is resolved by
-``_paths.destination`` (a trailing separator or an existing directory: write into it).
+``_paths.destination`` (a trailing separator or an existing directory: write into it) and
+checked by ``_paths.check_destination`` before anything is uploaded or paid for.
 
 Start-up: this module imports only typer and kieai's constants, so ``kie --help`` pays for
 nothing else; each command imports the client, the models and the progress bars in its body.
@@ -25,11 +26,11 @@ from .._constants import (
 )
 from .._version import __version__
 from ._catalog import models_app
-from ._coercion import KieGroup
 from ._ledger import costs, tasks_app
 from ._messages import resume_command
 from ._output import Output
-from ._paths import destination
+from ._paths import check_destination, destination
+from ._run import check_any, run
 from ._runtime import (
     API_KEY_HELP,
     BASE_URL_HELP,
@@ -56,7 +57,6 @@ __all__ = ["app"]
 
 app = typer.Typer(
     name="kie",
-    cls=KieGroup,  # text options and flags converted without pydantic (see _coercion)
     help="Kie AI from the command line: Kling motion control (2.6 and 3.0), image-to-video and "
     "text-to-video (generate, wait, status, credits, upload, local checks), plus a built-in "
     "fake of Kie for demos and development.",
@@ -72,6 +72,7 @@ app = typer.Typer(
 app.add_typer(models_app)  # kie models [show ID]: the catalog (_catalog)
 app.add_typer(tasks_app)  # kie tasks ls|show|resume|collect: the journal (_ledger)
 app.command("costs")(costs)  # kie costs [--since DATE] (_ledger)
+app.command("run")(run)  # kie run ID key=value ...: any model (_run)
 
 # -- shared options --------------------------------------------------------------------------
 
@@ -282,9 +283,15 @@ async def _save(
     try:
         path = await client.download(url, dest, on_progress=ui.download)
     except (APIError, OSError) as exc:
+        # A file that could not be written there will not be next time: no -o to repeat.
+        retry = (
+            f"{resume_command(task_id)} -o ANOTHER_PATH"
+            if isinstance(exc, OSError)
+            else resume_command(task_id, output)
+        )
         raise DownloadFailedError(
             f"task {task_id} succeeded but the download failed ({exc}); the video is at {url} "
-            f"(retry with: {resume_command(task_id, output)})",
+            f"(retry with: {retry})",
             task_id=task_id,
             video_url=url,
         ) from exc
@@ -326,6 +333,8 @@ def _generation(
 ) -> None:
     """One generating command, for any model: progress for uploads and states, the task id
     as soon as Kie returns it, the download, the result, and a resume hint on failure."""
+    if not flow.no_download:
+        execute_now(out, lambda: check_destination(flow.output, "TASK_ID.mp4"))
     ui = _progress(out, names)
     common = CommonArgs(
         callback_url=flow.callback_url,
@@ -554,6 +563,8 @@ def wait(
     The elapsed time shown counts from the task's creation at Kie.
     """
     out = Output(json_mode=json_, debug=debug)
+    if not no_download:
+        execute_now(out, lambda: check_destination(output, f"{task_id}.mp4"))
     options = _client_options(ctx, api_key, base_url, None)
     ui = _progress(out)
     ui.task_id = task_id
@@ -705,8 +716,33 @@ def _describe_video(info: VideoInfo | None) -> str | None:
 
 @app.command()
 def check(
-    image: ImageOpt,
-    video: VideoOpt,
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Any model: its id, then its input as key=value (key=@path: a local file). "
+            "Without them: motion control's --image and --video.",
+            metavar="[ID KEY=VALUE...]",
+            show_default=False,
+        ),
+    ] = None,
+    image: Annotated[
+        str | None,
+        typer.Option(
+            "--image",
+            "-i",
+            help="The person: a JPEG/PNG/WebP file or an http(s) URL.",
+            show_default=False,
+        ),
+    ] = None,
+    video: Annotated[
+        str | None,
+        typer.Option(
+            "--video",
+            "-v",
+            help="The motion: an MP4/MOV/MKV file or an http(s) URL.",
+            show_default=False,
+        ),
+    ] = None,
     orientation: OrientationOpt = "video",
     prompt: PromptOpt = None,
     mode: ModeOpt = "720p",
@@ -714,7 +750,22 @@ def check(
     background_source: BackgroundSourceOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Run every local check on the inputs (no network, no API key). Exit 2 lists all problems."""
+    """Run every local check on the inputs (no network, no API key). Exit 2 lists all problems.
+
+    `kie check ID key=value ...` checks any model's input (Kie's field names, as `kie run`);
+    `kie check --image ... --video ...` checks motion control's.
+    """
+    if words:
+        if image is not None or video is not None:
+            raise typer.BadParameter(
+                "give either ID key=value ... or --image and --video, not both"
+            )
+        check_any(words, json_)
+        return
+    if image is None or video is None:
+        raise typer.BadParameter(
+            "give --image and --video (motion control), or ID key=value ... (any model)"
+        )
     # No client: the checks need only the model's spec, and skipping the client skips httpx
     # (whose own CLI imports click, rich and pygments) and the transport stack at start-up.
     from .._errors import KieInputError
@@ -796,6 +847,8 @@ def demo(
     from .._assets import asset_path
     from ._fake import run_demo
 
+    target = execute_now(out, lambda: check_destination(output, "demo-output.mp4"))
+
     # The fake lives in this process only: there is no task to resume after it ends.
     ui = _progress(out, {"image": "person.png", "video": "dance.mp4"}, resumable=False)
     if not out.json_mode:
@@ -806,7 +859,7 @@ def demo(
             ui,
             image=asset_path("person.png"),
             video=asset_path("dance.mp4"),
-            output=destination(output, "demo-output.mp4"),
+            output=target,
         ),
     )
     _show_finished(out, result.task, result.video_urls, saved)
@@ -846,6 +899,13 @@ def _schedule(value: str | None) -> tuple[float, float, float] | None:
     return seconds
 
 
+AWKWARD = "Kie's awkward behaviours (all on with --harsh)"
+
+
+def _text_option(flag: str, help_: str) -> Any:
+    return typer.Option(flag, help=help_, show_default=False, rich_help_panel=AWKWARD)
+
+
 @app.command("fake-server")
 def fake_server(
     port: Annotated[
@@ -880,16 +940,129 @@ def fake_server(
             show_default=False,
         ),
     ] = None,
+    harsh: Annotated[
+        bool,
+        typer.Option(
+            "--harsh",
+            help="Turn on every awkward behaviour below at once, at rates an app that "
+            "handles them survives (flags given as well win). See docs/testing.md.",
+            rich_help_panel=AWKWARD,
+        ),
+    ] = False,
+    errors: Annotated[
+        str | None,
+        _text_option(
+            "--errors",
+            "json: errors as a JSON code in an HTTP 200 (default); http: as the HTTP status too.",
+        ),
+    ] = None,
+    message_key: Annotated[
+        str | None,
+        _text_option("--message-key", "msg (default) or message: the envelope's message key."),
+    ] = None,
+    callback_task_id: Annotated[
+        str | None,
+        _text_option(
+            "--callback-task-id",
+            "data.taskId (default) or data.task_id (plus a top-level "
+            "taskId): where callbacks carry the task id.",
+        ),
+    ] = None,
+    failed_task_code: Annotated[
+        str | None,
+        _text_option(
+            "--failed-task-code",
+            "200 (default): a failed task is a record with state fail; "
+            "501 or 408: the envelope code says so, the record in data.",
+        ),
+    ] = None,
+    record_null_polls: Annotated[
+        str | None,
+        _text_option(
+            "--record-null-polls",
+            "Answer 'recordInfo is null' to each task's first N polls (default 0).",
+        ),
+    ] = None,
+    unknown_fields: Annotated[
+        str | None,
+        _text_option("--unknown-fields", "accept (default) or refuse: unknown input fields."),
+    ] = None,
+    rate_limits: Annotated[
+        str,
+        typer.Option(
+            "--rate-limits",
+            help="kie: 20 createTask per 10 s and 10 recordInfo per second, then HTTP 429 "
+            "with Retry-After; off: no limits.",
+            rich_help_panel=AWKWARD,
+        ),
+    ] = "kie",
+    fail_every: Annotated[
+        str | None,
+        _text_option("--fail-every", "Every Nth task created fails (default 0: none)."),
+    ] = None,
+    faults: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            help="Misbehave: ROUTE:OPTION,... with status=N, code=N, msg=TEXT, html, "
+            "retry-after=S, delay=S, drop, processed=yes|no, every=N, times=N; e.g. "
+            "createTask:retry-after=2,every=5. Repeatable.",
+            show_default=False,
+            rich_help_panel=AWKWARD,
+        ),
+    ] = None,
+    credits: Annotated[
+        str | None,
+        _text_option("--credits", "The starting balance (default 100000)."),
+    ] = None,
+    upload_ttl: Annotated[
+        str | None,
+        _text_option(
+            "--upload-ttl", "Seconds an upload lives (default: 3 days, as on Kie; 0: forever)."
+        ),
+    ] = None,
+    result_ttl: Annotated[
+        str | None,
+        _text_option(
+            "--result-ttl", "Seconds a result file lives (default: 24 hours; 0: forever)."
+        ),
+    ] = None,
+    models: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            help="Also accept this model id (with any input, free), besides every catalog "
+            "model. Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Serve the fake of Kie on 127.0.0.1 until Ctrl-C, for developing apps against it."""
-    from ._fake import FakeServerSettings, serve_fake
+    from ._fake import serve_fake, server_settings
 
     out = Output(json_mode=json_)
-    settings = FakeServerSettings(
-        api_key=api_key,
-        hmac_key=hmac_key,
-        allow_external_urls=allow_external_urls,
-        schedule=_schedule(schedule),
-    )
+    try:
+        settings = server_settings(
+            api_key=api_key,
+            hmac_key=hmac_key,
+            allow_external_urls=allow_external_urls,
+            schedule=_schedule(schedule),
+            harsh=harsh,
+            errors=errors,
+            message_key=message_key,
+            callback_task_id=callback_task_id,
+            failed_task_code=failed_task_code,
+            record_null_polls=record_null_polls,
+            unknown_fields=unknown_fields,
+            rate_limits=rate_limits,
+            fail_every=fail_every,
+            faults=faults or [],
+            credits=credits,
+            upload_ttl=upload_ttl,
+            result_ttl=result_ttl,
+            models=models or [],
+        )
+    except UsageProblem as exc:
+        fail(out, exc)
     serve_fake(out, port=port, settings=settings)

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._coercion import KieGroup
 from ._output import Output
 from ._runtime import UsageProblem, execute_now
 
@@ -22,7 +21,6 @@ __all__ = ["models_app"]
 
 models_app = typer.Typer(
     name="models",
-    cls=KieGroup,
     help="The Kie Market models kieai knows (offline): list them, or show one's fields.",
     invoke_without_command=True,
     add_completion=False,

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .._constants import DEFAULT_MAX_POLL_INTERVAL_S, DEFAULT_POLL_INTERVAL_S
-from ._coercion import KieGroup
 from ._output import Output
 from ._runtime import ClientOptions, Runtime, UsageProblem, execute, execute_now
 
@@ -30,7 +29,6 @@ __all__ = ["costs", "tasks_app"]
 
 tasks_app = typer.Typer(
     name="tasks",
-    cls=KieGroup,
     help="The tasks kie created (its journal): list, show, resume and collect them.",
     invoke_without_command=True,
     add_completion=False,

@@ -117,6 +117,8 @@ _WORDING: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r'\baspect_ratio="([\w:]+)"'), r"--aspect-ratio \1"),
     (re.compile(r"\baspect_ratio\b"), "--aspect-ratio"),
     (re.compile(r"^callback_url:"), "--callback-url:"),
+    # A problem starts with the argument it is about: the flag of the same name on the CLI.
+    (re.compile(r"^(image|video|prompt|mode|model|duration|sound):"), r"--\1:"),
     (re.compile(r"\bpip install kieai\[(\w+)\]"), r"pip install 'kieai[\1]'"),
 ]
 
@@ -170,6 +172,13 @@ def _kie_said(exc: APIError) -> str | None:
             if isinstance(value, str) and value.strip():
                 return value.strip()
     return None
+
+
+def _fetch_failed(request: httpx.Request | None, said: str) -> bool:
+    """Whether Kie's answer to a URL upload says it could not download the URL (a permanent
+    failure that Kie sends as a 500)."""
+    url_upload = request is not None and request.url.path.endswith("/api/file-url-upload")
+    return url_upload and said.lower().startswith("file download failed")
 
 
 def _host(request: httpx.Request | None) -> str:
@@ -226,9 +235,16 @@ def _status(exc: APIStatusError) -> tuple[str, str | None]:
             f"Kie is unavailable (maintenance or overload){where}, also after retrying",
             "try again in a few minutes",
         )
+    if said is not None and _fetch_failed(exc.request, said):
+        # Kie reports a URL it could not download as a 500; waiting does not fix the URL.
+        return (
+            f"Kie could not fetch the URL{where}: {said}",
+            "check that the URL is public and answers without a login; or download the file "
+            "and upload it: kie upload FILE",
+        )
     if isinstance(exc, InternalServerError):
         return (
-            f"Kie had an internal error{where}, also after retrying",
+            f"Kie had an internal error{where}, also after retrying{because}",
             "try again in a few minutes; --debug shows Kie's answer",
         )
     if isinstance(exc, (BadRequestError, UnprocessableEntityError)):

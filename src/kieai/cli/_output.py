@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from .._logging import redact
+from .._secrets import Redactor
 
 if TYPE_CHECKING:
     from rich.console import Console as Console
@@ -65,18 +65,17 @@ class Output:
             no_color=json_mode,
         )
         self._secrets: list[str] = []
+        self._redactor = Redactor()
 
     def add_secret(self, secret: str | None) -> None:
-        """Never print ``secret`` (the API key), whatever message carries it."""
-        # Like the library's log redaction: a key of 1-3 characters is no secret (a test
-        # value), and replacing it everywhere would garble ordinary words.
-        if secret and len(secret.strip()) >= 4:
+        """Never print ``secret`` (the API key), nor a run of 8 of its characters, whatever
+        message carries it (a key of 1-3 characters is no secret: see `Redactor`)."""
+        if secret and secret.strip():
             self._secrets.append(secret.strip())
+            self._redactor = Redactor(*self._secrets)
 
     def scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "[REDACTED]")
-        return redact(text)
+        return self._redactor.text(text)
 
     # -- stderr ------------------------------------------------------------------------------
 

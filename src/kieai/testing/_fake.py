@@ -12,13 +12,15 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager
 
 import httpx
 
-from .._assets import asset_bytes
 from .._constants import DEFAULT_TIMEOUT
+from ..catalog._types import ModelInfo
 from ._app import handle
 from ._callbacks import CALLBACK_TIMEOUT_S, CallbackClient, deliver_due
+from ._catalog import ModelSet
 from ._clock import Clock, SystemClock
 from ._envelopes import MessageKey
 from ._faults import Fault
+from ._hints import Wording
 from ._http import Receive, Scope, Send
 from ._media import guess_mime
 from ._records import CallbackDelivery, RecordedRequest, StoredFile
@@ -26,7 +28,6 @@ from ._serve import serve, serve_in_thread
 from ._state import FAKE_BASE_URL, FakeState, OutcomeHook, Settings
 from ._tasks import FAILED_TASK_CODES, CallbackTaskId, FailedTaskCode, Outcome, Schedule, TaskRecord
 from ._transport import FakeTransport
-from ._validation import DEFAULT_MODELS
 
 __all__ = [
     "DEFAULT_CREDITS",
@@ -62,12 +63,17 @@ class FakeKie:
         clock: ``SystemClock()`` (default) or ``ManualClock()``; task progress, rate windows
             and link expiry read it.
         schedule: Seconds a task spends in waiting, queuing and generating (default 0.3 s).
-        models: Model ids createTask accepts (default: every model kieai supports, each
-            validated the way Kie documents it). An id the fake has no rules for is accepted
-            with any ``input`` object, free of charge: a way to test a model spec of your own.
+        models: The models createTask accepts: model ids and `kieai.catalog.ModelInfo`
+            declarations. Default (None): every model of `kieai.catalog`, each input judged
+            by its catalog entry. A listed id the catalog knows keeps its entry; a
+            ``ModelInfo`` is judged by that declaration; any other listed id is accepted with
+            any ``input`` object, free of charge (a model newer than the catalog, or a spec of
+            your own). Any id not accepted is refused with ``422``.
         credits: The starting balance (100,000).
         credits_per_second: Price per second of reference video by ``mode`` for
-            ``kling-2.6/motion-control``; the other models have their published prices.
+            ``kling-2.6/motion-control`` (given, it wins over the catalog's price). Every
+            other model costs its catalog price (`kieai.catalog.ModelInfo.prices`), else
+            the fake's own figures for the Kling models, else nothing.
         default_video_seconds: Billed duration when the video cannot be probed.
         refund_failed: Give a failed task's credits back when it fails.
         http_status_errors: Send errors with the matching HTTP status instead of HTTP 200
@@ -78,6 +84,9 @@ class FakeKie:
         record_visible_after: Seconds a new task answers ``recordInfo is null``, as Kie does
             briefly after creation. Off (0) by default so a test may ``get_task`` at once; set
             e.g. 0.1 to test code that polls a task it just created.
+        record_null_polls: The first this many ``recordInfo`` calls for each task answer
+            ``recordInfo is null`` (whatever the clock says): the same awkwardness counted in
+            polls, for tests on a real clock.
         create_rate_limit: ``(count, seconds)`` for createTask; None turns it off.
         record_rate_limit: ``(count, seconds)`` for recordInfo (Kie: 10 per second); None
             turns it off.
@@ -104,6 +113,9 @@ class FakeKie:
             existing code and tests read) or ``501``/``408``, the envelope codes Kie's reference
             documents for a task that ended, with the record in ``data`` (as in Kie's failure
             callback). Clients should handle both; kieai does.
+        wording: How answers word their hints: ``"python"`` names FakeKie's own calls
+            (``fake.add_remote_file()``), ``"server"`` the flags of ``kie fake-server``
+            (which runs with it).
     """
 
     def __init__(
@@ -112,7 +124,7 @@ class FakeKie:
         *,
         clock: Clock | None = None,
         schedule: Schedule | None = None,
-        models: Iterable[str] = DEFAULT_MODELS,
+        models: Iterable[str | ModelInfo] | None = None,
         credits: float = DEFAULT_CREDITS,
         credits_per_second: Mapping[str, float] | None = None,
         default_video_seconds: float = 5.0,
@@ -122,6 +134,7 @@ class FakeKie:
         allow_external_urls: bool = False,
         check_media: bool = True,
         record_visible_after: float = 0.0,
+        record_null_polls: int = 0,
         create_rate_limit: tuple[int, float] | None = (20, 10.0),
         record_rate_limit: tuple[int, float] | None = (10, 1.0),
         hmac_key: str | None = None,
@@ -136,12 +149,16 @@ class FakeKie:
         keep_request_bodies: bool = True,
         max_recorded_requests: int | None = None,
         failed_task_code: FailedTaskCode = 200,
+        wording: Wording = "python",
     ) -> None:
         if not api_key:
             raise ValueError("api_key must not be empty")
         _check_choice("message_key", message_key, ("msg", "message"))
         _check_choice("callback_task_id", callback_task_id, ("data.taskId", "data.task_id"))
         _check_choice("failed_task_code", failed_task_code, FAILED_TASK_CODES)
+        _check_choice("wording", wording, ("python", "server"))
+        if record_null_polls < 0:
+            raise ValueError(f"record_null_polls must be >= 0, got {record_null_polls!r}")
         if not callback_timeout > 0:
             raise ValueError(f"callback_timeout must be > 0 seconds, got {callback_timeout!r}")
         for name, ttl in (("upload_ttl", upload_ttl), ("result_ttl", result_ttl)):
@@ -153,7 +170,7 @@ class FakeKie:
             )
         settings = Settings(
             api_key=api_key,
-            models=frozenset(models),
+            models=ModelSet.of(models),
             http_status_errors=http_status_errors,
             strict_input=strict_input,
             allow_external_urls=allow_external_urls,
@@ -177,9 +194,12 @@ class FakeKie:
             upload_ttl=upload_ttl,
             result_ttl=result_ttl,
             failed_task_code=failed_task_code,
+            custom_credits_per_second=credits_per_second is not None,
+            record_null_polls=record_null_polls,
+            wording=wording,
         )
         self._clock = clock or SystemClock()
-        self._state = FakeState(settings, self._clock, credits, asset_bytes("result.mp4"))
+        self._state = FakeState(settings, self._clock, credits)
         self._state.outcome_hook = outcome
         self._callback_client = callback_http_client
 
@@ -303,8 +323,10 @@ class FakeKie:
         body: bytes | str | dict[str, object] | list[object] | None = None,
         content_type: str | None = None,
         times: int | None = 1,
+        every: int = 1,
     ) -> Fault:
-        """Make the next ``times`` answers of ``route`` misbehave (None: until cleared).
+        """Make the next ``times`` answers of ``route`` misbehave (None: until cleared);
+        ``every=N`` picks only every Nth request of the route (the Nth, 2Nth, ...).
 
         Routes: createTask, recordInfo, credit, download-url, stream-upload, base64-upload,
         url-upload, files, results, remote (``add_remote_file`` URLs); ``upload`` for the three
@@ -331,6 +353,7 @@ class FakeKie:
             body=body,
             content_type=content_type,
             remaining=times,
+            every=every,
         )
         return self._state.faults.add(fault)
 

@@ -6,9 +6,10 @@ still reaches Kie's logic (``processed``) is per fault: by default a dropped or 
 *is* processed (a task gets created although the client never hears about it), while an
 error answer means it was not.
 
-A request takes at most one fault of each kind, the oldest matching one: a *delay-only*
-fault (``delay`` and nothing else) and a *shaping* fault (an answer, a drop, or both with a
-delay of its own). Both apply together, delays adding up, so an open-ended
+A request takes at most one fault of each kind, the oldest matching one that is due: a
+*delay-only* fault (``delay`` and nothing else) and a *shaping* fault (an answer, a drop, or
+both with a delay of its own). A fault with ``every=N`` is due on the Nth, 2Nth, ... request
+of its routes (it counts each one it matches, whether or not it shapes it). Both apply together, delays adding up, so an open-ended
 ``inject("*", delay=0.01, times=None)`` slows everything without hiding a 503 added later.
 """
 
@@ -44,7 +45,8 @@ ROUTE_GROUPS: dict[str, frozenset[str]] = {"upload": UPLOAD_ROUTES, "*": frozens
 @dataclass(eq=False)
 class Fault:
     """One injected fault (returned by ``fake.inject``). ``hits`` counts the answers it shaped;
-    ``remaining`` is how many are left (None: until ``fake.clear_faults()``)."""
+    ``remaining`` is how many are left (None: until ``fake.clear_faults()``); ``every`` makes
+    it shape only every Nth matching request (``seen`` counts them)."""
 
     route: str
     status: int | None = None
@@ -58,7 +60,9 @@ class Fault:
     body: bytes | str | dict[str, Any] | list[Any] | None = None
     content_type: str | None = None
     remaining: int | None = 1
+    every: int = 1
     hits: int = 0
+    seen: int = 0
     _routes: frozenset[str] = field(default=frozenset(), repr=False)
 
     def __post_init__(self) -> None:
@@ -71,6 +75,8 @@ class Fault:
             raise ValueError(f"unknown route {self.route!r}; use one of: {names}")
         if self.remaining is not None and self.remaining < 1:
             raise ValueError(f"times must be >= 1 or None, got {self.remaining}")
+        if self.every < 1:
+            raise ValueError(f"every must be >= 1, got {self.every}")
         if self.delay < 0:
             raise ValueError(f"delay must be >= 0 seconds, got {self.delay}")
         if self.status is not None and not 100 <= self.status <= 599:
@@ -162,13 +168,17 @@ class FaultBook:
         return fault
 
     def take(self, route: str | None) -> list[Fault]:
-        """The oldest live delay-only fault and the oldest live shaping fault for ``route``
+        """The oldest due delay-only fault and the oldest due shaping fault for ``route``
         (either may be missing), counted as used."""
         taken: list[Fault] = []
         with self._lock:
+            matching = [fault for fault in self._faults if fault.matches(route)]
+            for fault in matching:
+                fault.seen += 1
+            due = [fault for fault in matching if fault.seen % fault.every == 0]
             for kind in (False, True):
-                for fault in self._faults:
-                    if fault.delay_only == kind and fault.matches(route):
+                for fault in due:
+                    if fault.delay_only == kind:
                         taken.append(fault)
                         break
             for fault in taken:

@@ -17,6 +17,7 @@ from typing import Any
 from ._http import Request, Response
 from ._media import extension_for, guess_mime
 from ._multipart import MultipartError, boundary_of, parse_multipart
+from ._outputs import RESULT_FILES, result_file
 from ._records import StoredFile
 from ._state import FakeState
 
@@ -171,7 +172,7 @@ def url_upload(state: FakeState, request: Request) -> Response:
             state,
             500,
             f"File download failed: {file_url} could not be fetched "
-            "(register it with fake.add_remote_file())",
+            f"({state.hints.unknown_file_url})",
         )
     return _store(
         state,
@@ -211,22 +212,16 @@ def serve_file(state: FakeState, request: Request) -> Response:
 
 
 def serve_result(state: FakeState, request: Request) -> Response:
-    """``GET /results/<taskId>.mp4``: the result video of a successful task, until
-    ``result_ttl`` after it finished."""
+    """``GET /results/<taskId>.<ext>``: the result file of a successful task (an MP4, PNG or
+    WAV by the model's output kind), until ``result_ttl`` after it finished."""
     refused = _link_refused(state, request)
     if refused is not None:
         return refused
-    task_id = request.path[len("/results/") :].removesuffix(".mp4")
-    with state.lock:
-        task = state.tasks.get(task_id)
-    if (
-        task is None
-        or task.state != "success"
-        or not request.path.endswith(".mp4")
-        or state.result_expired(task, state.clock.now())
-    ):
+    task = state.result_task(request.path)
+    if task is None or state.result_expired(task, state.clock.now()):
         return _not_found()
-    return Response(200, state.result_video, [("content-type", "video/mp4")])
+    mime = RESULT_FILES[task.output].mime_type
+    return Response(200, result_file(task.output), [("content-type", mime)])
 
 
 def serve_remote(state: FakeState, request: Request) -> Response:

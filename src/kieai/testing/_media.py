@@ -72,7 +72,19 @@ def sniff_mime(data: bytes) -> str | None:
         return "video/mp4"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "video/webm" if b"webm" in head else "video/x-matroska"
-    return None
+    return _sniff_more(data)
+
+
+def _sniff_more(data: bytes) -> str | None:
+    """``kieai.media.sniff`` for the rest of the media types (audio, other images and videos),
+    when present; documents and text stay unnamed, as before."""
+    try:
+        module = importlib.import_module("kieai.media")
+    except ImportError:
+        return None
+    kind = module.sniff(data[:4096])
+    mime: str | None = kind.mime if kind is not None else None
+    return mime if mime and mime.startswith(("image/", "video/", "audio/")) else None
 
 
 def guess_mime(file_name: str, declared: str | None, data: bytes) -> str:

@@ -17,10 +17,13 @@ from urllib.parse import quote
 
 import httpx
 
+from ._catalog import ModelSet
 from ._clock import Clock
 from ._envelopes import MessageKey, kie_error, kie_ok, upload_ok
 from ._faults import FaultBook
+from ._hints import HINTS, Hints, Wording
 from ._http import Response
+from ._outputs import RESULT_FILES, result_file
 from ._ratelimit import RateWindow
 from ._records import CallbackDelivery, RecordedRequest, StoredFile
 from ._tasks import (
@@ -49,7 +52,7 @@ class Settings:
     """The constructor's knobs, resolved (see ``FakeKie`` for what each one does)."""
 
     api_key: str
-    models: frozenset[str]
+    models: ModelSet
     http_status_errors: bool
     strict_input: bool
     allow_external_urls: bool
@@ -71,6 +74,11 @@ class Settings:
     upload_ttl: float | None = None
     result_ttl: float | None = None
     failed_task_code: FailedTaskCode = 200
+    #: Whether ``credits_per_second`` was given (it then prices Kling 2.6 motion control).
+    custom_credits_per_second: bool = False
+    #: recordInfo answers ``recordInfo is null`` to a task's first this many polls.
+    record_null_polls: int = 0
+    wording: Wording = "python"
 
 
 @dataclass(frozen=True)
@@ -95,15 +103,13 @@ def normalize_url(url: str) -> str | None:
 
 
 class FakeState:
-    def __init__(
-        self, settings: Settings, clock: Clock, credits: float, result_video: bytes
-    ) -> None:
+    def __init__(self, settings: Settings, clock: Clock, credits: float) -> None:
         self.settings = settings
+        self.hints: Hints = HINTS[settings.wording]
         self.clock = clock
         self.lock = threading.RLock()
         self.faults = FaultBook()
         self.initial_credits = credits
-        self.result_video = result_video
         self.outcome_hook: OutcomeHook | None = None
         self.own_bases: set[str] = {FAKE_BASE_URL}
         # Kept across reset(): ids stay unique for the fake's whole life.
@@ -322,13 +328,26 @@ class FakeState:
                     return Resolved(stored.data, stored.mime_type, "file")
                 if stored is not None or file_path in self.expired_files:
                     return Resolved(b"", stored.mime_type if stored else "", "file", expired=True)
-            elif path.startswith("/results/") and path.endswith(".mp4"):
-                task = self.tasks.get(path[len("/results/") : -len(".mp4")])
-                if task is not None and task.state == SUCCESS:
+            else:
+                task = self.result_task(path)
+                if task is not None:
+                    mime = RESULT_FILES[task.output].mime_type
                     if self.result_expired(task, now):
-                        return Resolved(b"", "video/mp4", "result", expired=True)
-                    return Resolved(self.result_video, "video/mp4", "result")
+                        return Resolved(b"", mime, "result", expired=True)
+                    return Resolved(result_file(task.output), mime, "result")
         return None
+
+    def result_task(self, path: str) -> TaskRecord | None:
+        """The successful task whose result file ``path`` (``/results/<taskId>.<ext>``) names,
+        with the extension of its output kind; None otherwise (expired ones included)."""
+        if not path.startswith("/results/"):
+            return None
+        task_id, dot, extension = path[len("/results/") :].rpartition(".")
+        with self.lock:
+            task = self.tasks.get(task_id) if dot else None
+        if task is None or task.state != SUCCESS or task.output not in RESULT_FILES:
+            return None
+        return task if RESULT_FILES[task.output].extension == extension else None
 
     def is_result_url(self, url: str) -> bool:
         """Whether ``url`` is a result URL of a task that succeeded (custom ones included)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from ._clock import Clock
+from ._outputs import RESULT_FILES, result_object
 
 __all__ = [
     "FAILED_TASK_CODES",
@@ -79,8 +80,9 @@ class Schedule:
 class Outcome:
     """How a task ends. Build one with `success` or `failure`.
 
-    ``result_urls`` replaces the fake's own result video URL on success; ``schedule``
-    replaces the fake's schedule for this one task.
+    ``result_urls`` replaces the fake's own result file URL on success; ``result_object``
+    replaces a text model's ``resultObject``; ``schedule`` replaces the fake's schedule for
+    this one task.
     """
 
     state: Literal["success", "fail"] = "success"
@@ -88,6 +90,7 @@ class Outcome:
     fail_msg: str = ""
     result_urls: tuple[str, ...] | None = None
     schedule: Schedule | None = None
+    result_object: Mapping[str, Any] | None = None
 
     @classmethod
     def success(
@@ -95,9 +98,12 @@ class Outcome:
         *,
         result_urls: tuple[str, ...] | list[str] | None = None,
         schedule: Schedule | None = None,
+        result_object: Mapping[str, Any] | None = None,
     ) -> Outcome:
         urls = tuple(result_urls) if result_urls is not None else None
-        return cls(state="success", result_urls=urls, schedule=schedule)
+        return cls(
+            state="success", result_urls=urls, schedule=schedule, result_object=result_object
+        )
 
     @classmethod
     def failure(
@@ -131,7 +137,9 @@ class TaskRecord:
     """One task the fake created. ``state`` and `record_info` read the fake's clock.
 
     ``cost`` is the credits charged at creation; ``refunded`` turns true when a failed task's
-    credits went back to the balance.
+    credits went back to the balance. ``output`` is what the model makes (``"video"``,
+    ``"image"``, ``"audio"`` or ``"text"``): the kind of file its result URL serves, or for
+    ``"text"`` a ``resultObject`` instead of URLs.
     """
 
     task_id: str
@@ -145,6 +153,9 @@ class TaskRecord:
     schedule: Schedule = field(repr=False)
     _clock: Clock = field(repr=False)
     refunded: bool = False
+    output: str = "video"
+    #: recordInfo calls answered so far (``record_null_polls`` hides the first ones).
+    polls: int = field(default=0, repr=False)
     _transitions: tuple[tuple[float, str], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -190,12 +201,22 @@ class TaskRecord:
 
     @property
     def result_urls(self) -> list[str]:
-        """The result URLs once the task succeeded (empty before, and on failure)."""
+        """The result URLs once the task succeeded (empty before, on failure, and for a text
+        model, whose result is an object)."""
         if self.state != SUCCESS:
             return []
         if self.outcome.result_urls is not None:
             return list(self.outcome.result_urls)
-        return [f"{self.base_url}/results/{self.task_id}.mp4"]
+        if self.output not in RESULT_FILES:
+            return []
+        return [f"{self.base_url}/results/{self.task_id}.{RESULT_FILES[self.output].extension}"]
+
+    def _result_json(self) -> str:
+        if self.output == "text" and self.outcome.result_urls is None:
+            found = self.outcome.result_object
+            obj = dict(found) if found is not None else result_object(self.model, self.input)
+            return json.dumps({"resultObject": obj}, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps({"resultUrls": self.result_urls}, separators=(",", ":"))
 
     def finish(self, outcome: Outcome | None, now: float) -> None:
         """End the task at ``now`` (if it has not ended yet), optionally with another outcome."""
@@ -211,11 +232,7 @@ class TaskRecord:
         now = self._clock.now()
         updated_at, state = self._current(now)
         finished = state in (SUCCESS, FAIL)
-        result_json = (
-            json.dumps({"resultUrls": self.result_urls}, separators=(",", ":"))
-            if state == SUCCESS
-            else ""
-        )
+        result_json = self._result_json() if state == SUCCESS else ""
         return {
             "taskId": self.task_id,
             "model": self.model,

@@ -1,33 +1,35 @@
-"""The createTask checks Kie documents, one table per model, and what each task costs.
+"""The fake's own knowledge of some models, on top of their catalog entries: media limits Kie
+states only in prose or on its live pages (sides, aspect ratios, durations, accepted types),
+field limits the catalog's schema lacks, and the Kling prices from before the catalog knew
+prices.
 
-This table is the fake's own and deliberately independent of the client's model specs
-(``kieai._models``): when the client's checks drift from Kie's docs, the fake still answers the
-way Kie documents and the client's tests catch the drift. Each check returns problems as
-``"input.<field>: <why>"``; the fake answers ``422`` with all of them joined, so one round trip
-shows every mistake. Fetching the media URLs lives in `_api`; judging what they hold is
-`media_problems` here.
-
-Where Kie's own pages disagree, the fake follows the page closest to the live service (the
-live page over the docs schema), so it refuses only what Kie would.
+Hand-written from Kie's pages, apart from the client's checks (``kieai._checks``,
+``kieai._models``): when the client drifts from Kie's docs, the fake still answers the way
+Kie documents, and the client's tests catch the drift. Problems read ``"input.<field>: <why>"``.
+Where Kie's own pages disagree, the fake follows the page closest to the live service, so it
+refuses only what Kie would.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from dataclasses import dataclass
+from typing import Any, Literal
 
+from ..catalog._types import Field, ModelInfo
 from ._media import MediaFacts
 
 __all__ = [
     "DEFAULT_MODELS",
-    "MODEL_RULES",
+    "EXTRA_FIELD_LIMITS",
+    "EXTRA_MEDIA_RULES",
+    "FALLBACK_PRICES",
     "MOTION_CONTROL_MODEL",
-    "ModelRules",
     "UrlField",
     "check_callback_url",
-    "check_input",
     "media_problems",
+    "with_extra_limits",
 ]
 
 MOTION_CONTROL_MODEL = "kling-2.6/motion-control"
@@ -59,6 +61,8 @@ class UrlField:
     max_bytes: int
     #: Image/video sides must be above this many pixels.
     min_side_above_px: int | None = None
+    #: Image/video width and height must be at least this many pixels.
+    min_side_px: int | None = None
     #: Width / height must lie in this range.
     aspect: tuple[float, float] | None = None
     min_duration_s: float | None = None
@@ -71,34 +75,6 @@ class UrlField:
         names = [_MIME_NAMES.get(m, m) for m in self.mime_types]
         listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
         return f"{'an image' if self.kind == 'image' else 'a video'} ({listed})"
-
-
-@dataclass(frozen=True)
-class ModelRules:
-    """One model's documented ``input``: fields, enums, lengths, media limits and price."""
-
-    model: str
-    urls: tuple[UrlField, ...] = ()
-    #: Text fields and their maximum length; ``required`` holds the ones Kie requires.
-    texts: Mapping[str, int] = field(default_factory=dict[str, int])
-    choices: Mapping[str, tuple[object, ...]] = field(
-        default_factory=dict[str, "tuple[object, ...]"]
-    )
-    booleans: tuple[str, ...] = ()
-    required: frozenset[str] = frozenset()
-    #: Credits for one task: ``price(input, video_seconds, credits_per_second)``.
-    price: Callable[[Mapping[str, Any], float, Mapping[str, float]], float] = (
-        lambda _input, _seconds, _rates: 0.0
-    )
-
-    @property
-    def fields(self) -> frozenset[str]:
-        return (
-            frozenset(u.name for u in self.urls)
-            | frozenset(self.texts)
-            | frozenset(self.choices)
-            | frozenset(self.booleans)
-        )
 
 
 def _motion_price_2_6(
@@ -131,97 +107,84 @@ def _kling_video_price(
 
 
 _ASPECT = (0.4, 2.5)
-_MOTION_TEXTS = {"prompt": 2500}
 _ORIENTATIONS = ("image", "video")
+Price = Callable[[Mapping[str, Any], float, Mapping[str, float]], float]
 
-MODEL_RULES: Mapping[str, ModelRules] = {
-    rules.model: rules
-    for rules in (
-        # Kie's Kling 2.6 Motion Control page and 2026-08 schema.
-        ModelRules(
-            model=MOTION_CONTROL_MODEL,
-            urls=(
-                UrlField(
-                    "input_urls",
-                    "image",
-                    ("image/jpeg", "image/png", "image/webp"),
-                    10 * MIB,
-                    min_side_above_px=300,
-                    aspect=_ASPECT,
-                ),
-                UrlField(
-                    "video_urls",
-                    "video",
-                    ("video/mp4", "video/quicktime", "video/x-matroska"),
-                    100 * MIB,
-                    min_duration_s=3.0,
-                    max_duration_s=30.0,
-                    max_duration_image_orientation_s=10.0,
-                ),
-            ),
-            texts=_MOTION_TEXTS,
-            choices={"character_orientation": _ORIENTATIONS, "mode": ("720p", "1080p")},
-            required=frozenset({"input_urls", "video_urls", "character_orientation", "mode"}),
-            price=_motion_price_2_6,
+#: Media rules per model: each replaces the catalog's type and size check of its field and
+#: adds sides, aspect ratios and durations.
+EXTRA_MEDIA_RULES: Mapping[str, tuple[UrlField, ...]] = {
+    # Kie's Kling 2.6 Motion Control page and 2026-08 schema; WebP and MKV as the page this
+    # project started from lists them (the newest schema names only JPEG/PNG and MP4/MOV).
+    MOTION_CONTROL_MODEL: (
+        UrlField(
+            "input_urls",
+            "image",
+            ("image/jpeg", "image/png", "image/webp"),
+            10 * MIB,
+            min_side_above_px=300,
+            aspect=_ASPECT,
         ),
-        # Kie's Kling 3.0 Motion Control docs and live page: sides above 300 px (live page;
-        # the docs say 340), mode without an enum (std/pro in the description, 720p/1080p in
-        # the example): all four accepted.
-        ModelRules(
-            model=MOTION_CONTROL_3_MODEL,
-            urls=(
-                UrlField(
-                    "input_urls",
-                    "image",
-                    ("image/jpeg", "image/png"),
-                    10 * MIB,
-                    min_side_above_px=300,
-                    aspect=_ASPECT,
-                ),
-                UrlField(
-                    "video_urls",
-                    "video",
-                    ("video/mp4", "video/quicktime"),
-                    100 * MIB,
-                    min_side_above_px=300,
-                    aspect=_ASPECT,
-                    min_duration_s=3.0,
-                    max_duration_s=30.0,
-                    max_duration_image_orientation_s=10.0,
-                ),
-            ),
-            texts=_MOTION_TEXTS,
-            choices={
-                "character_orientation": _ORIENTATIONS,
-                "mode": ("720p", "1080p", "std", "pro"),
-                "background_source": ("input_video", "input_image"),
-            },
-            required=frozenset({"input_urls", "video_urls"}),
-            price=_motion_price_3_0,
+        # 720 px: the page this project started from ("the minimum width and height for
+        # videos must be 720 pixels"); newer pages are silent.
+        UrlField(
+            "video_urls",
+            "video",
+            ("video/mp4", "video/quicktime", "video/x-matroska"),
+            100 * MIB,
+            min_side_px=720,
+            min_duration_s=3.0,
+            max_duration_s=30.0,
+            max_duration_image_orientation_s=10.0,
         ),
-        # Kie's 2026-08 schema: JPEG/PNG only (WebP dropped), no pixel limits documented.
-        ModelRules(
-            model=IMAGE_TO_VIDEO_MODEL,
-            urls=(UrlField("image_urls", "image", ("image/jpeg", "image/png"), 10 * MIB),),
-            texts={"prompt": 1000},
-            choices={"duration": ("5", "10")},
-            booleans=("sound",),
-            required=frozenset({"prompt", "image_urls", "sound", "duration"}),
-            price=_kling_video_price,
+    ),
+    # Kie's Kling 3.0 Motion Control docs and live page: sides above 300 px (live page; the
+    # docs say 340).
+    MOTION_CONTROL_3_MODEL: (
+        UrlField(
+            "input_urls",
+            "image",
+            ("image/jpeg", "image/png"),
+            10 * MIB,
+            min_side_above_px=300,
+            aspect=_ASPECT,
         ),
-        ModelRules(
-            model=TEXT_TO_VIDEO_MODEL,
-            texts={"prompt": 1000},
-            choices={"aspect_ratio": ("1:1", "16:9", "9:16"), "duration": ("5", "10")},
-            booleans=("sound",),
-            required=frozenset({"prompt", "sound", "aspect_ratio", "duration"}),
-            price=_kling_video_price,
+        UrlField(
+            "video_urls",
+            "video",
+            ("video/mp4", "video/quicktime"),
+            100 * MIB,
+            min_side_above_px=300,
+            aspect=_ASPECT,
+            min_duration_s=3.0,
+            max_duration_s=30.0,
+            max_duration_image_orientation_s=10.0,
         ),
-    )
+    ),
 }
 
-#: What ``FakeKie(models=...)`` accepts by default: every model kieai supports (each has rules
-#: above; spelled out so the API reference shows the values).
+#: Field limits the catalog's schema leaves out, by model and field: applied only where the
+#: catalog states nothing (its facts win). Kling 3.0's schema has no enums: its descriptions
+#: name std/pro, its example 720p/1080p, so all four are accepted.
+EXTRA_FIELD_LIMITS: Mapping[str, Mapping[str, Mapping[str, object]]] = {
+    MOTION_CONTROL_3_MODEL: {
+        "prompt": {"max_length": 2500},
+        "character_orientation": {"choices": _ORIENTATIONS},
+        "mode": {"choices": ("720p", "1080p", "std", "pro")},
+        "background_source": {"choices": ("input_video", "input_image")},
+    },
+}
+
+#: The fake's own price formulas, for models the catalog has no price for.
+FALLBACK_PRICES: Mapping[str, Price] = {
+    MOTION_CONTROL_MODEL: _motion_price_2_6,
+    MOTION_CONTROL_3_MODEL: _motion_price_3_0,
+    IMAGE_TO_VIDEO_MODEL: _kling_video_price,
+    TEXT_TO_VIDEO_MODEL: _kling_video_price,
+}
+
+#: The models kieai has front doors for (``client.motion_control``, ``image_to_video``,
+#: ``text_to_video``). FakeKie accepts every catalog model by default; this list is for
+#: ``FakeKie(models=[*DEFAULT_MODELS, "acme/remix-1"])`` and the like.
 DEFAULT_MODELS: tuple[str, ...] = (
     "kling-2.6/motion-control",
     "kling-3.0/motion-control",
@@ -230,58 +193,17 @@ DEFAULT_MODELS: tuple[str, ...] = (
 )
 
 
-def _single_url(input_: Mapping[str, Any], name: str) -> list[str]:
-    value = input_[name]
-    if not isinstance(value, list):
-        return [f"input.{name}: must be an array with exactly 1 URL"]
-    items = cast("list[Any]", value)
-    if len(items) != 1:
-        return [f"input.{name}: must hold exactly 1 URL, got {len(items)}"]
-    url = items[0]
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        return [f"input.{name}: {url!r} is not an http(s) URL"]
-    return []
-
-
-def _text(input_: Mapping[str, Any], name: str, max_chars: int) -> list[str]:
-    value = input_[name]
-    if not isinstance(value, str):
-        return [f"input.{name}: must be a string, got {type(value).__name__}"]
-    if len(value) > max_chars:
-        return [f"input.{name}: {len(value)} characters exceeds {max_chars}"]
-    return []
-
-
-def _choice(input_: Mapping[str, Any], name: str, allowed: tuple[object, ...]) -> list[str]:
-    value = input_[name]
-    if not any(type(value) is type(a) and value == a for a in allowed):
-        options = " or ".join(repr(a) for a in allowed)
-        return [f"input.{name}: must be {options}, got {value!r}"]
-    return []
-
-
-def check_input(rules: ModelRules, input_: Mapping[str, Any], *, strict: bool) -> list[str]:
-    """Problems with an ``input`` object for ``rules.model`` (empty when it is fine): required
-    fields, URL arrays, text lengths, enums, booleans, and (``strict``) unknown fields."""
-    problems: list[str] = []
-    order = [u.name for u in rules.urls] + [*rules.texts, *rules.choices, *rules.booleans]
-    for name in sorted(rules.fields, key=order.index):
-        if name not in input_ or (input_[name] is None and name in rules.texts):
-            if name in rules.required:
-                problems.append(f"input.{name}: is required")
-            continue
-        if name in rules.texts:
-            problems += _text(input_, name, rules.texts[name])
-        elif name in rules.choices:
-            problems += _choice(input_, name, rules.choices[name])
-        elif name in rules.booleans:
-            if not isinstance(input_[name], bool):
-                problems.append(f"input.{name}: must be a boolean, got {input_[name]!r}")
-        else:
-            problems += _single_url(input_, name)
-    if strict:
-        problems += [f"input.{n}: unknown field" for n in sorted(set(input_) - rules.fields)]
-    return problems
+def with_extra_limits(info: ModelInfo) -> ModelInfo:
+    """``info`` with the fake's `EXTRA_FIELD_LIMITS` filled in where the catalog has none."""
+    extras = EXTRA_FIELD_LIMITS.get(info.id)
+    if not extras:
+        return info
+    fields: list[Field] = []
+    for field in info.fields:
+        limits = extras.get(field.name, {})
+        missing = {k: v for k, v in limits.items() if getattr(field, k) is None}
+        fields.append(dataclasses.replace(field, **missing) if missing else field)  # pyright: ignore[reportArgumentType]
+    return dataclasses.replace(info, fields=tuple(fields))
 
 
 def media_problems(
@@ -301,8 +223,13 @@ def media_problems(
     problems: list[str] = []
     width, height = facts.width or 0, facts.height or 0
     side = url_field.min_side_above_px
+    least = url_field.min_side_px
     if side is not None and min(width, height) <= side:
         problems.append(f"input.{name}: {width}x{height} px, sides must exceed {side} px")
+    elif least is not None and min(width, height) < least:
+        problems.append(
+            f"input.{name}: {width}x{height} px, width and height must be at least {least} px"
+        )
     elif url_field.aspect is not None and not (
         url_field.aspect[0] <= width / height <= url_field.aspect[1]
     ):
