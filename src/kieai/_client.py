@@ -11,7 +11,7 @@ import functools
 import math
 import os
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote_plus
@@ -24,6 +24,7 @@ from ._constants import (
     API_KEY_ENV,
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
+    DEFAULT_BATCH_CONCURRENCY,
     DEFAULT_CREATE_TASK_RATE,
     DEFAULT_GET_TASK_RATE,
     DEFAULT_INITIAL_RETRY_DELAY_S,
@@ -84,6 +85,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
+    from ._batch import BatchOutcome, Job
     from ._engine import OnCreated
     from ._estimate import Estimate
     from ._pipeline import CheckReport, Prepared, RunOptions, UploadProgress
@@ -431,6 +433,41 @@ class KieClient(ModelCalls):
     # -- any model ---------------------------------------------------------------------------
     # ``generate``, ``create`` and ``check`` come from `ModelCalls` (_generated/calls.py,
     # typed per catalog model by ``make generate``); their implementations call these.
+
+    def batch(
+        self,
+        jobs: Iterable[Job],
+        *,
+        concurrency: int = DEFAULT_BATCH_CONCURRENCY,
+        download_to: str | os.PathLike[str] | None = None,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
+        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
+    ) -> AsyncIterator[BatchOutcome[AnyResult]]:
+        r"""Run many `Job`\ s, ``concurrency`` at a time: ``async for outcome in
+        client.batch(jobs)`` yields one `BatchOutcome` per job as it finishes (``key``,
+        ``state``, ``result``, ``error``, ``paths``). A job's failure is its outcome; the
+        others go on. With ``download_to`` each output is written there as its job ends,
+        named after the key.
+
+        Each job's key is its idempotency key: with a journal, running the same jobs again
+        after a crash or Ctrl-C resumes the batch (finished jobs come back at once, created
+        ones are waited for, none is created twice). Without a journal keys only name the
+        outcomes. Pacing, upload reuse and budgets are the client's, across the batch.
+
+        Raises `KieInputError` at once (nothing sent) for duplicate or empty keys or a bad
+        ``concurrency``. To stop early, close the iterator (``contextlib.aclosing``)."""
+        from ._batch import BatchWait, check_jobs, run_batch
+        from ._polling import validate_wait_args
+
+        listed = check_jobs(jobs, concurrency)
+        validate_wait_args(timeout, poll_interval, max_poll_interval)
+        directory = None
+        if download_to is not None:
+            directory = Path(download_to)
+            directory.mkdir(parents=True, exist_ok=True)
+        wait = BatchWait(timeout, poll_interval, max_poll_interval)
+        return run_batch(self, listed, concurrency=concurrency, download_to=directory, wait=wait)
 
     async def _generate_model(
         self,
