@@ -80,7 +80,7 @@ async def _run(jobs: int, limit: int, period: float, concurrency: int, where: Pa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description="client.batch against its pacing bound")
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--limit", type=int, default=50)
     parser.add_argument("--period", type=float, default=1.0)
