@@ -370,10 +370,16 @@ class KieClient(ModelCalls):
         self._closed = True
         self._transport.closed = True
         try:
-            await self._coordination.close()
-            journal = self._ledger.journal
-            if journal is not None and (self._journal_opened or not hasattr(journal, "__aenter__")):
-                await journal.aclose()
+            # The reverse of the opening order: a Redis journal and a Redis coordinator each
+            # hold a connection pool whose task group must be left last-in, first-out.
+            try:
+                journal = self._ledger.journal
+                if journal is not None and (
+                    self._journal_opened or not hasattr(journal, "__aenter__")
+                ):
+                    await journal.aclose()
+            finally:
+                await self._coordination.close()
         finally:
             if self._owns_http_client:
                 await self._transport.http_client.aclose()

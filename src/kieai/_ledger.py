@@ -93,11 +93,31 @@ def _journal_view(prepared: Prepared, files: Mapping[int, object]) -> dict[str, 
     return data
 
 
+#: How the intent names a local file until its upload's URL replaces it (right before the
+#: send): an entry still holding one was never sent.
+LOCAL_FILE_STAND_IN = "kieai-local-file:"
+
+
 def _local_stand_in(prepared: Prepared, position: int) -> str:
     slot = prepared.slots[position]
     local = slot.prepared.local
     name = local.display_name if local is not None else slot.label
-    return f"local file: {name}"
+    return f"{LOCAL_FILE_STAND_IN}{name}"
+
+
+def _never_sent(entry: JournalEntry) -> bool:
+    """The entry's input still names a local file by its stand-in: its creator died while
+    uploading, before the input was completed, so ``createTask`` never left."""
+    return any(_holds_stand_in(value) for value in entry.input.values())
+
+
+def _holds_stand_in(value: object) -> bool:
+    if isinstance(value, str):
+        return value.startswith(LOCAL_FILE_STAND_IN)
+    if isinstance(value, list):
+        items: list[object] = value  # pyright: ignore[reportUnknownVariableType]  # JSON
+        return any(_holds_stand_in(item) for item in items)
+    return False
 
 
 def estimate_prepared(prepared: Prepared) -> Estimate | None:
@@ -183,7 +203,7 @@ class Ledger:
         if self.journal is None:
             return LedgerClaim()
         journal_budget = budget if budget is not None and budget.needs_journal else None
-        for _ in range(2):  # once more if the create we waited for sent nothing
+        for _ in range(3):  # again if the create we met sent nothing
             claimed = await self.journal.begin(
                 prepared.model,
                 view,
@@ -198,6 +218,10 @@ class Ledger:
                 return LedgerClaim(entry_id=entry.id, recorded_input=view)
             if claimed.outcome == "existing":
                 return LedgerClaim(existing=entry)
+            if claimed.outcome == "uncertain" and _never_sent(entry):
+                # Its creator died during the uploads: nothing left, the key is free again.
+                await self.journal.release(entry.id)
+                continue
             if claimed.outcome == "in_progress":
                 assert idempotency_key is not None
                 waited = await wait_for_create(

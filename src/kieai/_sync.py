@@ -50,6 +50,7 @@ from typing import (
     Final,
     Generic,
     ParamSpec,
+    TypeAlias,
     TypeVar,
     cast,
     overload,
@@ -99,6 +100,7 @@ if TYPE_CHECKING:
     from anyio.from_thread import BlockingPortal
     from typing_extensions import Self
 
+
 __all__ = [
     "SyncAudioResult",
     "SyncImageResult",
@@ -114,7 +116,7 @@ __all__ = [
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
-ResourceT = TypeVar("ResourceT", bound="_BoundTo")
+ResourceT = TypeVar("ResourceT", bound="_SyncPart")
 TwinT = TypeVar("TwinT", bound="_SyncResult")
 
 #: How often a waiting caller checks that the loop thread still runs (it cannot answer after).
@@ -485,9 +487,9 @@ class _Resource(Generic[ResourceT]):
         return self.sync_class._bound_to(obj, getattr(obj._target, self.name))  # pyright: ignore[reportPrivateUsage]
 
 
-class _BoundTo(_Bound):
-    """Bound to the loop and to the async object it mirrors (a resource, ``client.tasks``).
-    Made by the client, never by hand: no public constructor."""
+class _SyncPart(_Bound):
+    """Base of a sync client's parts (resources, ``tasks``): bound to the loop and to the
+    async part it mirrors. Made by the client, never by hand: no public constructor."""
 
     _owner: _Bound
 
@@ -503,9 +505,8 @@ class _BoundTo(_Bound):
         return f"<{type(self).__name__} of {self._owner!r}>"
 
 
-class _SyncResource(_BoundTo):
-    """Base of the sync resources: bound to the loop and to the async resource it mirrors.
-    Made by the client (``client.motion_control``), never by hand: no public constructor."""
+class _SyncResource(_SyncPart):
+    """Base of the sync resources (``client.motion_control``, ...)."""
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -621,45 +622,44 @@ class SyncTextToVideo(_SyncResource):
 
 
 class _TwinOfAnyResult:
-    """The twin of a method whose result class follows the model's output (``tasks.resume``):
+    """The twin of a call whose result class follows the task's output (``tasks.resume``):
     each async result comes back as its own sync twin (`_SYNC_TWINS`)."""
 
     __name__ = "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult"
 
     def _from_async(self, loop: _Loop, result: BaseModel, keepalive: object) -> _SyncResult:
-        twin = _SYNC_TWINS[type(result)]
-        return twin._from_async(loop, result, keepalive)  # pyright: ignore[reportPrivateUsage]  # as _Mirror does
+        return _SYNC_TWINS[type(result)]._from_async(loop, result, keepalive)  # pyright: ignore[reportPrivateUsage]  # as _Mirror does
 
 
 #: Typed as what it hands back (it is not a class: `_Mirror` only calls its ``_from_async``).
-_ANY_RESULT_TWIN = cast(
-    "type[SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult]",
-    _TwinOfAnyResult(),
-)
+_ANY_RESULT_TWIN = cast("type[SyncAnyResult]", _TwinOfAnyResult())
 
 
-class SyncTasks(_BoundTo):
+class SyncTasks(_SyncPart):
     """``client.tasks`` of a `SyncKieClient`: the journal's tasks without ``await``
     (``collect`` returns once every unfinished task ended, with the results in order of
     completion)."""
 
     list: Final = _mirror(Tasks.list)
     get: Final = _mirror(Tasks.get)
+
     resume: Final = _mirror(Tasks.resume, _ANY_RESULT_TWIN)
-    _collect_all: Final = _mirror(Tasks._collect_all)  # pyright: ignore[reportPrivateUsage]  # its own twin
 
     def collect(
         self,
         *,
         concurrency: int = DEFAULT_COLLECT_CONCURRENCY,
         timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
-    ) -> list[SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult]:
+    ) -> list[SyncAnyResult]:
         """Every unfinished task, waited for concurrently: their results (see `Tasks.collect`)."""
-        results = self._collect_all(concurrency=concurrency, timeout=timeout)
-        return [
-            _ANY_RESULT_TWIN._from_async(self._loop, result, self)  # pyright: ignore[reportPrivateUsage]  # as _Mirror does
-            for result in results
-        ]
+        kwargs: dict[str, Any] = {"concurrency": concurrency, "timeout": timeout}
+        results: list[BaseModel] = self._run(Tasks._collect_all, (), kwargs, None)  # pyright: ignore[reportPrivateUsage]  # its own twin
+        return [self._twin(result) for result in results]
+
+    def _twin(self, result: BaseModel) -> SyncAnyResult:
+        twin = _SYNC_TWINS[type(result)]
+        synced: SyncAnyResult = twin._from_async(self._loop, result, self)  # pyright: ignore[reportPrivateUsage, reportAssignmentType]  # as _Mirror does
+        return synced
 
 
 class SyncKieClient(SyncModelCalls, _Bound):
@@ -796,9 +796,7 @@ class SyncKieClient(SyncModelCalls, _Bound):
         timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
         poll_interval: float = DEFAULT_POLL_INTERVAL_S,
         max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
-    ) -> Iterator[
-        BatchOutcome[SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult]
-    ]:
+    ) -> Iterator[BatchOutcome[SyncAnyResult]]:
         """`KieClient.batch` as a plain iterator: ``for outcome in client.batch(jobs)``.
         The batch runs on the client's loop; leaving the loop early (``break``, an exception,
         Ctrl-C) cancels the jobs still running (created ones resume on the next run)."""
@@ -814,9 +812,7 @@ class SyncKieClient(SyncModelCalls, _Bound):
 
     def _iterate_batch(
         self, runs: AsyncIterator[BatchOutcome[AnyResult]]
-    ) -> Iterator[
-        BatchOutcome[SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult]
-    ]:
+    ) -> Iterator[BatchOutcome[SyncAnyResult]]:
         """Drive ``runs`` on the loop from a helper thread (a blocking call there), handing
         each outcome over through a queue; closing this iterator cancels the drive."""
         handed: queue.Queue[BatchOutcome[AnyResult] | _BatchEnd] = queue.Queue()
@@ -878,6 +874,10 @@ class SyncKieClient(SyncModelCalls, _Bound):
         return twin._from_async(self._loop, result, self)  # pyright: ignore[reportPrivateUsage]
 
 
+#: What a sync call hands back for a result of any kind.
+SyncAnyResult: TypeAlias = "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult"
+
+
 class _BatchEnd:
     """The end of a sync batch's drive: how it ended (None: every outcome was handed over)."""
 
@@ -887,7 +887,7 @@ class _BatchEnd:
 
 def _sync_outcome(
     outcome: BatchOutcome[AnyResult], owner: SyncKieClient
-) -> BatchOutcome[SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult]:
+) -> BatchOutcome[SyncAnyResult]:
     """The outcome with its result as the result's sync twin."""
     result = outcome.result
     synced: SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult | None = None

@@ -44,10 +44,15 @@ def fake() -> FakeKie:
     return FakeKie(api_key=API_KEY, schedule=QUICK)
 
 
-@pytest.fixture
-def data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This test's ``XDG_DATA_HOME``: the CLI journals there (outside ``tmp_path``)."""
-    return tmp_path_factory.mktemp("data-home")
+@pytest.fixture(autouse=True)
+def data_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's ``XDG_DATA_HOME`` (outside ``tmp_path``): the CLI journals there by
+    default, for every test here (also those that invoke the app by hand), never in the
+    user's own data directory."""
+    path = tmp_path_factory.mktemp("data-home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(path))
+    monkeypatch.delenv("KIE_JOURNAL", raising=False)
+    return path
 
 
 @pytest.fixture

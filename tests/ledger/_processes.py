@@ -169,6 +169,30 @@ def crash_client(spec: JournalSpec, url: str, point: CrashPoint, events: Path, d
     anyio.run(main)
 
 
+def upload_then_hang(spec: JournalSpec, url: str, image: Path, events: Path) -> None:
+    """``image_to_video.create`` with a local image and `CRASH_KEY`; stops dead once the
+    upload request is about to leave (until killed)."""
+
+    async def main() -> None:
+        async def on_request(request: httpx.Request) -> None:
+            if "upload" in request.url.path:
+                _mark(events, "uploading")
+                await anyio.sleep_forever()
+
+        http = httpx.AsyncClient(event_hooks={"request": [on_request]})
+        async with (
+            http,
+            KieClient(
+                KEY, base_url=url, upload_base_url=url, http_client=http, journal=journal_for(spec)
+            ) as client,
+        ):
+            await client.image_to_video.create(
+                image=image, prompt="Wave.", idempotency_key=CRASH_KEY
+            )
+
+    anyio.run(main)
+
+
 def run_until(
     target: Any, args: tuple[Any, ...], events: Path, line: str, *, also: Any = None
 ) -> int:

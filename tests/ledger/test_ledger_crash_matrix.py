@@ -14,6 +14,7 @@ import pytest
 
 from kieai import Budget, KieClient, TaskCreationUncertainError
 
+from ..motion._media import write_png
 from ._journals import JournalSpec
 from ._processes import (
     CRASH_KEY,
@@ -27,6 +28,7 @@ from ._processes import (
     race,
     run_until,
     served_fake,
+    upload_then_hang,
 )
 
 #: The line each point writes to the events file just before the process blocks there.
@@ -87,6 +89,35 @@ def test_a_client_killed_at_any_point_loses_no_paid_task_and_pays_none_twice(
             assert collected == {rerun}
     if point == "before_send":
         assert billed == []
+
+
+def test_a_client_killed_while_uploading_frees_its_key_for_the_rerun(
+    journal_spec: JournalSpec, tmp_path: Path
+) -> None:
+    events = tmp_path / "events.txt"
+    image = write_png(tmp_path / "person.png", 800, 800)
+    with served_fake() as fake:
+        exit_code = run_until(
+            upload_then_hang, (journal_spec, fake.url, image, events), events, "uploading"
+        )
+
+        async def rerun() -> tuple[list[str], str, int]:
+            async with KieClient(
+                KEY, base_url=fake.url, upload_base_url=fake.url, journal=journal_for(journal_spec)
+            ) as client:
+                left = [e.idempotency_key or "" for e in await client.tasks.list()]
+                task_id = await client.image_to_video.create(
+                    image=image, prompt="Wave.", idempotency_key=CRASH_KEY
+                )
+                return left, task_id, len(await client.tasks.list(state="uncertain"))
+
+        left, task_id, uncertain = anyio.run(rerun)
+        routes, billed = fake.log()
+
+    assert exit_code == -9
+    assert left == [CRASH_KEY]  # the intent was written before the upload
+    assert (billed, uncertain) == ([task_id], 0)
+    assert routes.count("createTask") == 1
 
 
 @pytest.mark.parametrize("processes", [4])
