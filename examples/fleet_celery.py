@@ -160,7 +160,10 @@ def create_video(
     return {"image": image, "task_id": task_id, "out_dir": out_dir, "poll_interval": poll_interval}
 
 
-@app.task(name="fleet.check", bind=True, max_retries=None)  # pyright: ignore[reportUnknownMemberType, reportUntypedFunctionDecorator]
+# bind: the task itself is the first argument (for retry); max_retries=None: no limit.
+@app.task(  # pyright: ignore[reportUnknownMemberType, reportUntypedFunctionDecorator]
+    name="fleet.check", bind=True, max_retries=None
+)
 def check_video(self: Any, created: CreatedVideo, delay: float | None = None) -> GeneratedVideo:
     """One look at the task: still running, check again later (the delay grows x1.5 up to
     `MAX_CHECK_DELAY_S`); ended, download the video (a failed task raises its error)."""
