@@ -73,6 +73,7 @@ def test_ctrl_c_leaves_a_batch_that_the_same_command_resumes(tmp_path: Path) -> 
         _, rest = first.communicate(timeout=120)
         assert first.returncode == 130, rest
         assert "interrupted" in rest
+        assert "resume with the same command: kie batch jobs.jsonl --out out" in rest
         routes, _, _ = fake.log()
         assert 3 <= routes.count(("createTask", 200)) < JOBS
 

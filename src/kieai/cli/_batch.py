@@ -21,7 +21,7 @@ from .._constants import (
     DEFAULT_POLL_INTERVAL_S,
     DEFAULT_WAIT_TIMEOUT_S,
 )
-from ._messages import EXIT_TASK_FAILED, EXIT_USAGE, UsageProblem
+from ._messages import EXIT_INTERRUPTED, EXIT_TASK_FAILED, EXIT_USAGE, UsageProblem
 from ._output import Output
 from ._paths import check_destination
 from ._runtime import (
@@ -198,7 +198,8 @@ def batch(
     paying for any job twice. Exit 0 only when every job succeeded.
     """
     out = Output(json_mode=json_)
-    directory = execute_now(out, lambda: check_destination(out_dir.rstrip("/") + "/", "x"))
+    # --out is a directory: checked as the place of a file in it (created by the batch).
+    directory = execute_now(out, lambda: check_destination(out_dir.rstrip("/") + "/", "x")).parent
     jobs, problems = execute_now(out, lambda: read_jobs(jobs_file))
     if problems:
         _refuse(out, problems)
@@ -219,7 +220,7 @@ def batch(
                 runs = client.batch(
                     jobs,
                     concurrency=concurrency,
-                    download_to=directory.parent,
+                    download_to=directory,
                     timeout=None if timeout == 0 else timeout,
                     poll_interval=poll_interval,
                     max_poll_interval=max(poll_interval, DEFAULT_MAX_POLL_INTERVAL_S),
@@ -228,8 +229,12 @@ def batch(
                     outcomes.append(outcome)
                     bar.finished(outcome.state)
 
-    command = f"kie batch {jobs_file} --out {out_dir}"
-    execute(out, work, resume=lambda: (None, command))
+    try:
+        execute(out, work)
+    except typer.Exit as exc:
+        if exc.exit_code == EXIT_INTERRUPTED:  # the journal holds every created job
+            out.note(f"resume with the same command: kie batch {jobs_file} --out {out_dir}")
+        raise
     _summary(out, outcomes)
     if not all(outcome.ok for outcome in outcomes):
         raise typer.Exit(EXIT_TASK_FAILED)
