@@ -567,9 +567,11 @@ class KieClient(ModelCalls):
         *,
         callback_url: str | None = None,
         on_created: Callable[[str], Awaitable[None] | None] | None = None,
+        before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> str:
         """`create_task`, handing the id to ``on_created`` as soon as Kie returned it
-        (the generation pipeline's entry point: the hook runs before anything else can fail)."""
+        (the generation pipeline's entry point: the hook runs before anything else can fail).
+        ``before_send`` is awaited once, with the pacing slot taken, right before the send."""
         problems: list[str] = []
         if not isinstance(model, str) or not model.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
             problems.append(f"model: must be a non-empty string, got {model!r}")
@@ -615,7 +617,7 @@ class KieClient(ModelCalls):
 
         # Once the request is on the wire, a cancellation waits for its answer: the task may
         # exist and be billed, and its id is what lets the caller resume.
-        guard = SendGuard(self._transport.shield_budget_s())
+        guard = SendGuard(self._transport.shield_budget_s(), before_send)
         created: str | None = None
         with guard.scope:
             created = await self._transport.send(
@@ -998,10 +1000,17 @@ class _ClientEngine:
         callback_url: str | None = None,
         on_created: OnCreated | None = None,
         idempotency_key: str | None = None,
+        before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> str:
         # idempotency_key belongs to the task ledger; a client without one has no use for it.
         del idempotency_key
-        return await self._create(model, input, callback_url=callback_url, on_created=on_created)
+        return await self._create(
+            model,
+            input,
+            callback_url=callback_url,
+            on_created=on_created,
+            before_send=before_send,
+        )
 
     async def wait(
         self,

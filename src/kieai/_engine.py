@@ -49,10 +49,12 @@ class Engine(Protocol):
         callback_url: str | None = None,
         on_created: OnCreated | None = None,
         idempotency_key: str | None = None,
+        before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> str:
         """``createTask``; the id goes to ``on_created`` as soon as Kie returns it, also when
         the caller is cancelled meanwhile. ``idempotency_key`` is for the task ledger, which
-        records it; the plain client does nothing with it."""
+        records it; the plain client does nothing with it. ``before_send`` is awaited once,
+        after the pacing wait, right before the request leaves."""
         ...
 
     async def wait(

@@ -370,11 +370,16 @@ async def _start(engine: Engine, prepared: Prepared, options: RunOptions) -> _St
     try:
         urls = await _resolve_urls(engine, prepared.slots, options.on_upload_progress)
         input = prepared.with_urls(urls)
-        if entry_id is not None and input != claim.recorded_input:
-            await ledger.record_input(entry_id, input)
     except BaseException:
         await ledger.release(entry_id)
         raise
+
+    async def sending() -> None:
+        # With the pacing slot taken, right before the send: the intent's input becomes the
+        # input as sent. Until then the entry says "not sent yet" (a crash while uploading or
+        # waiting for a slot frees the key); from here on a crash leaves it uncertain.
+        if entry_id is not None:
+            await ledger.record_input(entry_id, input)
 
     async def created(task_id: str) -> None:
         await ledger.record_task_id(entry_id, task_id)
@@ -387,6 +392,7 @@ async def _start(engine: Engine, prepared: Prepared, options: RunOptions) -> _St
             callback_url=options.callback_url,
             on_created=created,
             idempotency_key=options.idempotency_key,
+            before_send=sending,
         )
     except TaskCreationUncertainError:
         raise  # the request may have reached Kie: the intent stays, reported as uncertain

@@ -157,3 +157,40 @@ def start(target: Any, *args: Any) -> Any:
     process = _context().Process(target=target, args=args)
     process.start()
     return process
+
+
+def run_batch_stopping_dead(
+    url: str,
+    journal: str,
+    count: int,
+    out: Path,
+    events: Path,
+    stop_after: int,
+    create_rate: tuple[int, float],
+    concurrency: int,
+) -> None:
+    """The batch, its client pacing creates at ``create_rate``; after ``stop_after`` outcomes
+    ``stopped`` is written and the process hangs (until killed) with the jobs beyond the
+    window claimed in the journal and waiting for a pacing slot, none of them sent."""
+
+    async def main() -> None:
+        async with KieClient(
+            KEY, base_url=url, upload_base_url=url, journal=journal, create_task_rate=create_rate
+        ) as client:
+            seen = 0
+            runs = client.batch(
+                jobs(count),
+                concurrency=concurrency,
+                download_to=out,
+                poll_interval=0.05,
+                max_poll_interval=0.2,
+                timeout=120.0,
+            )
+            async for outcome in runs:
+                _mark(events, f"{outcome.key} {outcome.state}")
+                seen += 1
+                if seen == stop_after:
+                    _mark(events, "stopped")
+                    await anyio.sleep_forever()
+
+    anyio.run(main)
