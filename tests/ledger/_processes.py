@@ -27,7 +27,7 @@ from ._journals import JournalSpec
 from ._workers import RUN_TIMEOUT_S
 
 KEY = "test-key"
-T2V = "kling-2.6/text-to-video"
+T2V: str = "kling-2.6/text-to-video"  # any model id (the typed overloads want a TypedDict input)
 T2V_INPUT: dict[str, Any] = {
     "prompt": "A fox.",
     "sound": False,

@@ -8,7 +8,7 @@ import multiprocessing
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import pytest
@@ -37,7 +37,7 @@ from ._workers import INPUT, MODEL, RUN_TIMEOUT_S, intent_then_hang
 pytestmark = pytest.mark.anyio
 
 KEY = "test-key"
-T2V = "kling-2.6/text-to-video"
+T2V: str = "kling-2.6/text-to-video"  # any model id (the typed overloads want a TypedDict input)
 T2V_INPUT: dict[str, Any] = {
     "prompt": "A fox.",
     "sound": False,
@@ -156,9 +156,10 @@ async def test_a_key_whose_creator_died_mid_create_is_uncertain_and_never_sent(
         process.join()
         written.close()
     fake = FakeKie()
+    model = cast("str", MODEL)  # the intent the dead process wrote, sent as the same dict
     async with _client(fake, journal_spec) as client:
         with pytest.raises(TaskCreationUncertainError, match="order-6"):
-            await client.generate(MODEL, INPUT, idempotency_key="order-6", **FAST)
+            await client.generate(model, INPUT, idempotency_key="order-6", **FAST)
         uncertain = await client.tasks.list(state="uncertain")
 
     assert [e.idempotency_key for e in uncertain] == ["order-6"]
