@@ -1,20 +1,31 @@
-"""Fan a batch of motion-control videos out over Celery workers, paced as one Kie account.
+"""Fan a batch of motion-control videos out over Celery workers, paced as one Kie account,
+without holding a worker process for any task's wait.
 
     pip install 'kieai[redis,celery]'
     # in the directory holding this file (docs/fleet-example.md has it whole):
     # workers: as many as you like, on any machine that reaches Redis and the input files
     celery -A fleet_celery worker --pool prefork --concurrency 4
-    # the submitter: one task per image, then waits for them all and prints each outcome
+    # the submitter: one job per image, then waits for them all and prints each outcome
     python fleet_celery.py dance.mp4 people/*.png --out /shared/results
 
+Each job is two Celery tasks. ``fleet.create`` checks and uploads the inputs and creates the
+Kie task with an idempotency key in a Redis journal (a redelivered message, or the same
+batch submitted again, finds the task already created instead of paying twice) and hands
+the task id on. ``fleet.check`` asks Kie once for the task's state: while it runs, the
+check schedules itself again with a growing delay (Celery's ``retry(countdown=...)``: the
+message waits in the broker, no process does), and when it ended it downloads the video.
+So a fleet of N worker processes keeps far more than N videos rendering at once: Kie's
+pacing, not the pool size, is the limit.
+
 Each worker *process* (after Celery's fork) makes one ``SyncKieClient`` with a
-``RedisCoordinator`` and uses it for every task it runs, so the whole fleet shares Kie's
-account windows (20 createTask per 10 s, status polls per second: no 429s however many
-workers) and uploads the motion video once. Configuration comes from the environment:
+``RedisCoordinator`` and a ``RedisJournal`` and uses it for every task it runs, so the whole
+fleet shares Kie's account windows (20 createTask per 10 s, status polls per second: no 429s
+however many workers), uploads the motion video once and keeps one journal. Configuration
+comes from the environment:
 
 - ``CELERY_BROKER_URL`` (default ``redis://127.0.0.1:6379/0``), the broker; also the result
   backend unless ``CELERY_RESULT_BACKEND`` is set;
-- ``KIE_REDIS_URL`` (default: the broker URL), the Redis the coordinator shares windows on;
+- ``KIE_REDIS_URL`` (default: the broker URL), the Redis the coordinator and the journal use;
 - ``KIE_API_KEY`` (and ``KIE_BASE_URL`` / ``KIE_UPLOAD_BASE_URL``), read by the client itself;
 - ``FLEET_CREATE_TASK_RATE`` / ``FLEET_GET_TASK_RATE`` as ``COUNT/SECONDS`` (default Kie's
   ``20/10`` and ``10/1``; the test scales the window down).
@@ -32,14 +43,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypedDict, cast
 
-from celery import Celery, group  # pyright: ignore[reportMissingTypeStubs]
+from celery import Celery, chain, group  # pyright: ignore[reportMissingTypeStubs]
 from celery.signals import (  # pyright: ignore[reportMissingTypeStubs]
     worker_process_init,
     worker_process_shutdown,
 )
 
 from kieai import SyncKieClient
-from kieai.redis import RedisCoordinator
+from kieai.redis import RedisCoordinator, RedisJournal
 
 BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", BROKER_URL)
@@ -51,15 +62,29 @@ app.conf.update(  # pyright: ignore[reportUnknownMemberType]
     # One message per worker process at a time: a process holding ten prefetched tasks while
     # others sit idle would only make the shared window's queue longer, not faster.
     worker_prefetch_multiplier=1,
-    # Celery's default, said out loud: a message is acknowledged when its task starts, so a
-    # worker that dies mid-task does not hand it to another (which would pay Kie again). The
-    # Kie task id is logged the moment it exists; `client.wait_for_task(id)` resumes it.
-    task_acks_late=False,
+    # A message is acknowledged when its task ends: a worker that dies mid-task hands it to
+    # another. Safe here: a create runs again under its idempotency key (the journal answers
+    # with the task already made, or calls it uncertain; it never pays twice), a check only reads.
+    task_acks_late=True,
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
     broker_connection_retry_on_startup=True,
 )
+
+
+#: The model every job runs, and the longest pause between two checks of one task.
+MODEL = "kling-2.6/motion-control"
+MAX_CHECK_DELAY_S = 60.0
+
+
+class CreatedVideo(TypedDict):
+    """What ``fleet.create`` hands to ``fleet.check``: plain JSON, as every message."""
+
+    image: str
+    task_id: str
+    out_dir: str
+    poll_interval: float
 
 
 class GeneratedVideo(TypedDict):
@@ -88,6 +113,7 @@ def worker_client() -> SyncKieClient:
     if _client is None:
         _client = SyncKieClient(
             coordinator=RedisCoordinator(COORDINATOR_URL),
+            journal=RedisJournal(COORDINATOR_URL),
             create_task_rate=_rate("FLEET_CREATE_TASK_RATE", "20/10"),
             get_task_rate=_rate("FLEET_GET_TASK_RATE", "10/1"),
         )
@@ -110,27 +136,52 @@ def _close_client(**_: Any) -> None:
         logger.info("closed the Kie client of worker process %d", os.getpid())
 
 
-# -- the task ----------------------------------------------------------------------------------
+# -- the tasks ---------------------------------------------------------------------------------
 
 
-@app.task(name="fleet.generate")  # pyright: ignore[reportUnknownMemberType, reportUntypedFunctionDecorator]
-def generate(
+def job_key(image: str, video: str, prompt: str | None) -> str:
+    """The job's idempotency key: the same job submitted again is the same Kie task."""
+    return f"{MODEL}:{image}:{video}:{prompt or ''}"
+
+
+@app.task(name="fleet.create")  # pyright: ignore[reportUnknownMemberType, reportUntypedFunctionDecorator]
+def create_video(
     image: str, video: str, out_dir: str, prompt: str | None = None, poll_interval: float = 15.0
-) -> GeneratedVideo:
-    """One video: upload (once fleet-wide per distinct file), create, wait, download."""
-    result = worker_client().motion_control.generate(
+) -> CreatedVideo:
+    """Check, upload (once fleet-wide per distinct file) and create; no waiting here."""
+    task_id = worker_client().motion_control.create(
+        model=MODEL,
         image=image,
         video=video,
         prompt=prompt,
-        poll_interval=poll_interval,
-        max_poll_interval=max(poll_interval, 30.0),
-        on_created=lambda task_id: logger.info("kie task %s for %s", task_id, image),
+        idempotency_key=job_key(image, video, prompt),
     )
-    path = result.download(Path(out_dir) / f"{Path(image).stem}-{result.task_id}.mp4")
+    logger.info("kie task %s for %s", task_id, image)
+    return {"image": image, "task_id": task_id, "out_dir": out_dir, "poll_interval": poll_interval}
+
+
+# bind: the task itself is the first argument (for retry); max_retries=None: no limit.
+@app.task(  # pyright: ignore[reportUnknownMemberType, reportUntypedFunctionDecorator]
+    name="fleet.check", bind=True, max_retries=None
+)
+def check_video(self: Any, created: CreatedVideo, delay: float | None = None) -> GeneratedVideo:
+    """One look at the task: still running, check again later (the delay grows x1.5 up to
+    `MAX_CHECK_DELAY_S`); ended, download the video (a failed task raises its error)."""
+    client = worker_client()
+    task_id = created["task_id"]
+    state = client.get_task(task_id).state
+    if state not in ("success", "fail"):
+        wait = created["poll_interval"] if delay is None else delay
+        next_delay = min(wait * 1.5, MAX_CHECK_DELAY_S)
+        raise self.retry(args=(created,), kwargs={"delay": next_delay}, countdown=wait)
+    result = client.tasks.resume(task_id)  # the end, recorded in the journal; raises on fail
+    path = result.download(
+        Path(created["out_dir"]) / f"{Path(created['image']).stem}-{task_id}.mp4"
+    )
     return {
-        "image": image,
-        "task_id": result.task_id,
-        "video_url": result.video_url,
+        "image": created["image"],
+        "task_id": task_id,
+        "video_url": result.url,
         "path": str(path),
     }
 
@@ -165,11 +216,13 @@ def submit_batch(
     poll_interval: float = 15.0,
     timeout: float = 3600.0,
 ) -> FleetOutcome:
-    """Send one ``generate`` per image to the workers and wait for them all. Paths must be
-    readable by the workers (shared storage) under the same names."""
-    signature: Any = generate.s  # pyright: ignore[reportFunctionMemberAccess]  # untyped Celery
-    signatures = [
-        signature(str(image), str(video), str(out_dir), prompt, poll_interval) for image in images
+    """Send one job (create, then check) per image to the workers and wait for them all.
+    Paths must be readable by the workers (shared storage) under the same names."""
+    create: Any = create_video.s  # pyright: ignore[reportFunctionMemberAccess]  # untyped Celery
+    check: Any = check_video.s  # pyright: ignore[reportFunctionMemberAccess]
+    signatures: list[Any] = [
+        chain(create(str(image), str(video), str(out_dir), prompt, poll_interval), check())
+        for image in images
     ]
     batch = cast(_Batch, group(signatures).apply_async())  # pyright: ignore[reportUnknownMemberType]
     answers = batch.join(timeout=timeout, propagate=False)

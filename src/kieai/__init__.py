@@ -49,6 +49,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from . import catalog
+    from ._batch import BatchOutcome, Job
     from ._checks import CheckReport
     from ._client import KieClient
     from ._estimate import Budget, Estimate
@@ -136,6 +137,8 @@ _LAZY: dict[str, str] = {
     "SyncTextResult": "._sync",
     "ModelInfo": ".catalog._types",
     "Budget": "._estimate",
+    "BatchOutcome": "._batch",
+    "Job": "._batch",
     "Estimate": "._estimate",
     "JournalEntry": "._journal",
 }
@@ -170,6 +173,7 @@ __all__ = [
     "AudioResult",
     "AuthenticationError",
     "BadRequestError",
+    "BatchOutcome",
     "Budget",
     "BudgetExceededError",
     "CheckReport",
@@ -182,6 +186,7 @@ __all__ = [
     "ImageToVideoInput",
     "InsufficientCreditsError",
     "InternalServerError",
+    "Job",
     "JournalEntry",
     "KeyLimitExceededError",
     "KieClient",

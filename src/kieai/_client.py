@@ -11,7 +11,7 @@ import functools
 import math
 import os
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 from urllib.parse import quote_plus
@@ -24,6 +24,7 @@ from ._constants import (
     API_KEY_ENV,
     BASE_URL_ENV,
     DEFAULT_BASE_URL,
+    DEFAULT_BATCH_CONCURRENCY,
     DEFAULT_CREATE_TASK_RATE,
     DEFAULT_GET_TASK_RATE,
     DEFAULT_INITIAL_RETRY_DELAY_S,
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
+    from ._batch import BatchOutcome, Job
     from ._engine import OnCreated
     from ._estimate import Estimate
     from ._pipeline import CheckReport, Prepared, RunOptions, UploadProgress
@@ -374,10 +376,16 @@ class KieClient(ModelCalls):
         self._closed = True
         self._transport.closed = True
         try:
-            await self._coordination.close()
-            journal = self._ledger.journal
-            if journal is not None and (self._journal_opened or not hasattr(journal, "__aenter__")):
-                await journal.aclose()
+            # The reverse of the opening order: a Redis journal and a Redis coordinator each
+            # hold a connection pool whose task group must be left last-in, first-out.
+            try:
+                journal = self._ledger.journal
+                if journal is not None and (
+                    self._journal_opened or not hasattr(journal, "__aenter__")
+                ):
+                    await journal.aclose()
+            finally:
+                await self._coordination.close()
         finally:
             if self._owns_http_client:
                 await self._transport.http_client.aclose()
@@ -458,6 +466,41 @@ class KieClient(ModelCalls):
     # -- any model ---------------------------------------------------------------------------
     # ``generate``, ``create`` and ``check`` come from `ModelCalls` (_generated/calls.py,
     # typed per catalog model by ``make generate``); their implementations call these.
+
+    def batch(
+        self,
+        jobs: Iterable[Job],
+        *,
+        concurrency: int = DEFAULT_BATCH_CONCURRENCY,
+        download_to: str | os.PathLike[str] | None = None,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
+        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
+    ) -> AsyncIterator[BatchOutcome[AnyResult]]:
+        r"""Run many `Job`\ s, ``concurrency`` at a time: ``async for outcome in
+        client.batch(jobs)`` yields one `BatchOutcome` per job as it finishes (``key``,
+        ``state``, ``result``, ``error``, ``paths``). A job's failure is its outcome; the
+        others go on. With ``download_to`` each output is written there as its job ends,
+        named after the key.
+
+        Each job's key is its idempotency key: with a journal, running the same jobs again
+        after a crash or Ctrl-C resumes the batch (finished jobs come back at once, created
+        ones are waited for, none is created twice). Without a journal keys only name the
+        outcomes. Pacing, upload reuse and budgets are the client's, across the batch.
+
+        Raises `KieInputError` at once (nothing sent) for duplicate or empty keys or a bad
+        ``concurrency``. To stop early, close the iterator (``contextlib.aclosing``)."""
+        from ._batch import BatchWait, check_jobs, run_batch
+        from ._polling import validate_wait_args
+
+        listed = check_jobs(jobs, concurrency)
+        validate_wait_args(timeout, poll_interval, max_poll_interval)
+        directory = None
+        if download_to is not None:
+            directory = Path(download_to)
+            directory.mkdir(parents=True, exist_ok=True)
+        wait = BatchWait(timeout, poll_interval, max_poll_interval)
+        return run_batch(self, listed, concurrency=concurrency, download_to=directory, wait=wait)
 
     async def _generate_model(
         self,
@@ -552,12 +595,14 @@ class KieClient(ModelCalls):
         callback_url: str | None = None,
         on_created: Callable[[str], Awaitable[None] | None] | None = None,
         operation: Operation | None = None,
+        before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> str:
         """`create_task`, handing the id to ``on_created`` as soon as Kie returned it
         (the generation pipeline's entry point: the hook runs before anything else can fail).
 
         ``operation``: a dedicated family's create endpoint (``_families``), whose body is the
-        input's fields at the top level beside ``callBackUrl``; None: Market's createTask."""
+        input's fields at the top level beside ``callBackUrl``; None: Market's createTask.
+        ``before_send`` is awaited once, with the pacing slot taken, right before the send."""
         problems: list[str] = []
         if not isinstance(model, str) or not model.strip():  # pyright: ignore[reportUnnecessaryIsInstance]
             problems.append(f"model: must be a non-empty string, got {model!r}")
@@ -610,7 +655,7 @@ class KieClient(ModelCalls):
 
         # Once the request is on the wire, a cancellation waits for its answer: the task may
         # exist and be billed, and its id is what lets the caller resume.
-        guard = SendGuard(self._transport.shield_budget_s())
+        guard = SendGuard(self._transport.shield_budget_s(), before_send)
         created: str | None = None
         no_answer = (
             "createTask was cancelled after it was sent, and no answer came within %g s: "
@@ -1097,11 +1142,17 @@ class _ClientEngine:
         on_created: OnCreated | None = None,
         idempotency_key: str | None = None,
         operation: Operation | None = None,
+        before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> str:
         # idempotency_key belongs to the task ledger; a client without one has no use for it.
         del idempotency_key
         return await self._create(
-            model, input, callback_url=callback_url, on_created=on_created, operation=operation
+            model,
+            input,
+            callback_url=callback_url,
+            on_created=on_created,
+            operation=operation,
+            before_send=before_send,
         )
 
     async def wait(

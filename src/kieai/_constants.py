@@ -44,6 +44,8 @@ DEFAULT_CREATE_TASK_RATE = (20, 10.0)
 DEFAULT_GET_TASK_RATE = (10, 1.0)
 
 DEFAULT_WAIT_TIMEOUT_S = 1200.0
+#: Jobs of a batch in flight at once (created and waited for); Kie's pacing bounds creates.
+DEFAULT_BATCH_CONCURRENCY = 32
 DEFAULT_POLL_INTERVAL_S = 2.0
 DEFAULT_MAX_POLL_INTERVAL_S = 15.0
 POLL_INTERVAL_GROWTH = 1.5

@@ -51,11 +51,13 @@ class Engine(Protocol):
         on_created: OnCreated | None = None,
         idempotency_key: str | None = None,
         operation: Operation | None = None,
+        before_send: Callable[[], Awaitable[None]] | None = None,
     ) -> str:
         """``createTask``; the id goes to ``on_created`` as soon as Kie returns it, also when
         the caller is cancelled meanwhile. ``idempotency_key`` is for the task ledger, which
         records it; the plain client does nothing with it. ``operation``: a dedicated family's
-        create endpoint instead of Market's createTask."""
+        create endpoint instead of Market's createTask. ``before_send`` is awaited once, after
+        the pacing wait, right before the request leaves."""
         ...
 
     async def wait(

@@ -105,9 +105,17 @@ def _local_stand_in(prepared: Prepared, position: int) -> str:
     return f"{LOCAL_FILE_STAND_IN}{name}"
 
 
+#: In an intent's input until the input as sent replaces it, right before the send (after the
+#: uploads and the pacing wait): an entry still holding it was never sent.
+PENDING_SEND_KEY = "kieai-pending-send"
+
+
 def _never_sent(entry: JournalEntry) -> bool:
-    """The entry's input still names a local file by its stand-in: its creator died while
-    uploading, before the input was completed, so ``createTask`` never left."""
+    """The entry's input is still the intent's (the pending-send mark, or a local file's
+    stand-in): its creator died before the send (uploading, or waiting for a pacing slot),
+    so ``createTask`` never left."""
+    if PENDING_SEND_KEY in entry.input:
+        return True
     return any(_holds_stand_in(value) for value in entry.input.values())
 
 
@@ -148,9 +156,6 @@ class LedgerClaim:
 
     entry_id: str | None = None
     existing: JournalEntry | None = None
-    #: The input the intent holds (local files as stand-ins): recorded again only if the
-    #: input sent differs.
-    recorded_input: Mapping[str, Any] | None = None
 
 
 class Ledger:
@@ -206,7 +211,7 @@ class Ledger:
         for _ in range(3):  # again if the create we met sent nothing
             claimed = await self.journal.begin(
                 prepared.model,
-                view,
+                {**view, PENDING_SEND_KEY: True},
                 family=family,
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
@@ -215,7 +220,7 @@ class Ledger:
             )
             entry = claimed.entry
             if claimed.outcome == "create":
-                return LedgerClaim(entry_id=entry.id, recorded_input=view)
+                return LedgerClaim(entry_id=entry.id)
             if claimed.outcome == "existing":
                 return LedgerClaim(existing=entry)
             if claimed.outcome == "uncertain" and _never_sent(entry):

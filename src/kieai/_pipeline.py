@@ -36,7 +36,7 @@ from ._media_rules import MediaRule
 from ._spec import ModelSpec
 
 if TYPE_CHECKING:
-    from ._families import Operation
+    from ._families import Family, Operation
     from ._journal import JournalEntry
     from ._polling import OnUpdate
     from .catalog._rules import ModelRules
@@ -148,6 +148,39 @@ def _callback_problems(callback_url: str | None) -> list[str]:
     return []
 
 
+def check_family(
+    family: Family,
+    operation: Operation,
+    fields: Mapping[str, object],
+    *,
+    callback_url: str | None = None,
+    check_media: bool = True,
+) -> tuple[Prepared, CheckReport]:
+    """A dedicated family's call checked by its operation's declaration, the rules between
+    its fields and the callback URL the family may require; the result goes to that family's
+    endpoint (``client.veo`` and ``client.generate("veo/generate", ...)`` alike)."""
+    import dataclasses
+
+    from ._families._inputs import FAMILY_INPUTS, cross_field_problems
+
+    info = FAMILY_INPUTS[operation.model_id]
+    prepared, report = check_declared(
+        info, fields, check_media=check_media, callback_url=callback_url
+    )
+    problems = list(report.problems)
+    if family.callback_required and callback_url is None:
+        problems.insert(
+            0,
+            f"callback_url: is required for {family.title} (Kie's callBackUrl is a required "
+            "field there); pass the URL of your webhook receiver, e.g. "
+            "callback_url='https://your-app.example/kie'",
+        )
+    problems += [p for p in cross_field_problems(info.id, fields) if p not in problems]
+    prepared.operation = operation
+    prepared.family = family.name
+    return prepared, dataclasses.replace(report, problems=problems)
+
+
 def check_model(
     model: str,
     input: Mapping[str, object],
@@ -171,6 +204,11 @@ def check_model(
             check_media=check_media,
             callback_url=callback_url,
         )
+    from ._families import family_operation
+
+    found = family_operation(model)
+    if found is not None:  # "veo/generate", "suno/extend", ...: a dedicated family's call
+        return check_family(*found, dict(input), callback_url=callback_url, check_media=check_media)
     problems = _mapping_problems(input) + _callback_problems(callback_url)
     sent: dict[str, object] = {}
     if not problems:
@@ -376,11 +414,16 @@ async def _start(engine: Engine, prepared: Prepared, options: RunOptions) -> _St
     try:
         urls = await _resolve_urls(engine, prepared.slots, options.on_upload_progress)
         input = prepared.with_urls(urls)
-        if entry_id is not None and input != claim.recorded_input:
-            await ledger.record_input(entry_id, input)
     except BaseException:
         await ledger.release(entry_id)
         raise
+
+    async def sending() -> None:
+        # With the pacing slot taken, right before the send: the intent's input becomes the
+        # input as sent. Until then the entry says "not sent yet" (a crash while uploading or
+        # waiting for a slot frees the key); from here on a crash leaves it uncertain.
+        if entry_id is not None:
+            await ledger.record_input(entry_id, input)
 
     async def created(task_id: str) -> None:
         await ledger.record_task_id(entry_id, task_id)
@@ -394,6 +437,7 @@ async def _start(engine: Engine, prepared: Prepared, options: RunOptions) -> _St
             on_created=created,
             idempotency_key=options.idempotency_key,
             operation=prepared.operation,
+            before_send=sending,
         )
     except TaskCreationUncertainError:
         raise  # the request may have reached Kie: the intent stays, reported as uncertain

@@ -32,7 +32,15 @@ import threading
 import types
 import warnings
 import weakref
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import (
@@ -52,13 +60,17 @@ import anyio
 import httpx
 from pydantic import BaseModel, PrivateAttr
 
+from ._batch import BatchOutcome, Job
 from ._client import KieClient, Rate
 from ._constants import (
+    DEFAULT_BATCH_CONCURRENCY,
     DEFAULT_CREATE_TASK_RATE,
     DEFAULT_GET_TASK_RATE,
     DEFAULT_INITIAL_RETRY_DELAY_S,
+    DEFAULT_MAX_POLL_INTERVAL_S,
     DEFAULT_MAX_RETRIES,
     DEFAULT_MAX_RETRY_DELAY_S,
+    DEFAULT_POLL_INTERVAL_S,
     DEFAULT_WAIT_TIMEOUT_S,
 )
 from ._coordination import Coordinator
@@ -76,7 +88,14 @@ from ._resources.veo import Veo
 from ._spec import ModelSpec
 from ._sync_http import async_client_over
 from ._tasks import DEFAULT_COLLECT_CONCURRENCY, Tasks
-from .types import AudioResult, ImageResult, MotionControlResult, TextResult, VideoResult
+from .types import (
+    AnyResult,
+    AudioResult,
+    ImageResult,
+    MotionControlResult,
+    TextResult,
+    VideoResult,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -827,6 +846,71 @@ class SyncKieClient(SyncModelCalls, _Bound):
         """Where this client records its paid work (None: no journal)."""
         return self._target.journal
 
+    def batch(
+        self,
+        jobs: Iterable[Job],
+        *,
+        concurrency: int = DEFAULT_BATCH_CONCURRENCY,
+        download_to: str | os.PathLike[str] | None = None,
+        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
+        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
+        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
+    ) -> Iterator[BatchOutcome[SyncAnyResult]]:
+        """`KieClient.batch` as a plain iterator: ``for outcome in client.batch(jobs)``.
+        The batch runs on the client's loop; leaving the loop early (``break``, an exception,
+        Ctrl-C) cancels the jobs still running (created ones resume on the next run)."""
+        runs = self._target.batch(
+            jobs,
+            concurrency=concurrency,
+            download_to=download_to,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+        )  # the jobs are checked here, at the call; nothing runs until the first outcome
+        return self._iterate_batch(runs)
+
+    def _iterate_batch(
+        self, runs: AsyncIterator[BatchOutcome[AnyResult]]
+    ) -> Iterator[BatchOutcome[SyncAnyResult]]:
+        """Drive ``runs`` on the loop from a helper thread (a blocking call there), handing
+        each outcome over through a queue; closing this iterator cancels the drive."""
+        handed: queue.Queue[BatchOutcome[AnyResult] | _BatchEnd] = queue.Queue()
+        stop = threading.Event()
+        scopes: list[anyio.CancelScope] = []
+
+        async def drive() -> None:
+            with anyio.CancelScope() as scope:
+                scopes.append(scope)
+                if stop.is_set():
+                    scope.cancel()
+                async with contextlib.aclosing(runs):  # pyright: ignore[reportArgumentType]  # an async generator
+                    async for outcome in runs:
+                        handed.put(outcome)
+
+        def call() -> None:
+            try:
+                self._loop.call(drive, (), {})
+            except BaseException as exc:  # handed to the iterating thread, raised there
+                handed.put(_BatchEnd(exc))
+            else:
+                handed.put(_BatchEnd(None))
+
+        helper = threading.Thread(target=call, name="kieai-sync-batch", daemon=True)
+        helper.start()
+        try:
+            while True:
+                item = handed.get()
+                if isinstance(item, _BatchEnd):
+                    if item.error is not None:
+                        raise item.error
+                    return
+                yield _sync_outcome(item, self)
+        finally:
+            stop.set()
+            if scopes:
+                self._loop._asyncio_loop.call_soon_threadsafe(scopes[0].cancel)  # pyright: ignore[reportPrivateUsage]
+            helper.join()
+
     create_task: Final = _mirror(KieClient.create_task)
     get_task: Final = _mirror(KieClient.get_task)
     wait_for_task: Final = _mirror(KieClient.wait_for_task)
@@ -851,6 +935,28 @@ class SyncKieClient(SyncModelCalls, _Bound):
 
 #: What a sync call hands back for a result of any kind.
 SyncAnyResult: TypeAlias = "SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult"
+
+
+class _BatchEnd:
+    """The end of a sync batch's drive: how it ended (None: every outcome was handed over)."""
+
+    def __init__(self, error: BaseException | None) -> None:
+        self.error = error
+
+
+def _sync_outcome(
+    outcome: BatchOutcome[AnyResult], owner: SyncKieClient
+) -> BatchOutcome[SyncAnyResult]:
+    """The outcome with its result as the result's sync twin."""
+    result = outcome.result
+    synced: SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult | None = None
+    if result is not None:
+        twin = _SYNC_TWINS[type(result)]._from_async(owner._loop, result, owner)  # pyright: ignore[reportPrivateUsage]
+        synced = cast("SyncVideoResult | SyncImageResult | SyncAudioResult | SyncTextResult", twin)
+    return BatchOutcome(
+        outcome.key, outcome.job, outcome.state, synced, outcome.error, outcome.paths
+    )
+
 
 #: The sync twin of each async result type (what `SyncKieClient._call_async` hands back).
 _SYNC_TWINS: dict[type[Any], type[_SyncResult]] = {

@@ -150,9 +150,14 @@ class SendGuard:
     (before a retry) lifts the shield again. The caller's cancellation resumes after the scope.
     """
 
-    def __init__(self, budget_s: float) -> None:
+    def __init__(
+        self, budget_s: float, before_send: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
         self.scope = anyio.CancelScope()
         self.budget_s = budget_s
+        #: Awaited once, when the request has its pacing slot and is about to leave (the
+        #: ledger marks its intent "sending" there: a crash before it sent nothing).
+        self.before_send = before_send
         #: True while a request that may have created something is unanswered or being handled.
         self.sent = False
 
@@ -266,6 +271,9 @@ class Transport:
             # A pacing slot is held from before the send until the attempt is over.
             slot = None if pacer is None else await pacer.acquire()
             try:
+                if guard is not None and guard.before_send is not None:
+                    before_send, guard.before_send = guard.before_send, None
+                    await before_send()
                 return await self._attempt(
                     method,
                     url,

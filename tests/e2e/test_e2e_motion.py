@@ -11,9 +11,9 @@ import anyio
 import anyio.lowlevel
 import httpx
 import pytest
-from examples.batch import run_batch
 
 from kieai import (
+    Job,
     KieClient,
     Task,
     TaskCreationUncertainError,
@@ -230,15 +230,33 @@ async def test_signed_callback_from_the_fake_is_verified_and_tampering_is_refuse
         verify_callback(body, headers, hmac_key="another-key")
 
 
-async def test_batch_example_uploads_the_video_once_and_writes_every_result(tmp_path: Path) -> None:
+async def test_a_batch_uploads_the_shared_video_once_and_writes_every_result(
+    tmp_path: Path,
+) -> None:
     fake = FakeKie(api_key=KEY)
     images = [write_png(tmp_path / f"p{n}.png", 400 + n, 640) for n in range(4)]
-    async with fake_http(fake) as http, KieClient(api_key=KEY, http_client=http) as client:
-        outcome = await run_batch(client, DANCE, images, tmp_path / "out", poll_interval=0.02)
-    assert outcome.failed == {}
-    assert sorted(p.name for p in outcome.written.values()) == [f"p{n}.mp4" for n in range(4)]
-    journal = (tmp_path / "out" / "tasks.jsonl").read_text().splitlines()
-    assert len(journal) == 4
+    jobs = [
+        Job(
+            "kling-2.6/motion-control",
+            {
+                "input_urls": [image],
+                "video_urls": [DANCE],
+                "character_orientation": "video",
+                "mode": "720p",
+            },
+            key=image.stem,
+        )
+        for image in images
+    ]
+    async with (
+        fake_http(fake) as http,
+        KieClient(api_key=KEY, http_client=http, journal=str(tmp_path / "j.sqlite3")) as client,
+    ):
+        outcomes = [
+            o async for o in client.batch(jobs, download_to=tmp_path / "out", poll_interval=0.02)
+        ]
+    assert [o.error for o in outcomes] == [None] * 4
+    assert sorted(o.paths[0].name for o in outcomes) == [f"p{n}.mp4" for n in range(4)]
     assert len([u for u in fake.uploads.values() if u.data == DANCE.read_bytes()]) == 1
 
 

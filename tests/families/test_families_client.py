@@ -236,3 +236,51 @@ async def test_json_bodies_never_carry_none(served: tuple[FakeKie, KieClient]) -
     (body,) = _sent(fake, "/api/v1/runway/generate")
     assert None not in body.values()
     assert json.dumps(body)
+
+
+async def test_client_generate_runs_a_family_call_by_its_id_as_the_resource_does(
+    served: tuple[FakeKie, KieClient],
+) -> None:
+    fake, client = served
+    result = await client.generate("veo/generate", {"prompt": "a dog"}, **FAST)
+
+    assert isinstance(result, VideoResult)
+    assert result.task.family == "veo"
+    assert _sent(fake, "/api/v1/veo/generate") == [{"prompt": "a dog"}]
+    assert _sent(fake, "/api/v1/jobs/createTask") == []
+
+
+async def test_client_generate_of_a_family_id_checks_its_fields_and_its_callback_rule(
+    served: tuple[FakeKie, KieClient],
+) -> None:
+    fake, client = served
+    with pytest.raises(KieInputError) as caught:
+        await client.create("suno/generate", {"prompt": "a song", "promt": "x"})
+
+    assert caught.value.problems[0].startswith("callback_url: is required for Suno")
+    assert any("did you mean 'prompt'" in p for p in caught.value.problems)
+    assert fake.requests == []
+
+
+async def test_a_batch_runs_family_jobs_beside_market_ones(
+    served: tuple[FakeKie, KieClient],
+) -> None:
+    from kieai import Job
+
+    _, client = served
+    jobs = [
+        Job("veo/generate", {"prompt": "a dog"}, key="veo"),
+        Job(
+            "runway/generate",
+            {"prompt": "a cat", "duration": 5, "quality": "720p", "aspectRatio": "16:9"},
+            key="rw",
+        ),
+    ]
+    outcomes = {o.key: o async for o in client.batch(jobs, **FAST)}
+
+    assert {key: (o.state, o.error) for key, o in outcomes.items()} == {
+        "veo": ("done", None),
+        "rw": ("done", None),
+    }
+    families = {key: o.result.task.family for key, o in outcomes.items() if o.result}
+    assert families == {"veo": "veo", "rw": "runway"}

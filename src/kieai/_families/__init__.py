@@ -33,6 +33,7 @@ __all__ = [
     "Operation",
     "StateWord",
     "callback_family",
+    "family_operation",
     "get_family",
     "task_from_callback",
     "task_from_record",
@@ -50,6 +51,16 @@ def get_family(name: str) -> Family:
     except KeyError:
         known = ", ".join(repr(n) for n in FAMILIES)
         raise ValueError(f"family must be one of {known}, got {name!r}") from None
+
+
+def family_operation(model: str) -> tuple[Family, Operation] | None:
+    """``"veo/generate"`` -> the Veo family and its ``generate`` operation: the id a dedicated
+    family's call goes by in ``client.generate`` and batch jobs (None for any other id)."""
+    name, _, operation = model.partition("/")
+    family = FAMILIES.get(name)
+    if family is None or family is MARKET or operation not in family.operations:
+        return None
+    return family, family.operations[operation]
 
 
 def callback_family(body: Mapping[str, Any]) -> Family | None:

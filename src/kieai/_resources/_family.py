@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
@@ -14,13 +13,12 @@ from .._constants import (
     DEFAULT_WAIT_TIMEOUT_S,
 )
 from .._families import Family
-from .._families._inputs import FAMILY_INPUTS, cross_field_problems
 from .._pipeline import (
     CheckReport,
     Prepared,
     RunOptions,
     WaitOptions,
-    check_declared,
+    check_family,
     create,
     generate,
     in_thread,
@@ -44,26 +42,14 @@ def prepare_family(
     callback_url: str | None = None,
     check_media: bool = True,
 ) -> tuple[Prepared, CheckReport]:
-    """One family call checked locally (no client, no network): Kie's fields by the
-    operation's declaration, the rules between them, and a callback URL the family needs."""
-    op = family.operation(operation)
-    info = FAMILY_INPUTS[op.model_id]
-    given = {name: value for name, value in fields.items() if value is not None}
-    prepared, report = check_declared(
-        info, given, check_media=check_media, callback_url=callback_url
+    """One family call checked locally (`_pipeline.check_family`: no client, no network)."""
+    return check_family(
+        family,
+        family.operation(operation),
+        {name: value for name, value in fields.items() if value is not None},
+        callback_url=callback_url,
+        check_media=check_media,
     )
-    problems = list(report.problems)
-    if family.callback_required and callback_url is None:
-        problems.insert(
-            0,
-            f"callback_url: is required for {family.title} (Kie's callBackUrl is a required "
-            "field there); pass the URL of your webhook receiver, e.g. "
-            "callback_url='https://your-app.example/kie'",
-        )
-    problems += [p for p in cross_field_problems(info.id, given) if p not in problems]
-    prepared.operation = op
-    prepared.family = family.name
-    return prepared, dataclasses.replace(report, problems=problems)
 
 
 class FamilyResource:

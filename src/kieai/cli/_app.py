@@ -26,6 +26,7 @@ from .._constants import (
     DEFAULT_WAIT_TIMEOUT_S,
 )
 from .._version import __version__
+from ._batch import batch
 from ._catalog import models_app
 from ._ledger import costs, tasks_app
 from ._messages import resume_command
@@ -74,6 +75,7 @@ app.add_typer(models_app)  # kie models [show ID]: the catalog (_catalog)
 app.add_typer(tasks_app)  # kie tasks ls|show|resume|collect: the journal (_ledger)
 app.command("costs")(costs)  # kie costs [--since DATE] (_ledger)
 app.command("run")(run)  # kie run ID key=value ...: any model (_run)
+app.command("batch")(batch)  # kie batch jobs.jsonl --out DIR: many jobs (_batch)
 
 # -- shared options --------------------------------------------------------------------------
 

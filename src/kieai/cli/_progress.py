@@ -41,7 +41,7 @@ from rich.text import Text
 
 from ..types import Task
 
-__all__ = ["FlowProgress"]
+__all__ = ["BatchProgress", "FlowProgress"]
 
 Phase = Literal["upload", "wait", "download"]
 
@@ -223,3 +223,56 @@ class FlowProgress:
         except OSError:
             size = "?"
         self._plain(f"downloaded {path} ({size})")
+
+
+class BatchProgress:
+    """One bar for a whole batch, with the count of jobs in each state (``kie batch``).
+
+    On a terminal a live bar; elsewhere one plain line per finished job; nothing when
+    ``enabled`` is False. A context manager: the bar is closed on the way out, also on Ctrl-C.
+    """
+
+    def __init__(self, console: Console, *, total: int, enabled: bool = True) -> None:
+        self._console = console
+        self._enabled = enabled
+        self._live = console.is_terminal and not console.is_dumb_terminal
+        self._total = total
+        self._counts: dict[str, int] = {"done": 0, "failed": 0, "uncertain": 0}
+        self._progress: Progress | None = None
+        self._row: TaskID | None = None
+
+    def _description(self) -> str:
+        running = self._total - sum(self._counts.values())
+        counts = ", ".join(f"{n} {state}" for state, n in self._counts.items())
+        return f"{counts}, {running} to go"
+
+    def __enter__(self) -> BatchProgress:
+        if self._enabled and self._live:
+            self._progress = Progress(
+                TextColumn("jobs"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                TextColumn("{task.description}"),
+                console=self._console,
+                redirect_stdout=False,
+                redirect_stderr=False,
+            )
+            self._row = self._progress.add_task(self._description(), total=self._total)
+            self._progress.start()
+        return self
+
+    def finished(self, state: str) -> None:
+        """One more job ended in ``state`` (done, failed, uncertain)."""
+        self._counts[state] = self._counts.get(state, 0) + 1
+        if not self._enabled:
+            return
+        if self._progress is not None and self._row is not None:
+            self._progress.update(self._row, advance=1, description=self._description())
+        else:
+            ended = sum(self._counts.values())
+            self._console.print(f"jobs {ended}/{self._total}: {self._description()}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
