@@ -3,7 +3,16 @@ test writes to the user's own journal (the ``kie`` command journals in the data 
 
 from __future__ import annotations
 
+import signal
+
 import pytest
+
+# A suite started as a background job of a non-interactive shell (`make test &`, nohup, some
+# CI runners) inherits SIGINT ignored, and so would every process it starts: the tests that
+# stop `kie fake-server` or a sync call with Ctrl-C would then wait for nothing. Python's own
+# handler, installed here, is reset to the default in each child at exec.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(params=["asyncio", "trio"])
