@@ -490,12 +490,13 @@ def test_verify_without_tolerance_accepts_any_timestamp() -> None:
 def rejection(
     body: Any = None, headers: Any = None, key: str | bytes | None = KEY, **kwargs: Any
 ) -> str:
+    options: dict[str, Any] = {"now": TS, **kwargs}
     with pytest.raises(WebhookVerificationError) as info:
         verify_callback(
             callback() if body is None else body,
             signed() if headers is None else headers,
             key,
-            **{"now": TS, **kwargs},
+            **options,
         )
     return str(info.value)
 

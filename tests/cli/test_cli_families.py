@@ -40,6 +40,31 @@ def test_kie_suno_saves_the_first_track(invoke: Invoke, tmp_path: Path) -> None:
     assert saved.read_bytes().startswith(b"RIFF")
 
 
+def test_kie_suno_json_names_its_tracks_urls_not_video_urls(invoke: Invoke) -> None:
+    result = invoke(
+        "suno", "--prompt", "a tune", "--callback-url", HOOK, "--no-download", "--json", *FAST
+    )
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert "video_url" not in document
+    assert "video_urls" not in document
+    assert len(document["urls"]) == 2  # Suno's two tracks
+    assert document["url"] == document["urls"][0]
+
+
+def test_kie_runway_without_family_finds_it_in_the_journal(invoke: Invoke) -> None:
+    result = invoke(
+        "runway", "--prompt", "a cat", "--aspect-ratio", "1:1", "--no-download", "--json", *FAST
+    )
+    assert result.exit_code == 0, result.stderr
+    task_id = json.loads(result.stdout)["task_id"]
+
+    status = invoke("status", task_id, "--json")  # no --family: the CLI's journal knows it
+
+    assert status.exit_code == 0, status.stderr
+    assert json.loads(status.stdout)["family"] == "runway"
+
+
 def test_kie_runway_then_status_and_wait_by_family(invoke: Invoke, fake: FakeKie) -> None:
     result = invoke(
         "runway", "--prompt", "a cat", "--aspect-ratio", "1:1", "--no-download", "--json", *FAST

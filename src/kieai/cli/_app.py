@@ -258,24 +258,32 @@ def _iso(task: Task, name: str) -> str | None:
     return value.isoformat(sep=" ", timespec="seconds") if value is not None else None
 
 
-def _finished_document(task: Task, video_urls: list[str], saved: Path | None) -> dict[str, Any]:
-    return {
-        "task_id": task.task_id,
-        "state": str(task.state),
-        "video_url": video_urls[0] if video_urls else None,
-        "video_urls": video_urls,
+def _finished_document(
+    task: Task, urls: list[str], saved: Path | None, kind: str = "video"
+) -> dict[str, Any]:
+    """``url``/``urls`` for every kind of output (as `kie run`); a video also keeps the
+    ``video_url``/``video_urls`` keys it always had."""
+    document: dict[str, Any] = {"task_id": task.task_id, "state": str(task.state)}
+    if kind == "video":
+        document |= {"video_url": urls[0] if urls else None, "video_urls": urls}
+    document |= {
+        "url": urls[0] if urls else None,
+        "urls": urls,
         "output": str(saved.resolve()) if saved is not None else None,
         "task": task.model_dump(mode="json"),
     }
+    return document
 
 
-def _show_finished(out: Output, task: Task, video_urls: list[str], saved: Path | None) -> None:
+def _show_finished(
+    out: Output, task: Task, urls: list[str], saved: Path | None, kind: str = "video"
+) -> None:
     out.result(
-        _finished_document(task, video_urls, saved),
+        _finished_document(task, urls, saved, kind),
         [
             ("task_id", task.task_id),
             ("state", task.state),
-            ("video_url", video_urls[0] if video_urls else None),
+            (f"{kind}_url" if kind in ("video", "audio") else "url", urls[0] if urls else None),
             ("saved", saved),
         ],
     )
@@ -378,7 +386,7 @@ def _generation(
         work,
         resume=lambda: (ui.task_id, resume_command(ui.task_id or "", flow.output)),
     )
-    _show_finished(out, result.task, result.urls, saved)
+    _show_finished(out, result.task, result.urls, saved, result.kind)
 
 
 # -- commands --------------------------------------------------------------------------------
