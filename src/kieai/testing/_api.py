@@ -33,6 +33,21 @@ def _error(state: FakeState, code: int, msg: str | None = None, **kwargs: Any) -
     return state.error(code, msg, **kwargs)
 
 
+def _charge(state: FakeState, cost: float, model: str, now: float) -> str | Response:
+    """Take ``cost`` credits and number the new task (one step, under the lock), or Kie's 402
+    when the balance is short: every create endpoint, Market's and the families', pays here."""
+    with state.lock:
+        if cost > state.credits:
+            return _error(
+                state,
+                402,
+                f"Credits insufficient: this task costs {cost:g} credits, the balance is "
+                f"{state.credits:g}",
+            )
+        state.credits -= cost
+        return state.new_task_id(model, now)
+
+
 def _rate_limited(state: FakeState, window: RateWindow | None) -> Response | None:
     """Kie's 429 when ``window`` is full. Kie's Getting Started page says excess requests are
     "rejected with HTTP 429", so this one is a real HTTP 429 (with ``Retry-After``) whatever
@@ -200,16 +215,9 @@ def create_task(state: FakeState, request: Request) -> Response:
         return _error(state, 422, "; ".join(problems))
     model = str(body["model"])
     callback_url = body.get("callBackUrl") or None
-    with state.lock:
-        if cost > state.credits:
-            return _error(
-                state,
-                402,
-                f"Credits insufficient: this task costs {cost:g} credits, the balance is "
-                f"{state.credits:g}",
-            )
-        state.credits -= cost
-        task_id = state.new_task_id(model, now)
+    task_id = _charge(state, cost, model, now)
+    if isinstance(task_id, Response):
+        return task_id
     outcome = state.choose_outcome(
         TaskRequest(
             task_id=task_id, model=model, input=body["input"], callback_url=callback_url, body=body

@@ -14,7 +14,7 @@ from typing import Any
 
 from .._families._inputs import FAMILY_INPUTS, cross_field_problems
 from ..catalog._types import ModelInfo
-from ._api import _fetch, _rate_limited  # pyright: ignore[reportPrivateUsage]
+from ._api import _charge, _error, _fetch, _rate_limited  # pyright: ignore[reportPrivateUsage]
 from ._declared import field_problems, file_urls
 from ._family_controls import controls_for
 from ._family_tasks import FamilyName, FamilyTask
@@ -55,10 +55,6 @@ def judge(state: FakeState, info: ModelInfo, body: Mapping[str, Any]) -> list[st
         for field, url in file_urls(info, fields):
             problems += _fetch(state, field.name, url)[1]
     return problems + cross_field_problems(info.id, fields)
-
-
-def _error(state: FakeState, code: int, msg: str | None = None, **kwargs: Any) -> Response:
-    return state.error(code, msg, **kwargs)
 
 
 def _price(family: FamilyName, operation: str, body: Mapping[str, Any]) -> float:
@@ -111,16 +107,9 @@ def _create(family: FamilyName, operation: str, model_id: str, *, required_callb
             return _error(state, 422, "; ".join(problems))
         cost = _price(family, operation, body)
         model = _model_name(family, body)
-        with state.lock:
-            if cost > state.credits:
-                return _error(
-                    state,
-                    402,
-                    f"Credits insufficient: this task costs {cost:g} credits, the balance is "
-                    f"{state.credits:g}",
-                )
-            state.credits -= cost
-            task_id = state.new_task_id(family, now)
+        task_id = _charge(state, cost, family, now)
+        if isinstance(task_id, Response):
+            return task_id
         callback_url = str(body.get("callBackUrl") or "") or None
         outcome = state.choose_outcome(
             TaskRequest(
