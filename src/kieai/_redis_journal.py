@@ -57,6 +57,7 @@ from ._journal import (
     since_timestamp,
     to_datetime,
 )
+from ._shared_redis import SharedRedis
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -177,10 +178,10 @@ class RedisJournal:
                 stream_timeout=REDIS_JOURNAL_CALL_TIMEOUT_S,
                 connect_timeout=REDIS_JOURNAL_CALL_TIMEOUT_S,
             )
-            self._owns_redis = True
+            self._shared = SharedRedis(self._redis, owned=True)
         elif isinstance(redis, Client):  # pyright: ignore[reportUnnecessaryIsInstance]
             self._redis = redis
-            self._owns_redis = False
+            self._shared = SharedRedis(redis, owned=False)
         else:
             raise KieInputError(
                 f"redis: must be a redis:// URL or a coredis client, got {type(redis).__name__}"
@@ -210,7 +211,6 @@ class RedisJournal:
         self._record_task_id = self._redis.register_script(_RECORD_TASK_ID)
         self._record_update = self._redis.register_script(_RECORD_UPDATE)
         self._release = self._redis.register_script(_RELEASE)
-        self._opened = 0
 
     def __repr__(self) -> str:
         return f"RedisJournal(namespace={self.namespace!r}, account={self.account!r})"
@@ -218,13 +218,7 @@ class RedisJournal:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
-        self._opened += 1
-        if self._owns_redis and self._opened == 1:
-            try:
-                await self._redis.__aenter__()
-            except BaseException:
-                self._opened -= 1
-                raise
+        await self._shared.enter()  # each client using the journal enters it; see SharedRedis
         return self
 
     async def __aexit__(
@@ -236,11 +230,9 @@ class RedisJournal:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._opened == 0:
-            return
-        self._opened -= 1
-        if self._owns_redis and self._opened == 0:
-            await self._redis.__aexit__(None, None, None)
+        """Leave the journal; the last holder closes a connection built from a URL. Closing
+        more often than entering does nothing."""
+        await self._shared.exit()
 
     # -- keys and calls ---------------------------------------------------------------------
 
@@ -251,7 +243,7 @@ class RedisJournal:
         return self._key("spend", str(day_number))
 
     async def _call(self, what: str, op: Callable[[], Awaitable[T]]) -> T:
-        if self._owns_redis and self._opened == 0:
+        if not self._shared.ready:
             raise KieError(
                 "RedisJournal is not open: use `async with RedisJournal(...) as journal:`"
             )

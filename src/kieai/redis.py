@@ -58,6 +58,7 @@ from ._coordination import LocalPacer, PacerKind, Slot
 from ._errors import CoordinatorConfigurationError, CoordinatorUnavailableError, KieInputError
 from ._logging import logger
 from ._redis_journal import RedisJournal
+from ._shared_redis import SharedRedis
 from ._upload_cache import UploadCache
 from .types import UploadedFile
 
@@ -241,12 +242,12 @@ class RedisCoordinator:
                 stream_timeout=REDIS_CALL_TIMEOUT_S,
                 connect_timeout=REDIS_CALL_TIMEOUT_S,
             )
-            self._owns_redis = True
+            self._shared = SharedRedis(self._redis, owned=True)
             self._where = _describe_url(redis)
             self._probe_address = _tcp_address(redis)
         elif isinstance(redis, Client):  # pyright: ignore[reportUnnecessaryIsInstance]
             self._redis = redis
-            self._owns_redis = False
+            self._shared = SharedRedis(redis, owned=False)
             self._where = type(redis).__name__
             self._probe_address = None
         else:
@@ -276,7 +277,6 @@ class RedisCoordinator:
         self._release = self._redis.register_script(_RELEASE)
         self._leave = self._redis.register_script(_LEAVE)
         self._lease = self._redis.register_script(_LEASE)
-        self._opened = 0
         # One account's pacers and upload store, shared by every client bound to this
         # coordinator in this process: so are their local fallbacks, and N clients on one
         # coordinator pace (and reuse uploads) as one also while Redis is unavailable. They
@@ -320,23 +320,15 @@ class RedisCoordinator:
         await self._exit()
 
     async def _enter(self) -> None:
-        self._opened += 1
-        if self._owns_redis and self._opened == 1:
-            try:
-                await self._redis.__aenter__()  # lazy: connects on first command
-            except BaseException:
-                self._opened -= 1
-                raise
+        await self._shared.enter()  # each bound client enters; see SharedRedis
 
     async def _exit(self) -> None:
-        self._opened -= 1
-        if self._opened == 0:
-            # The next clients may run on another event loop (or backend): fresh state.
+        if self._shared.holders == 1:
+            # The last client leaves. The next ones may run on another event loop (or
+            # backend): fresh state.
             self._pacers.clear()
             self._uploads.clear()
-        if self._owns_redis and self._opened == 0:
-            # Not shielded here: the pool's task group was entered outside any such scope.
-            await self._redis.__aexit__(None, None, None)
+        await self._shared.exit()
 
     # -- the coordinator protocol -------------------------------------------------------------
 
@@ -367,7 +359,7 @@ class RedisCoordinator:
         local = self.on_unavailable == "local"
         if local and self._down_since is not None and now < self._retry_at:
             raise _Unavailable(what)
-        if self._owns_redis and self._opened == 0:
+        if not self._shared.ready:
             return self._fault(
                 what,
                 RuntimeError(
