@@ -76,3 +76,47 @@ def test_kie_runway_then_status_and_wait_by_family(invoke: Invoke, fake: FakeKie
     waited = invoke("wait", task_id, "--family", "runway", "--no-download", *FAST)
     assert waited.exit_code == 0, waited.stderr
     assert fields(waited.stdout)["state"] == "success"
+
+
+def _suno_task(invoke: Invoke) -> str:
+    result = invoke(
+        "suno", "--prompt", "a tune", "--callback-url", HOOK, "--no-download", "--json", *FAST
+    )
+    assert result.exit_code == 0, result.stderr
+    return str(json.loads(result.stdout)["task_id"])
+
+
+def test_kie_status_of_a_suno_task_names_its_tracks_audio_urls(invoke: Invoke) -> None:
+    task_id = _suno_task(invoke)
+
+    status = invoke("status", task_id)  # the family comes from the journal
+
+    assert status.exit_code == 0, status.stderr
+    assert "video_url" not in status.stdout
+    assert status.stdout.count("audio_url:") == 2  # Suno's two tracks
+
+
+def test_kie_wait_for_a_suno_task_names_its_tracks_urls(invoke: Invoke) -> None:
+    task_id = _suno_task(invoke)
+
+    waited = invoke("wait", task_id, "--no-download", "--json", *FAST)
+    human = invoke("wait", task_id, "--no-download", *FAST)
+
+    assert waited.exit_code == 0, waited.stderr
+    document = json.loads(waited.stdout)
+    assert "video_url" not in document
+    assert "video_urls" not in document
+    assert len(document["urls"]) == 2
+    assert human.exit_code == 0, human.stderr
+    assert "video_url" not in human.stdout
+    assert fields(human.stdout)["audio_url"] == document["url"]
+
+
+def test_kie_tasks_show_of_a_suno_task_lists_its_result_urls(invoke: Invoke) -> None:
+    task_id = _suno_task(invoke)
+
+    shown = invoke("tasks", "show", task_id)
+
+    assert shown.exit_code == 0, shown.stderr
+    assert "video_url" not in shown.stdout
+    assert len(json.loads(fields(shown.stdout)["result_urls"])) == 2

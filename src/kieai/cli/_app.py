@@ -258,6 +258,26 @@ def _iso(task: Task, name: str) -> str | None:
     return value.isoformat(sep=" ", timespec="seconds") if value is not None else None
 
 
+def _output_kind(task: Task) -> str:
+    """What a task's URLs hold (video, image, audio or text), as its result class would say:
+    a dedicated family's declared output, else the Market model's catalog entry, else the
+    first URL's suffix."""
+    from .._families import FAMILIES
+    from .._pipeline import find_model
+    from ..types import result_class
+
+    family = FAMILIES.get(task.family)
+    if family is not None and family.name != "market":
+        return family.output
+    info = find_model(task.model) if task.model else None
+    return result_class(info.output if info is not None else None, task.result_urls).kind
+
+
+def _url_label(kind: str) -> str:
+    """The human label of an output URL: ``video_url``/``audio_url``, else ``url``."""
+    return f"{kind}_url" if kind in ("video", "audio") else "url"
+
+
 def _finished_document(
     task: Task, urls: list[str], saved: Path | None, kind: str = "video"
 ) -> dict[str, Any]:
@@ -283,7 +303,7 @@ def _show_finished(
         [
             ("task_id", task.task_id),
             ("state", task.state),
-            (f"{kind}_url" if kind in ("video", "audio") else "url", urls[0] if urls else None),
+            (_url_label(kind), urls[0] if urls else None),
             ("saved", saved),
         ],
     )
@@ -311,7 +331,7 @@ async def _save(
             else resume_command(task_id, output)
         )
         raise DownloadFailedError(
-            f"task {task_id} succeeded but the download failed ({exc}); the video is at {url} "
+            f"task {task_id} succeeded but the download failed ({exc}); the result is at {url} "
             f"(retry with: {retry})",
             task_id=task_id,
             video_url=url,
@@ -778,7 +798,7 @@ def wait(
     json_: JsonOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """Wait for a task to finish (resumable at any time), then download its video.
+    """Wait for a task to finish (resumable at any time), then download its result.
 
     The elapsed time shown counts from the task's creation at Kie.
     """
@@ -814,7 +834,7 @@ def wait(
         return task, saved
 
     task, saved = execute(out, work, resume=lambda: (task_id, resume_command(task_id, output)))
-    _show_finished(out, task, task.result_urls, saved)
+    _show_finished(out, task, task.result_urls, saved, _output_kind(task))
 
 
 @app.command()
@@ -847,7 +867,7 @@ def status(
             ("created", _iso(task, "create_time")),
             ("completed", _iso(task, "complete_time")),
             ("failure", fail),
-            *[("video_url", url) for url in task.result_urls],
+            *[(_url_label(_output_kind(task)), url) for url in task.result_urls],
         ],
     )
 
