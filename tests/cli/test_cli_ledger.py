@@ -79,15 +79,16 @@ def test_resume_and_collect_finish_tasks_created_without_waiting(
 def test_costs_shows_estimates_reported_credits_and_the_balance_change(
     invoke: Invoke, fake: FakeKie
 ) -> None:
-    first = invoke("costs", "--json")
+    _generate(invoke)
+    first = invoke("costs", "--json")  # records the balance (next to the journal)
     _generate(invoke)
     second = invoke("costs", "--json")
     since = invoke("costs", "--since", "2999-01-01", "--json")
     bad = invoke("costs", "--since", "yesterday")
 
     before, after = json.loads(first.stdout), json.loads(second.stdout)
-    assert (before["tasks"], before["balance_change"]) == (0, None)
-    assert after["tasks"] == 1
+    assert (before["tasks"], before["balance_change"]) == (1, None)
+    assert after["tasks"] == 2
     assert after["estimated_credits"] > 0
     assert after["balance_change"] == before["balance"] - fake.credits
     assert json.loads(since.stdout)["tasks"] == 0
@@ -100,3 +101,64 @@ def test_demo_never_writes_to_the_users_journal(invoke: Invoke, data_home: Path)
     assert result.exit_code == 0, result.stderr
     assert not _journal(data_home).exists()
     assert json.loads(invoke("tasks", "ls", "--json").stdout)["tasks"] == []
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+READ_ONLY_COMMANDS: list[tuple[str, ...]] = [
+    ("tasks",),
+    ("tasks", "ls"),
+    ("tasks", "ls", "--json"),
+    ("tasks", "show", "task_nowhere"),
+    ("tasks", "resume", "task_nowhere"),
+    ("tasks", "collect", "--json"),
+    ("costs",),
+    ("costs", "--json"),
+    ("credits",),
+    ("status", "task_nowhere"),
+]
+
+
+def test_read_only_commands_create_no_journal_or_data_directory(
+    invoke: Invoke, data_home: Path, tmp_path: Path
+) -> None:
+    explicit = tmp_path / "journals" / "mine.sqlite3"
+    before = _tree(data_home)
+    for args in READ_ONLY_COMMANDS:
+        for env in ({}, {"KIE_JOURNAL": str(explicit)}):
+            result = invoke(*args, env=env)
+
+            assert result.exit_code in (0, 2, 3), (args, result.stderr)
+            assert _tree(data_home) == before, args
+            assert not explicit.parent.exists(), args
+    assert before == []
+
+
+def test_read_only_commands_say_there_is_nothing_yet(invoke: Invoke) -> None:
+    listed = invoke("tasks", "ls")
+    shown = invoke("tasks", "show", "task_nowhere")
+    resumed = invoke("tasks", "resume", "task_nowhere")
+    collected = invoke("tasks", "collect")
+    costs = json.loads(invoke("costs", "--json").stdout)
+
+    assert "no tasks in the journal" in listed.stderr
+    assert (shown.exit_code, resumed.exit_code) == (2, 2)
+    assert "task_nowhere is not in the journal" in shown.stderr
+    assert "task_nowhere is not in the journal" in resumed.stderr
+    assert "no unfinished tasks" in collected.stderr
+    assert (costs["tasks"], costs["balance_change"]) == (0, None)
+
+
+def test_wait_and_status_of_a_task_made_without_the_journal_create_none(
+    invoke: Invoke, data_home: Path
+) -> None:
+    task_id = _generate(invoke, "--no-journal")
+
+    status = invoke("status", task_id, "--json")
+    waited = invoke("wait", task_id, "--no-download", "--json", *FAST)
+
+    assert json.loads(status.stdout)["state"] == "success"
+    assert json.loads(waited.stdout)["state"] == "success"
+    assert _tree(data_home) == []

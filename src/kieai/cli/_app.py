@@ -220,13 +220,20 @@ def _runtime(ctx: typer.Context) -> Runtime:
 
 
 def _client_options(
-    ctx: typer.Context, api_key: str | None, base_url: str | None, upload_base_url: str | None
+    ctx: typer.Context,
+    api_key: str | None,
+    base_url: str | None,
+    upload_base_url: str | None,
+    *,
+    read_only: bool = False,
 ) -> ClientOptions:
+    """``read_only``: the command creates no task, so it never creates the journal."""
     return ClientOptions(
         api_key=api_key,
         base_url=base_url,
         upload_base_url=upload_base_url,
         runtime=_runtime(ctx),
+        read_only=read_only,
     )
 
 
@@ -805,7 +812,7 @@ def wait(
     out = Output(json_mode=json_, debug=debug)
     if not no_download:
         execute_now(out, lambda: check_destination(output, f"{task_id}.mp4"))
-    options = _client_options(ctx, api_key, base_url, None)
+    options = _client_options(ctx, api_key, base_url, None, read_only=True)
     ui = _progress(out)
     ui.task_id = task_id
 
@@ -849,7 +856,7 @@ def status(
 ) -> None:
     """Show a task's current state (one request, no waiting)."""
     out = Output(json_mode=json_, debug=debug)
-    options = _client_options(ctx, api_key, base_url, None)
+    options = _client_options(ctx, api_key, base_url, None, read_only=True)
 
     async def work() -> Task:
         async with options.open(out) as client:
@@ -882,7 +889,7 @@ def credits(
 ) -> None:
     """Show the account's remaining credits."""
     out = Output(json_mode=json_, debug=debug)
-    options = _client_options(ctx, api_key, base_url, None)
+    options = _client_options(ctx, api_key, base_url, None, read_only=True)
 
     async def work() -> float:
         async with options.open(out) as client:
@@ -912,7 +919,7 @@ def upload(
 ) -> None:
     """Upload a file to Kie's temporary file host (free; kept 3 days) and print its URL."""
     out = Output(json_mode=json_, debug=debug)
-    options = _client_options(ctx, api_key, None, upload_base_url)
+    options = _client_options(ctx, api_key, None, upload_base_url, read_only=True)
     ui = _progress(out, {"file": _name_of(file)})
 
     async def work() -> UploadedFile:

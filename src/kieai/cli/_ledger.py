@@ -68,10 +68,11 @@ def _runtime(ctx: typer.Context) -> Runtime:
 
 
 def _options(ctx: typer.Context, api_key: str | None, base_url: str | None) -> ClientOptions:
-    options = ClientOptions(api_key=api_key, base_url=base_url, runtime=_runtime(ctx))
-    if options.journal() is False:
+    """A client on the journal if it exists (these commands never create it)."""
+    runtime = _runtime(ctx)
+    if not runtime.journal:
         raise UsageProblem("kie tasks and kie costs read the journal: drop --no-journal")
-    return options
+    return ClientOptions(api_key=api_key, base_url=base_url, runtime=runtime, read_only=True)
 
 
 def _journal_path(ctx: typer.Context) -> Path:
@@ -218,8 +219,14 @@ def resume(
     """Wait for one journaled task (again) and save its result with -o."""
     out = Output(json_mode=json_)
     options = execute_now(out, lambda: _options(ctx, api_key, base_url))
+    path = execute_now(out, lambda: _journal_path(ctx))
 
     async def work() -> tuple[AnyResult, Path | None]:
+        if options.journal() is False:
+            raise UsageProblem(
+                f"task {task_id} is not in the journal (there is none yet at {path}); "
+                f"`kie wait {task_id}` waits for any task"
+            )
         async with options.open(out) as client:
             result = await client.tasks.resume(
                 task_id,
@@ -256,6 +263,8 @@ def collect(
 
     async def work() -> list[tuple[AnyResult, Path | None]]:
         done: list[tuple[AnyResult, Path | None]] = []
+        if options.journal() is False:
+            return done  # no journal yet: nothing to collect (and none is created)
         async with options.open(out) as client:
             async for result in client.tasks.collect(
                 poll_interval=poll_interval,
@@ -341,7 +350,9 @@ def costs(
     out = Output(json_mode=json_)
     path = execute_now(out, lambda: _journal_path(ctx))
     start = execute_now(out, lambda: _since(since))
-    options = ClientOptions(api_key=api_key, base_url=base_url, runtime=_runtime(ctx))
+    options = ClientOptions(
+        api_key=api_key, base_url=base_url, runtime=_runtime(ctx), read_only=True
+    )
     has_key = api_key is not None or bool(os.environ.get("KIE_API_KEY", "").strip())
 
     async def work() -> tuple[list[JournalEntry], float | None]:
@@ -358,7 +369,8 @@ def costs(
         credits for at, credits in _balances(path) if start is None or at >= start.timestamp()
     ]
     change = None if balance is None or not earlier else earlier[0] - balance
-    if balance is not None:
+    if balance is not None and path.exists():
+        # Next to the journal only: with none yet, kie costs creates nothing.
         _remember_balance(path, balance, now)
     estimated = sum(e.estimate or 0.0 for e in entries)
     reported = [e.credits for e in entries if e.credits is not None]

@@ -101,6 +101,9 @@ class ClientOptions:
     base_url: str | None = None
     upload_base_url: str | None = None
     runtime: Runtime = field(default_factory=Runtime)
+    #: The command creates no task (``status``, ``wait``, ``credits``, ``costs``, ...): it
+    #: uses the journal only if one exists, and never creates the file or its directory.
+    read_only: bool = False
 
     def resolve_key(self) -> str:
         key = self.api_key if self.api_key is not None else os.environ.get(API_KEY_ENV)
@@ -112,12 +115,16 @@ class ClientOptions:
         return key.strip()
 
     def journal(self) -> str | bool:
-        """The CLI journals by default (the user's data directory, or ``KIE_JOURNAL``)."""
+        """The CLI journals by default (the user's data directory, or ``KIE_JOURNAL``); a
+        read-only command without a journal yet goes without (opening one creates it)."""
         if not self.runtime.journal:
             return False
         from ._datadir import user_journal_path
 
-        return str(user_journal_path())
+        path = user_journal_path()
+        if self.read_only and not path.exists():
+            return False
+        return str(path)
 
     @asynccontextmanager
     async def open(self, out: Output) -> AsyncGenerator[KieClient]:
