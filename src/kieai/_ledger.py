@@ -110,7 +110,7 @@ def _local_stand_in(prepared: Prepared, position: int) -> str:
 PENDING_SEND_KEY = "kieai-pending-send"
 
 
-def _never_sent(entry: JournalEntry) -> bool:
+def never_sent(entry: JournalEntry) -> bool:
     """The entry's input is still the intent's (the pending-send mark, or a local file's
     stand-in): its creator died before the send (uploading, or waiting for a pacing slot),
     so ``createTask`` never left."""
@@ -223,7 +223,7 @@ class Ledger:
                 return LedgerClaim(entry_id=entry.id)
             if claimed.outcome == "existing":
                 return LedgerClaim(existing=entry)
-            if claimed.outcome == "uncertain" and _never_sent(entry):
+            if claimed.outcome == "uncertain" and never_sent(entry):
                 # Its creator died during the uploads: nothing left, the key is free again.
                 await self.journal.release(entry.id)
                 continue

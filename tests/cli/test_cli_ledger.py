@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import anyio
+
 from kieai.testing import FakeKie
 
 from .conftest import DANCE, FAST, PERSON, Invoke
@@ -162,3 +164,52 @@ def test_wait_and_status_of_a_task_made_without_the_journal_create_none(
     assert json.loads(status.stdout)["state"] == "success"
     assert json.loads(waited.stdout)["state"] == "success"
     assert _tree(data_home) == []
+
+
+def test_a_create_that_never_left_shows_as_not_sent_without_internal_marks(
+    invoke: Invoke, fake: FakeKie
+) -> None:
+    fake.inject("upload", status=400, msg="no uploads today", times=None)
+    failed = invoke("generate", "-i", PERSON, "-v", DANCE, "--no-download", "--json", *FAST)
+    assert failed.exit_code != 0
+
+    listed = invoke("tasks", "ls", "--json")
+    human = invoke("tasks", "ls")
+
+    assert "kieai-pending-send" not in listed.stdout
+    [entry] = json.loads(listed.stdout)["tasks"]
+    assert (entry["task_id"], entry["state"], entry["sent"]) == (None, "not_sent", False)
+    assert "kieai-pending-send" not in human.stdout
+    assert "not sent" in human.stdout
+
+
+def test_a_dead_creators_intent_says_whether_it_was_sent(invoke: Invoke, data_home: Path) -> None:
+    from kieai._journal import SQLiteJournal
+    from kieai._ledger import PENDING_SEND_KEY
+
+    async def intents() -> None:
+        # Two creators whose leases are over (as if killed): one before the send (the intent
+        # still holds the ledger's mark), one after (its input as sent was recorded).
+        journal = SQLiteJournal(_journal(data_home))
+        try:
+            await journal.begin("m/before", {"prompt": "a", PENDING_SEND_KEY: True}, lease_s=0)
+            await journal.begin("m/after", {"prompt": "b"}, lease_s=0)
+        finally:
+            await journal.aclose()
+
+    anyio.run(intents)
+
+    listed = json.loads(invoke("tasks", "ls", "--json").stdout)["tasks"]
+    human = invoke("tasks", "ls").stdout
+
+    before, after = sorted(listed, key=lambda e: e["model"])[::-1]
+    assert (before["model"], before["sent"], before["input"]) == (
+        "m/before",
+        False,
+        {"prompt": "a"},
+    )
+    assert (after["model"], after["sent"], after["state"]) == ("m/after", None, "uncertain")
+    [before_row] = [line for line in human.splitlines() if "m/before" in line]
+    [after_row] = [line for line in human.splitlines() if "m/after" in line]
+    assert "not sent" in before_row
+    assert "uncertain" in after_row

@@ -102,12 +102,64 @@ def _when(moment: datetime | None) -> str | None:
     return None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _sent(entry: JournalEntry) -> bool | None:
+    """Did ``createTask`` leave? True: Kie answered with the task id; False: it never left
+    (or has not yet: uploads, the pacing wait); None: it may have reached Kie (its answer was
+    lost), or is leaving right now."""
+    from .._journal import NOT_SENT
+    from .._ledger import never_sent
+
+    if entry.task_id is not None:
+        return True
+    if entry.state == NOT_SENT or never_sent(entry):
+        return False
+    return None
+
+
+def _state_word(entry: JournalEntry) -> str:
+    """The state as the table shows it: Kie's word once there is a task id, else what is
+    known about the create."""
+    from .._journal import NOT_SENT
+
+    sent = _sent(entry)
+    if sent is True:
+        return entry.state
+    if sent is False:
+        # Released, or its creator died before the send: either way nothing left.
+        return "not sent" if entry.uncertain or entry.state == NOT_SENT else "creating"
+    return "uncertain" if entry.uncertain else "sending"
+
+
+def _sent_text(entry: JournalEntry) -> str:
+    sent = _sent(entry)
+    if sent is True:
+        return "yes (Kie returned the task id)"
+    if sent is False:
+        if _state_word(entry) == "creating":
+            return "not yet (uploading, or waiting for a pacing slot)"
+        return "no: createTask never left, nothing to pay (the same idempotency key creates it)"
+    if entry.uncertain:
+        return (
+            "unknown: createTask may have reached Kie and its answer was lost; kieai never "
+            "sends it again (kie.ai/logs tells whether the task exists)"
+        )
+    return "sending now"
+
+
+def _shown_input(entry: JournalEntry) -> dict[str, Any]:
+    """The input without the ledger's own mark (`_sent` says what it meant)."""
+    from .._ledger import PENDING_SEND_KEY
+
+    return {name: value for name, value in entry.input.items() if name != PENDING_SEND_KEY}
+
+
 def _document(entry: JournalEntry) -> dict[str, Any]:
     return {
         "task_id": entry.task_id,
         "model": entry.model,
         "family": entry.family,
         "state": "uncertain" if entry.uncertain else entry.state,
+        "sent": _sent(entry),
         "created_at": entry.created_at.isoformat(),
         "updated_at": entry.updated_at.isoformat(),
         "ended_at": entry.ended_at.isoformat() if entry.ended_at else None,
@@ -117,7 +169,7 @@ def _document(entry: JournalEntry) -> dict[str, Any]:
         "result_urls": list(entry.result_urls),
         "fail_code": entry.fail_code,
         "fail_msg": entry.fail_msg,
-        "input": dict(entry.input),
+        "input": _shown_input(entry),
     }
 
 
@@ -158,7 +210,7 @@ def _list(ctx: typer.Context, state: str | None, json_: bool) -> None:
         table.add_row(
             entry.task_id or "-",
             entry.model,
-            "uncertain" if entry.uncertain else entry.state,
+            _state_word(entry),
             _when(entry.created_at),
             "-" if entry.estimate is None else f"{entry.estimate:g}",
             "-" if entry.credits is None else f"{entry.credits:g}",
@@ -185,11 +237,12 @@ def show(
 
     entry = execute(out, work)
     document = _document(entry)
+    shown = {**document, "state": _state_word(entry), "sent": _sent_text(entry)}
     out.result(
         document,
         [
             (key, json.dumps(value) if isinstance(value, (dict, list)) else value)
-            for key, value in document.items()
+            for key, value in shown.items()
         ],
     )
 
