@@ -11,13 +11,17 @@ Reads the committed catalog (``kieai.catalog``: ``_data/market.json`` and, when 
   ``KieClient`` and ``SyncKieClient`` that hold ``generate``, ``create`` and ``check``: one
   overload per model (its id as a ``Literal``, its ``TypedDict``, the result class of its output
   kind), for type checkers only, and the implementation that runs;
+- ``src/kieai/_generated/resources.py``: the ``check``, ``create`` and ``generate`` of
+  ``client.motion_control``, ``client.image_to_video`` and ``client.text_to_video``, from each
+  resource's declaration (``RESOURCE_DECLARATIONS``: its arguments, each written once there) and
+  the per-call options (``GENERATE_OPTIONS``);
 - ``docs/catalog.md``: every model with its task type, output, price, Kie's page and its fields.
 
 Each Python module is built from sections (``PYTHON_SECTIONS``, ``CALLS_SECTIONS``): a section is
 a function of the models that returns lines. The keyword options of ``generate`` and ``create``
 are written once, in ``GENERATE_OPTIONS``.
 ``tests/catalog/test_catalog_generated.py`` runs ``render_python``/``render_calls``/
-``render_docs`` in memory and compares with the committed files, so an edit to the catalog
+``render_resources``/``render_docs`` in memory and compares with the committed files, so an edit to the catalog
 without ``make generate`` fails ``make test``.
 
 Class names: a model id split at every ``/``, ``-``, ``.`` and ``_``, each part capitalised and
@@ -28,6 +32,7 @@ joined, with ``_`` kept between two numbers so that ``1.5`` and ``15`` stay apar
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import subprocess
 import sys
@@ -40,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from kieai import catalog  # noqa: E402  (the src layout, when run as a script)
+from kieai._spec import Argument, ResourceDeclaration  # noqa: E402
 from kieai.catalog import Field, ModelInfo  # noqa: E402
 from kieai.catalog._describe import (  # noqa: E402
     json_text,
@@ -51,6 +57,7 @@ from kieai.catalog._describe import (  # noqa: E402
 
 PYTHON_PATH = ROOT / "src" / "kieai" / "_generated" / "market.py"
 CALLS_PATH = ROOT / "src" / "kieai" / "_generated" / "calls.py"
+RESOURCES_PATH = ROOT / "src" / "kieai" / "_generated" / "resources.py"
 DOCS_PATH = ROOT / "docs" / "catalog.md"
 COMMAND = "make generate"
 
@@ -468,6 +475,238 @@ def render_calls(models: Sequence[ModelInfo] | None = None) -> str:
     return _render(CALLS_SECTIONS, models, CALLS_PATH)
 
 
+# --- the resources: client.motion_control, client.image_to_video, client.text_to_video ----
+
+#: Each resource's declaration (``kieai._spec.ResourceDeclaration``): ``module:NAME``.
+RESOURCE_DECLARATIONS = [
+    "kieai._models.motion_control:MOTION_CONTROL",
+    "kieai._models.kling_video:IMAGE_TO_VIDEO",
+    "kieai._models.kling_video:TEXT_TO_VIDEO",
+]
+#: Where an annotation's name is imported from when its declaring module does not define it.
+SHARED_NAMES = {"MediaInput": "kieai._inputs"}
+#: Names an annotation may use without an import.
+BUILTIN_NAMES = {"str", "int", "float", "bool", "bytes", "list", "dict", "tuple", "None"}
+#: The wait options: ``generate``'s (`GENERATE_OPTIONS`) that ``create`` lacks (`WaitOptions`).
+WAIT_OPTION_NAMES = ["timeout", "poll_interval", "max_poll_interval", "on_update"]
+
+
+def _declarations() -> list[tuple[str, ResourceDeclaration]]:
+    """(declaring module, declaration) for each of `RESOURCE_DECLARATIONS`."""
+    found: list[tuple[str, ResourceDeclaration]] = []
+    for entry in RESOURCE_DECLARATIONS:
+        module_name, _, attribute = entry.partition(":")
+        declaration = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(declaration, ResourceDeclaration), entry
+        found.append((module_name, declaration))
+    return found
+
+
+def snake_name(class_name: str) -> str:
+    """``MotionControl`` -> ``motion_control``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
+
+
+def _relative(module_name: str) -> str:
+    """``kieai._models.motion_control`` as the generated module imports it."""
+    return ".." + module_name.removeprefix("kieai.")
+
+
+def _annotation_imports(declarations: list[tuple[str, ResourceDeclaration]]) -> dict[str, set[str]]:
+    """Module (relative) -> the names the arguments' annotations use from it."""
+    imports: dict[str, set[str]] = {}
+    for module_name, declaration in declarations:
+        module = importlib.import_module(module_name)
+        for argument in declaration.arguments:
+            for name in re.findall(r"[A-Za-z_]\w*", argument.annotation):
+                if name in BUILTIN_NAMES:
+                    continue
+                if name in SHARED_NAMES:
+                    source = SHARED_NAMES[name]
+                elif hasattr(module, name):
+                    source = module_name
+                else:
+                    raise SystemExit(f"{declaration.name}.{argument.name}: where is {name}?")
+                imports.setdefault(_relative(source), set()).add(name)
+    return imports
+
+
+def _parameter(argument: Argument) -> str:
+    if argument.required:
+        return f"{argument.name}: {argument.annotation}"
+    return f"{argument.name}: {argument.annotation} = {argument.default!r}"
+
+
+def _parameters(declaration: ResourceDeclaration, options: Sequence[Option]) -> list[str]:
+    """A method's keyword parameters: the arguments every model takes, ``model``, the
+    arguments only some models take, then the per-call options."""
+    models = [m for m, _ in declaration.models]
+    common = [a for a in declaration.arguments if not a.only or set(models) <= set(a.only)]
+    rest = [a for a in declaration.arguments if a not in common]
+    model = f"model: {declaration.name}Model = {models[0]!r}"
+    return [
+        *(_parameter(a) for a in common),
+        model,
+        *(_parameter(a) for a in rest),
+        *(f"{o.name}: {o.annotation} = {o.default}" for o in options),
+    ]
+
+
+def _arguments_function(declaration: ResourceDeclaration) -> list[str]:
+    name = f"{snake_name(declaration.name)}_arguments"
+    doc = [
+        f'    """`{declaration.name}`\'s arguments as the dict its calls hand the pipeline '
+        "(``kie check``",
+        "    builds its dict here too, so its report is ``check``'s).",
+        "",
+        "    Args:",
+    ]
+    for argument in declaration.arguments:
+        doc += textwrap.wrap(
+            f"{argument.name}: {argument.doc}",
+            width=100,
+            initial_indent="        ",
+            subsequent_indent="            ",
+        )
+    entries = ", ".join(f'"{a.name}": {a.name}' for a in declaration.arguments)
+    return [
+        "",
+        "",
+        f"def {name}(",
+        *(f"    {a.name}: {a.annotation}," for a in declaration.arguments),
+        ") -> dict[str, object]:",
+        *doc,
+        '    """',
+        f"    return {{{entries}}}",
+    ]
+
+
+def _option_values(names: Sequence[str]) -> str:
+    return ", ".join(f"{n}={n}" for n in names)
+
+
+def _resource_method(declaration: ResourceDeclaration, method: Method) -> list[str]:
+    parameters = _parameters(declaration, method.options)
+    returns = method.returns or declaration.result
+    call = f"{snake_name(declaration.name)}_arguments({', '.join(a.name for a in declaration.arguments)})"
+    run_options = f"RunOptions({_option_values([o.name for o in CREATE_OPTIONS])})"
+    lines = [
+        "",
+        f"    async def {method.name}(self, *, {', '.join(parameters)}) -> {returns}:",
+        *_docstring(declaration.docs[method.name]),
+    ]
+    if method.name == "check":
+        return [*lines, f"        return await self._check(model, {call})"]
+    if method.name == "create":
+        return [*lines, f"        return await self._create(model, {call}, {run_options})"]
+    wait_options = f"WaitOptions({_option_values(WAIT_OPTION_NAMES)})"
+    return [
+        *lines,
+        f"        from ..types import {returns}  # pydantic: not imported by the local checks",
+        "",
+        f"        return await self._generate(model, {call}, {run_options}, {wait_options}, {returns})",
+    ]
+
+
+def _resource_section(declaration: ResourceDeclaration) -> list[str]:
+    models = [m for m, _ in declaration.models]
+    lines = [
+        "",
+        f"#: `{declaration.name}`'s models; the first is the default ``model=``.",
+        f"{declaration.name}Model = {_literal(models)}",
+        *_arguments_function(declaration),
+        "",
+        "",
+        f"class {declaration.name}Calls(Resource):",
+        f'    """`{declaration.name}`\'s ``check``, ``create`` and ``generate``, from its declaration."""',
+    ]
+    # In the order the resources have always shown them.
+    for method in sorted(METHODS, key=lambda m: ["check", "create", "generate"].index(m.name)):
+        lines += _resource_method(declaration, method)
+    return lines
+
+
+def _resources_header(declarations: list[tuple[str, ResourceDeclaration]]) -> list[str]:
+    names = [d.name for _, d in declarations]
+    exported = sorted(
+        [f"{n}Calls" for n in names]
+        + [f"{n}Model" for n in names]
+        + [f"{snake_name(n)}_arguments" for n in names]
+    )
+    annotation_imports = [
+        f"    from {module} import {', '.join(sorted(found))}"
+        for module, found in sorted(_annotation_imports(declarations).items())
+    ]
+    results = sorted({d.result for _, d in declarations})
+    return [
+        '"""The resources\' ``check``, ``create`` and ``generate``, written from their declarations.',
+        "",
+        f"GENERATED by `{COMMAND}` (scripts/generate_types.py) from the resources' declarations",
+        "(``kieai._spec.ResourceDeclaration``: "
+        + ", ".join(f"``{e.split(':')[1]}``" for e in RESOURCE_DECLARATIONS)
+        + " in",
+        "``kieai._models``): do not edit.",
+        "",
+        "Each resource's arguments are written once, in its declaration, and the per-call options",
+        "once, in the script. ``<Name>Calls`` is the base of the public resource ``<Name>``",
+        "(``kieai._resources``), which adds its specs and docstring; every method hands the call",
+        "to `Resource` (``_check``, ``_create``, ``_generate``).",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import TYPE_CHECKING, Literal",
+        "",
+        "from .._constants import DEFAULT_MAX_POLL_INTERVAL_S, DEFAULT_POLL_INTERVAL_S, DEFAULT_WAIT_TIMEOUT_S",
+        "from .._pipeline import CheckReport, RunOptions, WaitOptions",
+        "from .._resources._base import Resource",
+        "",
+        "if TYPE_CHECKING:",
+        "    from .._engine import OnCreated",
+        *annotation_imports,
+        "    from .._pipeline import UploadProgress",
+        "    from .._polling import OnUpdate",
+        f"    from ..types import {', '.join(results)}",
+        "",
+        "__all__ = [" + ", ".join(repr(n) for n in exported) + "]",
+    ]
+
+
+def render_resources() -> str:
+    """The generated resources module's text, formatted as `ruff format` would."""
+    declarations = _declarations()
+    lines = _resources_header(declarations)
+    for _, declaration in declarations:
+        lines += _resource_section(declaration)
+    source = "\n".join(lines) + "\n"
+    return _ruff_format(_ruff_fix_imports(source), RESOURCES_PATH)
+
+
+def _ruff_fix_imports(source: str) -> str:
+    """The imports sorted as ``ruff check`` wants them (the annotations' modules vary)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--select",
+            "I",
+            "--fix",
+            "--quiet",
+            "--stdin-filename",
+            str(RESOURCES_PATH),
+            "-",
+        ],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return done.stdout
+
+
 # --- the docs page -----------------------------------------------------------------------
 
 
@@ -539,8 +778,9 @@ def main(argv: list[str] | None = None) -> None:
     PYTHON_PATH.parent.mkdir(parents=True, exist_ok=True)
     PYTHON_PATH.write_text(render_python(), encoding="utf-8")
     CALLS_PATH.write_text(render_calls(), encoding="utf-8")
+    RESOURCES_PATH.write_text(render_resources(), encoding="utf-8")
     DOCS_PATH.write_text(render_docs(), encoding="utf-8")
-    written = (PYTHON_PATH, CALLS_PATH, DOCS_PATH)
+    written = (PYTHON_PATH, CALLS_PATH, RESOURCES_PATH, DOCS_PATH)
     print("wrote " + ", ".join(str(p.relative_to(ROOT)) for p in written))
 
 

@@ -8,6 +8,11 @@ an argument like ``image`` bound to a Kie field like ``input_urls``, with its me
 ``mode="pro"``, units such as ``duration=10``). `_pipeline.check_spec` judges a call by it and
 hands the result to the same pipeline as ``client.generate``. A new model needs none: it is its
 catalog entry (see docs/adding-a-model.md).
+
+A `ResourceDeclaration` lists a resource's arguments once (`Argument`: the param or file slot
+that judges it, which also gives its name and default, its annotation as source text and a
+line of doc); its specs are derived from it, and ``scripts/generate_types.py`` writes the
+resource's ``check``/``create``/``generate`` from it (``_generated/resources.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +27,16 @@ from ._media_rules import one_of
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["Choice", "FileSlot", "Flag", "ModelSpec", "Param", "Text"]
+__all__ = [
+    "Argument",
+    "Choice",
+    "FileSlot",
+    "Flag",
+    "ModelSpec",
+    "Param",
+    "ResourceDeclaration",
+    "Text",
+]
 
 
 def _quoted(value: object) -> str:
@@ -148,3 +162,65 @@ class ModelSpec:
         }
         data.update({name: value for name, value in values.items() if value is not None})
         return self.input_model.model_validate(data)
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One friendly argument of a resource, written once.
+
+    ``judge`` checks its value and gives its name and default (a file and a required text have
+    none); ``annotation`` is its type as the generated signatures write it (``"Orientation"``,
+    ``"MediaInput"``, ``"str | None"``: a name of the declaring module or of ``_inputs``);
+    ``doc`` is one line for the generated code; ``only`` names the models that take it (empty:
+    every model of the resource).
+    """
+
+    judge: Param | FileSlot
+    annotation: str
+    doc: str
+    only: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.judge.name
+
+    @property
+    def required(self) -> bool:
+        """No default: the caller must pass it."""
+        return isinstance(self.judge, FileSlot) or (
+            isinstance(self.judge, Text) and self.judge.required
+        )
+
+    @property
+    def default(self) -> object:
+        """The signature's default (unused when `required`)."""
+        return self.judge.default if isinstance(self.judge, (Choice, Flag)) else None
+
+
+@dataclass(frozen=True)
+class ResourceDeclaration:
+    """A resource (``client.motion_control``, ...) as data: its class name, its models (each
+    with the pydantic model of its ``input``; the first is the default), its arguments in the
+    order their problems are reported, the result class of ``generate`` and the docstrings of
+    ``check``/``create``/``generate``. ``scripts/generate_types.py`` writes the methods."""
+
+    name: str
+    models: tuple[tuple[str, type[BaseModel]], ...]
+    arguments: tuple[Argument, ...]
+    result: str
+    docs: Mapping[str, str]
+
+    def spec(self, model: str) -> ModelSpec:
+        """The spec of one of the models: the arguments it takes, files and the rest apart."""
+        taken = [a.judge for a in self.arguments if not a.only or model in a.only]
+        return ModelSpec(
+            model=model,
+            input_model=dict(self.models)[model],
+            files=tuple(j for j in taken if isinstance(j, FileSlot)),
+            params=tuple(j for j in taken if not isinstance(j, FileSlot)),
+        )
+
+    @property
+    def specs(self) -> tuple[ModelSpec, ...]:
+        """Every model's spec; the first is the default ``model=``."""
+        return tuple(self.spec(model) for model, _ in self.models)
