@@ -39,13 +39,20 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from kieai import catalog  # noqa: E402  (the src layout, when run as a script)
-from kieai._spec import Argument, ResourceDeclaration  # noqa: E402
+from kieai._spec import (  # noqa: E402
+    Argument,
+    FamilyArgument,
+    FamilyCall,
+    FamilyDeclaration,
+    FamilyMethod,
+    ResourceDeclaration,
+)
 from kieai.catalog import Field, ModelInfo  # noqa: E402
 from kieai.catalog._describe import (  # noqa: E402
     json_text,
@@ -483,22 +490,30 @@ RESOURCE_DECLARATIONS = [
     "kieai._models.kling_video:IMAGE_TO_VIDEO",
     "kieai._models.kling_video:TEXT_TO_VIDEO",
 ]
+#: Each dedicated family resource's declaration (``kieai._spec.FamilyDeclaration``).
+FAMILY_DECLARATIONS = [
+    "kieai._models.veo:VEO",
+    "kieai._models.suno:SUNO",
+    "kieai._models.runway:RUNWAY",
+]
 #: Where an annotation's name is imported from when its declaring module does not define it.
-SHARED_NAMES = {"MediaInput": "kieai._inputs"}
+SHARED_NAMES = {
+    "MediaInput": "kieai._inputs",
+    "FileInput": "kieai._inputs",
+    "Sequence": "collections.abc",
+}
 #: Names an annotation may use without an import.
 BUILTIN_NAMES = {"str", "int", "float", "bool", "bytes", "list", "dict", "tuple", "None"}
 #: The wait options: ``generate``'s (`GENERATE_OPTIONS`) that ``create`` lacks (`WaitOptions`).
 WAIT_OPTION_NAMES = ["timeout", "poll_interval", "max_poll_interval", "on_update"]
 
 
-def _declarations() -> list[tuple[str, ResourceDeclaration]]:
-    """(declaring module, declaration) for each of `RESOURCE_DECLARATIONS`."""
-    found: list[tuple[str, ResourceDeclaration]] = []
-    for entry in RESOURCE_DECLARATIONS:
+def _declarations(entries: Sequence[str]) -> list[tuple[str, Any]]:
+    """(declaring module, declaration) for each ``module:NAME`` of ``entries``."""
+    found: list[tuple[str, Any]] = []
+    for entry in entries:
         module_name, _, attribute = entry.partition(":")
-        declaration = getattr(importlib.import_module(module_name), attribute)
-        assert isinstance(declaration, ResourceDeclaration), entry
-        found.append((module_name, declaration))
+        found.append((module_name, getattr(importlib.import_module(module_name), attribute)))
     return found
 
 
@@ -509,15 +524,23 @@ def snake_name(class_name: str) -> str:
 
 def _relative(module_name: str) -> str:
     """``kieai._models.motion_control`` as the generated module imports it."""
+    if not module_name.startswith("kieai."):
+        return module_name
     return ".." + module_name.removeprefix("kieai.")
 
 
-def _annotation_imports(declarations: list[tuple[str, ResourceDeclaration]]) -> dict[str, set[str]]:
+def _arguments_of(declaration: ResourceDeclaration | FamilyDeclaration) -> list[Any]:
+    if isinstance(declaration, ResourceDeclaration):
+        return list(declaration.arguments)
+    return [a for call in declaration.calls for a in call.arguments]
+
+
+def _annotation_imports(declarations: list[tuple[str, Any]]) -> dict[str, set[str]]:
     """Module (relative) -> the names the arguments' annotations use from it."""
     imports: dict[str, set[str]] = {}
     for module_name, declaration in declarations:
         module = importlib.import_module(module_name)
-        for argument in declaration.arguments:
+        for argument in _arguments_of(declaration):
             for name in re.findall(r"[A-Za-z_]\w*", argument.annotation):
                 if name in BUILTIN_NAMES:
                     continue
@@ -626,31 +649,52 @@ def _resource_section(declaration: ResourceDeclaration) -> list[str]:
     return lines
 
 
-def _resources_header(declarations: list[tuple[str, ResourceDeclaration]]) -> list[str]:
+def _resources_header(
+    declarations: list[tuple[str, ResourceDeclaration]],
+    families: list[tuple[str, FamilyDeclaration]],
+) -> list[str]:
     names = [d.name for _, d in declarations]
     exported = sorted(
         [f"{n}Calls" for n in names]
         + [f"{n}Model" for n in names]
         + [f"{snake_name(n)}_arguments" for n in names]
+        + [f"{d.name}Calls" for _, d in families]
+        + [_fields_name(d, c) for _, d in families for c in d.calls]
     )
     annotation_imports = [
         f"    from {module} import {', '.join(sorted(found))}"
-        for module, found in sorted(_annotation_imports(declarations).items())
+        for module, found in sorted(_annotation_imports([*declarations, *families]).items())
     ]
-    results = sorted({d.result for _, d in declarations})
+    converters = sorted(
+        {
+            (_relative(module), a.convert)
+            for module, d in families
+            for a in _arguments_of(d)
+            if a.convert is not None
+        }
+    )
+    results = sorted(
+        {d.result for _, d in declarations} | {c.result for _, d in families for c in d.calls}
+    )
     return [
-        '"""The resources\' ``check``, ``create`` and ``generate``, written from their declarations.',
+        '"""The resources\' ``check``, ``create`` and ``generate`` (and the families\' ``extend``...),',
+        "written from their declarations.",
         "",
-        f"GENERATED by `{COMMAND}` (scripts/generate_types.py) from the resources' declarations",
-        "(``kieai._spec.ResourceDeclaration``: "
-        + ", ".join(f"``{e.split(':')[1]}``" for e in RESOURCE_DECLARATIONS)
-        + " in",
-        "``kieai._models``): do not edit.",
+        *textwrap.wrap(
+            f"GENERATED by `{COMMAND}` (scripts/generate_types.py) from the declarations in "
+            "``kieai._models`` ("
+            + ", ".join(
+                f"``{e.partition(':')[2]}``" for e in [*RESOURCE_DECLARATIONS, *FAMILY_DECLARATIONS]
+            )
+            + "): do not edit.",
+            width=94,
+        ),
         "",
         "Each resource's arguments are written once, in its declaration, and the per-call options",
         "once, in the script. ``<Name>Calls`` is the base of the public resource ``<Name>``",
-        "(``kieai._resources``), which adds its specs and docstring; every method hands the call",
-        "to `Resource` (``_check``, ``_create``, ``_generate``).",
+        "(``kieai._resources``), which adds its docstring and specs (or family) and anything of",
+        "its own; every method hands the call to `Resource` or `FamilyResource` (``_check``,",
+        "``_create``, ``_generate``).",
         '"""',
         "",
         "from __future__ import annotations",
@@ -660,6 +704,8 @@ def _resources_header(declarations: list[tuple[str, ResourceDeclaration]]) -> li
         "from .._constants import DEFAULT_MAX_POLL_INTERVAL_S, DEFAULT_POLL_INTERVAL_S, DEFAULT_WAIT_TIMEOUT_S",
         "from .._pipeline import CheckReport, RunOptions, WaitOptions",
         "from .._resources._base import Resource",
+        "from .._resources._family import FamilyResource",
+        *(f"from {module} import {name}" for module, name in converters),
         "",
         "if TYPE_CHECKING:",
         "    from .._engine import OnCreated",
@@ -672,12 +718,115 @@ def _resources_header(declarations: list[tuple[str, ResourceDeclaration]]) -> li
     ]
 
 
+def _fields_name(declaration: FamilyDeclaration, call: FamilyCall) -> str:
+    return f"{snake_name(declaration.name)}_{call.operation}_fields"
+
+
+def _fields_function(declaration: FamilyDeclaration, call: FamilyCall) -> list[str]:
+    """The function building Kie's fields of one family call from its arguments."""
+    doc = [
+        f'    """`{declaration.name}`\'s ``{call.operation}`` arguments as Kie\'s fields '
+        "(None: left out).",
+        "",
+        "    Args:",
+    ]
+    for argument in call.arguments:
+        doc += textwrap.wrap(
+            f"{argument.name}: ``{argument.kie_field}``. {argument.doc}",
+            width=100,
+            initial_indent="        ",
+            subsequent_indent="            ",
+        )
+
+    def value(argument: FamilyArgument) -> str:
+        if argument.convert is None:
+            return argument.name
+        return f"{argument.convert}({argument.name})"
+
+    entries = ", ".join(f'"{a.kie_field}": {value(a)}' for a in call.arguments)
+    return [
+        "",
+        "",
+        f"def {_fields_name(declaration, call)}(",
+        *(f"    {a.name}: {a.annotation}," for a in call.arguments),
+        ") -> dict[str, object]:",
+        *doc,
+        '    """',
+        f"    return {{{entries}}}",
+    ]
+
+
+def _family_parameter(argument: FamilyArgument) -> str:
+    if argument.required:
+        return f"{argument.name}: {argument.annotation}"
+    return f"{argument.name}: {argument.annotation} = {argument.default!r}"
+
+
+def _family_method(
+    declaration: FamilyDeclaration, call: FamilyCall, method: FamilyMethod
+) -> list[str]:
+    uploads_only = {"on_upload_progress", "check_media"}
+    if method.kind == "check":
+        options = [o for o in CREATE_OPTIONS if o.name == "callback_url"]
+    else:
+        chosen = GENERATE_OPTIONS if method.kind == "generate" else CREATE_OPTIONS
+        options = [o for o in chosen if call.uploads or o.name not in uploads_only]
+    positional = [_family_parameter(a) for a in call.arguments if a.positional]
+    keywords = [_family_parameter(a) for a in call.arguments if not a.positional]
+    keywords += [f"{o.name}: {o.annotation} = {o.default}" for o in options]
+    returns = {"check": "CheckReport", "create": "str"}.get(method.kind, call.result)
+    fields = f"{_fields_name(declaration, call)}({', '.join(a.name for a in call.arguments)})"
+    run_names = [o.name for o in CREATE_OPTIONS if o in options]
+    run_options = f"RunOptions({_option_values(run_names)})"
+    lines = [
+        "",
+        f"    async def {method.name}(self, {''.join(p + ', ' for p in positional)}*, {', '.join(keywords)}) -> {returns}:",
+        *_docstring(method.doc),
+    ]
+    operation = repr(call.operation)
+    if method.kind == "check":
+        return [*lines, f"        return await self._check({operation}, {fields}, callback_url)"]
+    if method.kind == "create":
+        return [*lines, f"        return await self._create({operation}, {fields}, {run_options})"]
+    wait_options = f"WaitOptions({_option_values(WAIT_OPTION_NAMES)})"
+    return [
+        *lines,
+        f"        from ..types import {returns}  # pydantic: not imported by the local checks",
+        "",
+        f"        return await self._generate({operation}, {fields}, {run_options}, {wait_options}, {returns})",
+    ]
+
+
+def _family_section(declaration: FamilyDeclaration) -> list[str]:
+    lines: list[str] = []
+    for call in declaration.calls:
+        lines += _fields_function(declaration, call)
+    lines += [
+        "",
+        "",
+        f"class {declaration.name}Calls(FamilyResource):",
+        *_docstring(
+            f"`{declaration.name}`'s calls ("
+            + ", ".join(f"``{m.name}``" for c in declaration.calls for m in c.methods)
+            + "), from its declaration.",
+            indent="    ",
+        ),
+    ]
+    for call in declaration.calls:
+        for method in call.methods:
+            lines += _family_method(declaration, call, method)
+    return lines
+
+
 def render_resources() -> str:
     """The generated resources module's text, formatted as `ruff format` would."""
-    declarations = _declarations()
-    lines = _resources_header(declarations)
+    declarations: list[tuple[str, ResourceDeclaration]] = _declarations(RESOURCE_DECLARATIONS)
+    families: list[tuple[str, FamilyDeclaration]] = _declarations(FAMILY_DECLARATIONS)
+    lines = _resources_header(declarations, families)
     for _, declaration in declarations:
         lines += _resource_section(declaration)
+    for _, family in families:
+        lines += _family_section(family)
     source = "\n".join(lines) + "\n"
     return _ruff_format(_ruff_fix_imports(source), RESOURCES_PATH)
 

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 __all__ = [
     "Argument",
     "Choice",
+    "FamilyArgument",
+    "FamilyCall",
+    "FamilyDeclaration",
+    "FamilyMethod",
     "FileSlot",
     "Flag",
     "ModelSpec",
@@ -224,3 +228,54 @@ class ResourceDeclaration:
     def specs(self) -> tuple[ModelSpec, ...]:
         """Every model's spec; the first is the default ``model=``."""
         return tuple(self.spec(model) for model, _ in self.models)
+
+
+@dataclass(frozen=True)
+class FamilyArgument:
+    """One argument of a dedicated family's call (``client.veo.generate``, ...), written once:
+    its name, annotation (source text, as for `Argument`), the Kie field it is sent in, a line
+    of doc and its default (``required``: none). ``positional``: passed before the ``*`` (the
+    task or track a call extends). ``convert``: a function of the declaring module the value
+    goes through on its way to the field (a single image made a list). The family's
+    declaration (``_families._inputs``) judges the field."""
+
+    name: str
+    annotation: str
+    kie_field: str
+    doc: str
+    default: object = None
+    required: bool = False
+    positional: bool = False
+    convert: str | None = None
+
+
+@dataclass(frozen=True)
+class FamilyMethod:
+    """A method a `FamilyCall` is reached by: its name, what it does (``check``: the local
+    checks; ``create``: the task id; ``generate``: create, then wait) and its docstring."""
+
+    name: str
+    kind: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class FamilyCall:
+    """One create operation of a family (``"generate"``, ``"extend"``) with its arguments,
+    the methods that reach it, the result class of its ``generate``-kind methods and whether
+    it uploads files (``on_upload_progress``, ``check_media``)."""
+
+    operation: str
+    arguments: tuple[FamilyArgument, ...]
+    methods: tuple[FamilyMethod, ...]
+    result: str
+    uploads: bool = True
+
+
+@dataclass(frozen=True)
+class FamilyDeclaration:
+    """A family resource's calls (``client.veo``: generate, extend); ``scripts/
+    generate_types.py`` writes their methods into the resource's generated base class."""
+
+    name: str
+    calls: tuple[FamilyCall, ...]

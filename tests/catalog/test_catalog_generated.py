@@ -98,6 +98,55 @@ def test_each_resource_takes_its_declared_arguments_and_the_shared_options(
     assert [s.model for s in cls.specs] == [m for m, _ in declared.models]
 
 
+@pytest.mark.parametrize(
+    ("resource", "declaration"),
+    [
+        ("Veo", "kieai._models.veo:VEO"),
+        ("Suno", "kieai._models.suno:SUNO"),
+        ("Runway", "kieai._models.runway:RUNWAY"),
+    ],
+)
+def test_each_family_call_takes_its_declared_arguments_and_the_shared_options(
+    generator: ModuleType, resource: str, declaration: str
+) -> None:
+    import importlib
+
+    import kieai
+
+    module, _, name = declaration.partition(":")
+    declared = getattr(importlib.import_module(module), name)
+    cls = getattr(kieai, resource)
+    options = {o.name for o in generator.GENERATE_OPTIONS}
+
+    for call in declared.calls:
+        for method in call.methods:
+            parameters = inspect.signature(getattr(cls, method.name)).parameters
+            taken = [p for p in parameters if p != "self" and p not in options]
+            assert taken == [a.name for a in call.arguments], method.name
+            for argument in call.arguments:
+                parameter = parameters[argument.name]
+                kind = (
+                    inspect.Parameter.POSITIONAL_OR_KEYWORD
+                    if argument.positional
+                    else inspect.Parameter.KEYWORD_ONLY
+                )
+                assert parameter.kind is kind
+                assert parameter.annotation == argument.annotation
+                expected = inspect.Parameter.empty if argument.required else argument.default
+                assert parameter.default == expected, (method.name, argument.name)
+            passed = [p for p in parameters if p in options]
+            if method.kind == "check":
+                assert passed == ["callback_url"]
+            else:
+                listed = (
+                    generator.GENERATE_OPTIONS
+                    if method.kind == "generate"
+                    else generator.CREATE_OPTIONS
+                )
+                uploads = {"on_upload_progress", "check_media"}
+                assert passed == [o.name for o in listed if call.uploads or o.name not in uploads]
+
+
 def test_the_catalog_docs_page_matches_the_catalog(generator: ModuleType) -> None:
     committed = (ROOT / "docs" / "catalog.md").read_text(encoding="utf-8")
 
