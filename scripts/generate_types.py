@@ -11,13 +11,17 @@ Reads the committed catalog (``kieai.catalog``: ``_data/market.json`` and, when 
   ``KieClient`` and ``SyncKieClient`` that hold ``generate``, ``create`` and ``check``: one
   overload per model (its id as a ``Literal``, its ``TypedDict``, the result class of its output
   kind), for type checkers only, and the implementation that runs;
+- ``src/kieai/_generated/resources.py``: the ``check``, ``create`` and ``generate`` of
+  ``client.motion_control``, ``client.image_to_video`` and ``client.text_to_video``, from each
+  resource's declaration (``RESOURCE_DECLARATIONS``: its arguments, each written once there) and
+  the per-call options (``GENERATE_OPTIONS``);
 - ``docs/catalog.md``: every model with its task type, output, price, Kie's page and its fields.
 
 Each Python module is built from sections (``PYTHON_SECTIONS``, ``CALLS_SECTIONS``): a section is
 a function of the models that returns lines. The keyword options of ``generate`` and ``create``
 are written once, in ``GENERATE_OPTIONS``.
 ``tests/catalog/test_catalog_generated.py`` runs ``render_python``/``render_calls``/
-``render_docs`` in memory and compares with the committed files, so an edit to the catalog
+``render_resources``/``render_docs`` in memory and compares with the committed files, so an edit to the catalog
 without ``make generate`` fails ``make test``.
 
 Class names: a model id split at every ``/``, ``-``, ``.`` and ``_``, each part capitalised and
@@ -28,18 +32,27 @@ joined, with ``_`` kept between two numbers so that ``1.5`` and ``15`` stay apar
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from kieai import catalog  # noqa: E402  (the src layout, when run as a script)
+from kieai._spec import (  # noqa: E402
+    Argument,
+    FamilyArgument,
+    FamilyCall,
+    FamilyDeclaration,
+    FamilyMethod,
+    ResourceDeclaration,
+)
 from kieai.catalog import Field, ModelInfo  # noqa: E402
 from kieai.catalog._describe import (  # noqa: E402
     json_text,
@@ -51,6 +64,7 @@ from kieai.catalog._describe import (  # noqa: E402
 
 PYTHON_PATH = ROOT / "src" / "kieai" / "_generated" / "market.py"
 CALLS_PATH = ROOT / "src" / "kieai" / "_generated" / "calls.py"
+RESOURCES_PATH = ROOT / "src" / "kieai" / "_generated" / "resources.py"
 DOCS_PATH = ROOT / "docs" / "catalog.md"
 COMMAND = "make generate"
 
@@ -468,6 +482,380 @@ def render_calls(models: Sequence[ModelInfo] | None = None) -> str:
     return _render(CALLS_SECTIONS, models, CALLS_PATH)
 
 
+# --- the resources: client.motion_control, client.image_to_video, client.text_to_video ----
+
+#: Each resource's declaration (``kieai._spec.ResourceDeclaration``): ``module:NAME``.
+RESOURCE_DECLARATIONS = [
+    "kieai._models.motion_control:MOTION_CONTROL",
+    "kieai._models.kling_video:IMAGE_TO_VIDEO",
+    "kieai._models.kling_video:TEXT_TO_VIDEO",
+]
+#: Each dedicated family resource's declaration (``kieai._spec.FamilyDeclaration``).
+FAMILY_DECLARATIONS = [
+    "kieai._models.veo:VEO",
+    "kieai._models.suno:SUNO",
+    "kieai._models.runway:RUNWAY",
+]
+#: Where an annotation's name is imported from when its declaring module does not define it.
+SHARED_NAMES = {
+    "MediaInput": "kieai._inputs",
+    "FileInput": "kieai._inputs",
+    "Sequence": "collections.abc",
+}
+#: Names an annotation may use without an import.
+BUILTIN_NAMES = {"str", "int", "float", "bool", "bytes", "list", "dict", "tuple", "None"}
+#: The wait options: ``generate``'s (`GENERATE_OPTIONS`) that ``create`` lacks (`WaitOptions`).
+WAIT_OPTION_NAMES = ["timeout", "poll_interval", "max_poll_interval", "on_update"]
+
+
+def _declarations(entries: Sequence[str]) -> list[tuple[str, Any]]:
+    """(declaring module, declaration) for each ``module:NAME`` of ``entries``."""
+    found: list[tuple[str, Any]] = []
+    for entry in entries:
+        module_name, _, attribute = entry.partition(":")
+        found.append((module_name, getattr(importlib.import_module(module_name), attribute)))
+    return found
+
+
+def snake_name(class_name: str) -> str:
+    """``MotionControl`` -> ``motion_control``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", class_name).lower()
+
+
+def _relative(module_name: str) -> str:
+    """``kieai._models.motion_control`` as the generated module imports it."""
+    if not module_name.startswith("kieai."):
+        return module_name
+    return ".." + module_name.removeprefix("kieai.")
+
+
+def _arguments_of(declaration: ResourceDeclaration | FamilyDeclaration) -> list[Any]:
+    if isinstance(declaration, ResourceDeclaration):
+        return list(declaration.arguments)
+    return [a for call in declaration.calls for a in call.arguments]
+
+
+def _annotation_imports(declarations: list[tuple[str, Any]]) -> dict[str, set[str]]:
+    """Module (relative) -> the names the arguments' annotations use from it."""
+    imports: dict[str, set[str]] = {}
+    for module_name, declaration in declarations:
+        module = importlib.import_module(module_name)
+        for argument in _arguments_of(declaration):
+            for name in re.findall(r"[A-Za-z_]\w*", argument.annotation):
+                if name in BUILTIN_NAMES:
+                    continue
+                if name in SHARED_NAMES:
+                    source = SHARED_NAMES[name]
+                elif hasattr(module, name):
+                    source = module_name
+                else:
+                    raise SystemExit(f"{declaration.name}.{argument.name}: where is {name}?")
+                imports.setdefault(_relative(source), set()).add(name)
+    return imports
+
+
+def _parameter(argument: Argument) -> str:
+    if argument.required:
+        return f"{argument.name}: {argument.annotation}"
+    return f"{argument.name}: {argument.annotation} = {argument.default!r}"
+
+
+def _parameters(declaration: ResourceDeclaration, options: Sequence[Option]) -> list[str]:
+    """A method's keyword parameters: the arguments every model takes, ``model``, the
+    arguments only some models take, then the per-call options."""
+    models = [m for m, _ in declaration.models]
+    common = [a for a in declaration.arguments if not a.only or set(models) <= set(a.only)]
+    rest = [a for a in declaration.arguments if a not in common]
+    model = f"model: {declaration.name}Model = {models[0]!r}"
+    return [
+        *(_parameter(a) for a in common),
+        model,
+        *(_parameter(a) for a in rest),
+        *(f"{o.name}: {o.annotation} = {o.default}" for o in options),
+    ]
+
+
+def _arguments_function(declaration: ResourceDeclaration) -> list[str]:
+    name = f"{snake_name(declaration.name)}_arguments"
+    doc = [
+        f'    """`{declaration.name}`\'s arguments as the dict its calls hand the pipeline '
+        "(``kie check``",
+        "    builds its dict here too, so its report is ``check``'s).",
+        "",
+        "    Args:",
+    ]
+    for argument in declaration.arguments:
+        doc += textwrap.wrap(
+            f"{argument.name}: {argument.doc}",
+            width=100,
+            initial_indent="        ",
+            subsequent_indent="            ",
+        )
+    entries = ", ".join(f'"{a.name}": {a.name}' for a in declaration.arguments)
+    return [
+        "",
+        "",
+        f"def {name}(",
+        *(f"    {a.name}: {a.annotation}," for a in declaration.arguments),
+        ") -> dict[str, object]:",
+        *doc,
+        '    """',
+        f"    return {{{entries}}}",
+    ]
+
+
+def _option_values(names: Sequence[str]) -> str:
+    return ", ".join(f"{n}={n}" for n in names)
+
+
+def _resource_method(declaration: ResourceDeclaration, method: Method) -> list[str]:
+    parameters = _parameters(declaration, method.options)
+    returns = method.returns or declaration.result
+    call = f"{snake_name(declaration.name)}_arguments({', '.join(a.name for a in declaration.arguments)})"
+    run_options = f"RunOptions({_option_values([o.name for o in CREATE_OPTIONS])})"
+    lines = [
+        "",
+        f"    async def {method.name}(self, *, {', '.join(parameters)}) -> {returns}:",
+        *_docstring(declaration.docs[method.name]),
+    ]
+    if method.name == "check":
+        return [*lines, f"        return await self._check(model, {call})"]
+    if method.name == "create":
+        return [*lines, f"        return await self._create(model, {call}, {run_options})"]
+    wait_options = f"WaitOptions({_option_values(WAIT_OPTION_NAMES)})"
+    return [
+        *lines,
+        f"        from ..types import {returns}  # pydantic: not imported by the local checks",
+        "",
+        f"        return await self._generate(model, {call}, {run_options}, {wait_options}, {returns})",
+    ]
+
+
+def _resource_section(declaration: ResourceDeclaration) -> list[str]:
+    models = [m for m, _ in declaration.models]
+    lines = [
+        "",
+        f"#: `{declaration.name}`'s models; the first is the default ``model=``.",
+        f"{declaration.name}Model = {_literal(models)}",
+        *_arguments_function(declaration),
+        "",
+        "",
+        f"class {declaration.name}Calls(Resource):",
+        f'    """`{declaration.name}`\'s ``check``, ``create`` and ``generate``, from its declaration."""',
+    ]
+    # In the order the resources have always shown them.
+    for method in sorted(METHODS, key=lambda m: ["check", "create", "generate"].index(m.name)):
+        lines += _resource_method(declaration, method)
+    return lines
+
+
+def _resources_header(
+    declarations: list[tuple[str, ResourceDeclaration]],
+    families: list[tuple[str, FamilyDeclaration]],
+) -> list[str]:
+    names = [d.name for _, d in declarations]
+    exported = sorted(
+        [f"{n}Calls" for n in names]
+        + [f"{n}Model" for n in names]
+        + [f"{snake_name(n)}_arguments" for n in names]
+        + [f"{d.name}Calls" for _, d in families]
+        + [_fields_name(d, c) for _, d in families for c in d.calls]
+    )
+    annotation_imports = [
+        f"    from {module} import {', '.join(sorted(found))}"
+        for module, found in sorted(_annotation_imports([*declarations, *families]).items())
+    ]
+    converters = sorted(
+        {
+            (_relative(module), a.convert)
+            for module, d in families
+            for a in _arguments_of(d)
+            if a.convert is not None
+        }
+    )
+    results = sorted(
+        {d.result for _, d in declarations} | {c.result for _, d in families for c in d.calls}
+    )
+    return [
+        '"""The resources\' ``check``, ``create`` and ``generate`` (and the families\' ``extend``...),',
+        "written from their declarations.",
+        "",
+        *textwrap.wrap(
+            f"GENERATED by `{COMMAND}` (scripts/generate_types.py) from the declarations in "
+            "``kieai._models`` ("
+            + ", ".join(
+                f"``{e.partition(':')[2]}``" for e in [*RESOURCE_DECLARATIONS, *FAMILY_DECLARATIONS]
+            )
+            + "): do not edit.",
+            width=94,
+        ),
+        "",
+        "Each resource's arguments are written once, in its declaration, and the per-call options",
+        "once, in the script. ``<Name>Calls`` is the base of the public resource ``<Name>``",
+        "(``kieai._resources``), which adds its docstring and specs (or family) and anything of",
+        "its own; every method hands the call to `Resource` or `FamilyResource` (``_check``,",
+        "``_create``, ``_generate``).",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import TYPE_CHECKING, Literal",
+        "",
+        "from .._constants import DEFAULT_MAX_POLL_INTERVAL_S, DEFAULT_POLL_INTERVAL_S, DEFAULT_WAIT_TIMEOUT_S",
+        "from .._pipeline import CheckReport, RunOptions, WaitOptions",
+        "from .._resources._base import Resource",
+        "from .._resources._family import FamilyResource",
+        *(f"from {module} import {name}" for module, name in converters),
+        "",
+        "if TYPE_CHECKING:",
+        "    from .._engine import OnCreated",
+        *annotation_imports,
+        "    from .._pipeline import UploadProgress",
+        "    from .._polling import OnUpdate",
+        f"    from ..types import {', '.join(results)}",
+        "",
+        "__all__ = [" + ", ".join(repr(n) for n in exported) + "]",
+    ]
+
+
+def _fields_name(declaration: FamilyDeclaration, call: FamilyCall) -> str:
+    return f"{snake_name(declaration.name)}_{call.operation}_fields"
+
+
+def _fields_function(declaration: FamilyDeclaration, call: FamilyCall) -> list[str]:
+    """The function building Kie's fields of one family call from its arguments."""
+    doc = [
+        f'    """`{declaration.name}`\'s ``{call.operation}`` arguments as Kie\'s fields '
+        "(None: left out).",
+        "",
+        "    Args:",
+    ]
+    for argument in call.arguments:
+        doc += textwrap.wrap(
+            f"{argument.name}: ``{argument.kie_field}``. {argument.doc}",
+            width=100,
+            initial_indent="        ",
+            subsequent_indent="            ",
+        )
+
+    def value(argument: FamilyArgument) -> str:
+        if argument.convert is None:
+            return argument.name
+        return f"{argument.convert}({argument.name})"
+
+    entries = ", ".join(f'"{a.kie_field}": {value(a)}' for a in call.arguments)
+    return [
+        "",
+        "",
+        f"def {_fields_name(declaration, call)}(",
+        *(f"    {a.name}: {a.annotation}," for a in call.arguments),
+        ") -> dict[str, object]:",
+        *doc,
+        '    """',
+        f"    return {{{entries}}}",
+    ]
+
+
+def _family_parameter(argument: FamilyArgument) -> str:
+    if argument.required:
+        return f"{argument.name}: {argument.annotation}"
+    return f"{argument.name}: {argument.annotation} = {argument.default!r}"
+
+
+def _family_method(
+    declaration: FamilyDeclaration, call: FamilyCall, method: FamilyMethod
+) -> list[str]:
+    uploads_only = {"on_upload_progress", "check_media"}
+    if method.kind == "check":
+        options = [o for o in CREATE_OPTIONS if o.name == "callback_url"]
+    else:
+        chosen = GENERATE_OPTIONS if method.kind == "generate" else CREATE_OPTIONS
+        options = [o for o in chosen if call.uploads or o.name not in uploads_only]
+    positional = [_family_parameter(a) for a in call.arguments if a.positional]
+    keywords = [_family_parameter(a) for a in call.arguments if not a.positional]
+    keywords += [f"{o.name}: {o.annotation} = {o.default}" for o in options]
+    returns = {"check": "CheckReport", "create": "str"}.get(method.kind, call.result)
+    fields = f"{_fields_name(declaration, call)}({', '.join(a.name for a in call.arguments)})"
+    run_names = [o.name for o in CREATE_OPTIONS if o in options]
+    run_options = f"RunOptions({_option_values(run_names)})"
+    lines = [
+        "",
+        f"    async def {method.name}(self, {''.join(p + ', ' for p in positional)}*, {', '.join(keywords)}) -> {returns}:",
+        *_docstring(method.doc),
+    ]
+    operation = repr(call.operation)
+    if method.kind == "check":
+        return [*lines, f"        return await self._check({operation}, {fields}, callback_url)"]
+    if method.kind == "create":
+        return [*lines, f"        return await self._create({operation}, {fields}, {run_options})"]
+    wait_options = f"WaitOptions({_option_values(WAIT_OPTION_NAMES)})"
+    return [
+        *lines,
+        f"        from ..types import {returns}  # pydantic: not imported by the local checks",
+        "",
+        f"        return await self._generate({operation}, {fields}, {run_options}, {wait_options}, {returns})",
+    ]
+
+
+def _family_section(declaration: FamilyDeclaration) -> list[str]:
+    lines: list[str] = []
+    for call in declaration.calls:
+        lines += _fields_function(declaration, call)
+    lines += [
+        "",
+        "",
+        f"class {declaration.name}Calls(FamilyResource):",
+        *_docstring(
+            f"`{declaration.name}`'s calls ("
+            + ", ".join(f"``{m.name}``" for c in declaration.calls for m in c.methods)
+            + "), from its declaration.",
+            indent="    ",
+        ),
+    ]
+    for call in declaration.calls:
+        for method in call.methods:
+            lines += _family_method(declaration, call, method)
+    return lines
+
+
+def render_resources() -> str:
+    """The generated resources module's text, formatted as `ruff format` would."""
+    declarations: list[tuple[str, ResourceDeclaration]] = _declarations(RESOURCE_DECLARATIONS)
+    families: list[tuple[str, FamilyDeclaration]] = _declarations(FAMILY_DECLARATIONS)
+    lines = _resources_header(declarations, families)
+    for _, declaration in declarations:
+        lines += _resource_section(declaration)
+    for _, family in families:
+        lines += _family_section(family)
+    source = "\n".join(lines) + "\n"
+    return _ruff_format(_ruff_fix_imports(source), RESOURCES_PATH)
+
+
+def _ruff_fix_imports(source: str) -> str:
+    """The imports sorted as ``ruff check`` wants them (the annotations' modules vary)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--select",
+            "I",
+            "--fix",
+            "--quiet",
+            "--stdin-filename",
+            str(RESOURCES_PATH),
+            "-",
+        ],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return done.stdout
+
+
 # --- the docs page -----------------------------------------------------------------------
 
 
@@ -539,8 +927,9 @@ def main(argv: list[str] | None = None) -> None:
     PYTHON_PATH.parent.mkdir(parents=True, exist_ok=True)
     PYTHON_PATH.write_text(render_python(), encoding="utf-8")
     CALLS_PATH.write_text(render_calls(), encoding="utf-8")
+    RESOURCES_PATH.write_text(render_resources(), encoding="utf-8")
     DOCS_PATH.write_text(render_docs(), encoding="utf-8")
-    written = (PYTHON_PATH, CALLS_PATH, DOCS_PATH)
+    written = (PYTHON_PATH, CALLS_PATH, RESOURCES_PATH, DOCS_PATH)
     print("wrote " + ", ".join(str(p.relative_to(ROOT)) for p in written))
 
 

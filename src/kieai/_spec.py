@@ -8,6 +8,11 @@ an argument like ``image`` bound to a Kie field like ``input_urls``, with its me
 ``mode="pro"``, units such as ``duration=10``). `_pipeline.check_spec` judges a call by it and
 hands the result to the same pipeline as ``client.generate``. A new model needs none: it is its
 catalog entry (see docs/adding-a-model.md).
+
+A `ResourceDeclaration` lists a resource's arguments once (`Argument`: the param or file slot
+that judges it, which also gives its name and default, its annotation as source text and a
+line of doc); its specs are derived from it, and ``scripts/generate_types.py`` writes the
+resource's ``check``/``create``/``generate`` from it (``_generated/resources.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +27,20 @@ from ._media_rules import one_of
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["Choice", "FileSlot", "Flag", "ModelSpec", "Param", "Text"]
+__all__ = [
+    "Argument",
+    "Choice",
+    "FamilyArgument",
+    "FamilyCall",
+    "FamilyDeclaration",
+    "FamilyMethod",
+    "FileSlot",
+    "Flag",
+    "ModelSpec",
+    "Param",
+    "ResourceDeclaration",
+    "Text",
+]
 
 
 def _quoted(value: object) -> str:
@@ -148,3 +166,116 @@ class ModelSpec:
         }
         data.update({name: value for name, value in values.items() if value is not None})
         return self.input_model.model_validate(data)
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One friendly argument of a resource, written once.
+
+    ``judge`` checks its value and gives its name and default (a file and a required text have
+    none); ``annotation`` is its type as the generated signatures write it (``"Orientation"``,
+    ``"MediaInput"``, ``"str | None"``: a name of the declaring module or of ``_inputs``);
+    ``doc`` is one line for the generated code; ``only`` names the models that take it (empty:
+    every model of the resource).
+    """
+
+    judge: Param | FileSlot
+    annotation: str
+    doc: str
+    only: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.judge.name
+
+    @property
+    def required(self) -> bool:
+        """No default: the caller must pass it."""
+        return isinstance(self.judge, FileSlot) or (
+            isinstance(self.judge, Text) and self.judge.required
+        )
+
+    @property
+    def default(self) -> object:
+        """The signature's default (unused when `required`)."""
+        return self.judge.default if isinstance(self.judge, (Choice, Flag)) else None
+
+
+@dataclass(frozen=True)
+class ResourceDeclaration:
+    """A resource (``client.motion_control``, ...) as data: its class name, its models (each
+    with the pydantic model of its ``input``; the first is the default), its arguments in the
+    order their problems are reported, the result class of ``generate`` and the docstrings of
+    ``check``/``create``/``generate``. ``scripts/generate_types.py`` writes the methods."""
+
+    name: str
+    models: tuple[tuple[str, type[BaseModel]], ...]
+    arguments: tuple[Argument, ...]
+    result: str
+    docs: Mapping[str, str]
+
+    def spec(self, model: str) -> ModelSpec:
+        """The spec of one of the models: the arguments it takes, files and the rest apart."""
+        taken = [a.judge for a in self.arguments if not a.only or model in a.only]
+        return ModelSpec(
+            model=model,
+            input_model=dict(self.models)[model],
+            files=tuple(j for j in taken if isinstance(j, FileSlot)),
+            params=tuple(j for j in taken if not isinstance(j, FileSlot)),
+        )
+
+    @property
+    def specs(self) -> tuple[ModelSpec, ...]:
+        """Every model's spec; the first is the default ``model=``."""
+        return tuple(self.spec(model) for model, _ in self.models)
+
+
+@dataclass(frozen=True)
+class FamilyArgument:
+    """One argument of a dedicated family's call (``client.veo.generate``, ...), written once:
+    its name, annotation (source text, as for `Argument`), the Kie field it is sent in, a line
+    of doc and its default (``required``: none). ``positional``: passed before the ``*`` (the
+    task or track a call extends). ``convert``: a function of the declaring module the value
+    goes through on its way to the field (a single image made a list). The family's
+    declaration (``_families._inputs``) judges the field."""
+
+    name: str
+    annotation: str
+    kie_field: str
+    doc: str
+    default: object = None
+    required: bool = False
+    positional: bool = False
+    convert: str | None = None
+
+
+@dataclass(frozen=True)
+class FamilyMethod:
+    """A method a `FamilyCall` is reached by: its name, what it does (``check``: the local
+    checks; ``create``: the task id; ``generate``: create, then wait) and its docstring."""
+
+    name: str
+    kind: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class FamilyCall:
+    """One create operation of a family (``"generate"``, ``"extend"``) with its arguments,
+    the methods that reach it, the result class of its ``generate``-kind methods and whether
+    it uploads files (``on_upload_progress``, ``check_media``)."""
+
+    operation: str
+    arguments: tuple[FamilyArgument, ...]
+    methods: tuple[FamilyMethod, ...]
+    result: str
+    uploads: bool = True
+
+
+@dataclass(frozen=True)
+class FamilyDeclaration:
+    """A family resource's calls (``client.veo``: generate, extend); ``scripts/
+    generate_types.py`` writes their methods into the resource's generated base class."""
+
+    name: str
+    calls: tuple[FamilyCall, ...]

@@ -51,6 +51,102 @@ def test_the_generated_calls_match_the_catalog(generator: ModuleType) -> None:
     assert generator.render_calls() == committed, "out of date: run `make generate`"
 
 
+def test_the_generated_resources_match_their_declarations(generator: ModuleType) -> None:
+    committed = (ROOT / "src" / "kieai" / "_generated" / "resources.py").read_text(encoding="utf-8")
+
+    assert generator.render_resources() == committed, "out of date: run `make generate`"
+
+
+@pytest.mark.parametrize(
+    ("resource", "declaration"),
+    [
+        ("MotionControl", "kieai._models.motion_control:MOTION_CONTROL"),
+        ("ImageToVideo", "kieai._models.kling_video:IMAGE_TO_VIDEO"),
+        ("TextToVideo", "kieai._models.kling_video:TEXT_TO_VIDEO"),
+    ],
+)
+def test_each_resource_takes_its_declared_arguments_and_the_shared_options(
+    generator: ModuleType, resource: str, declaration: str
+) -> None:
+    import importlib
+
+    import kieai
+
+    module, _, name = declaration.partition(":")
+    declared = getattr(importlib.import_module(module), name)
+    cls = getattr(kieai, resource)
+    options = {o.name: o for o in generator.GENERATE_OPTIONS}
+
+    for method in ("check", "create", "generate"):
+        parameters = inspect.signature(getattr(cls, method)).parameters
+        taken = [p for p in parameters if p not in {"self", "model"} and p not in options]
+        assert taken == [a.name for a in declared.arguments], method
+        for argument in declared.arguments:
+            parameter = parameters[argument.name]
+            assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
+            assert parameter.annotation == argument.annotation
+            expected = inspect.Parameter.empty if argument.required else argument.default
+            assert parameter.default == expected, (method, argument.name)
+        assert parameters["model"].default == declared.models[0][0]
+    assert [p for p in inspect.signature(cls.check).parameters if p in options] == []
+    create = [p for p in inspect.signature(cls.create).parameters if p in options]
+    assert create == [o.name for o in generator.CREATE_OPTIONS]
+    generate = [p for p in inspect.signature(cls.generate).parameters if p in options]
+    assert generate == list(options)
+    # The specs the checks run are the declaration's, one per model, in its order.
+    assert cls.specs == declared.specs
+    assert [s.model for s in cls.specs] == [m for m, _ in declared.models]
+
+
+@pytest.mark.parametrize(
+    ("resource", "declaration"),
+    [
+        ("Veo", "kieai._models.veo:VEO"),
+        ("Suno", "kieai._models.suno:SUNO"),
+        ("Runway", "kieai._models.runway:RUNWAY"),
+    ],
+)
+def test_each_family_call_takes_its_declared_arguments_and_the_shared_options(
+    generator: ModuleType, resource: str, declaration: str
+) -> None:
+    import importlib
+
+    import kieai
+
+    module, _, name = declaration.partition(":")
+    declared = getattr(importlib.import_module(module), name)
+    cls = getattr(kieai, resource)
+    options = {o.name for o in generator.GENERATE_OPTIONS}
+
+    for call in declared.calls:
+        for method in call.methods:
+            parameters = inspect.signature(getattr(cls, method.name)).parameters
+            taken = [p for p in parameters if p != "self" and p not in options]
+            assert taken == [a.name for a in call.arguments], method.name
+            for argument in call.arguments:
+                parameter = parameters[argument.name]
+                kind = (
+                    inspect.Parameter.POSITIONAL_OR_KEYWORD
+                    if argument.positional
+                    else inspect.Parameter.KEYWORD_ONLY
+                )
+                assert parameter.kind is kind
+                assert parameter.annotation == argument.annotation
+                expected = inspect.Parameter.empty if argument.required else argument.default
+                assert parameter.default == expected, (method.name, argument.name)
+            passed = [p for p in parameters if p in options]
+            if method.kind == "check":
+                assert passed == ["callback_url"]
+            else:
+                listed = (
+                    generator.GENERATE_OPTIONS
+                    if method.kind == "generate"
+                    else generator.CREATE_OPTIONS
+                )
+                uploads = {"on_upload_progress", "check_media"}
+                assert passed == [o.name for o in listed if call.uploads or o.name not in uploads]
+
+
 def test_the_catalog_docs_page_matches_the_catalog(generator: ModuleType) -> None:
     committed = (ROOT / "docs" / "catalog.md").read_text(encoding="utf-8")
 

@@ -8,15 +8,17 @@ number and the input models (`ImageToVideoInput`, `TextToVideoInput`) convert.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .._spec import Choice, FileSlot, Flag, ModelSpec, Text
+from .._spec import Argument, Choice, FileSlot, Flag, ResourceDeclaration, Text
 
 __all__ = [
+    "IMAGE_TO_VIDEO",
     "KLING_2_6_IMAGE_TO_VIDEO",
     "KLING_2_6_TEXT_TO_VIDEO",
+    "TEXT_TO_VIDEO",
     "AspectRatio",
     "Duration",
     "ImageToVideoInput",
@@ -73,25 +75,71 @@ class TextToVideoInput(BaseModel):
     duration: KieDuration = "5"
 
 
-_PROMPT = Text("prompt", MAX_PROMPT_CHARS, required=True)
-_DURATION = Choice("duration", (5, 10), default=5, aliases=_DURATION_ALIASES, unit="seconds")
-_SOUND = Flag("sound", default=False)
-
-KLING_2_6_IMAGE_TO_VIDEO = ModelSpec(
-    model="kling-2.6/image-to-video",
-    input_model=ImageToVideoInput,
-    # The image is judged by image_urls' rule in the catalog (JPEG/PNG, 10 MB).
-    files=(FileSlot("image", "image_urls"),),
-    params=(_PROMPT, _DURATION, _SOUND),
+_PROMPT = Argument(
+    Text("prompt", MAX_PROMPT_CHARS, required=True), "str", "What happens in the video."
+)
+_DURATION = Argument(
+    Choice("duration", get_args(Duration), default=5, aliases=_DURATION_ALIASES, unit="seconds"),
+    "Duration",
+    "Seconds of video (sent to Kie as text).",
+)
+_SOUND = Argument(Flag("sound", default=False), "bool", "Generate sound with the video.")
+_WAIT_DOC = (
+    "`create` then `wait_for_task`: the finished video's URL(s). An interrupted wait resumes "
+    "with `client.wait_for_task(task_id)`."
 )
 
-KLING_2_6_TEXT_TO_VIDEO = ModelSpec(
-    model="kling-2.6/text-to-video",
-    input_model=TextToVideoInput,
-    params=(
+#: ``client.image_to_video``: each argument once, in the order its problems are reported.
+IMAGE_TO_VIDEO = ResourceDeclaration(
+    name="ImageToVideo",
+    models=(("kling-2.6/image-to-video", ImageToVideoInput),),
+    arguments=(
+        # The image is judged by image_urls' rule in the catalog (JPEG/PNG, 10 MB).
+        Argument(
+            FileSlot("image", "image_urls"),
+            "MediaInput",
+            "The image to animate: a URL, a local path, bytes or an open file.",
+        ),
         _PROMPT,
-        Choice("aspect_ratio", ("1:1", "16:9", "9:16"), default="1:1"),
         _DURATION,
         _SOUND,
     ),
+    result="VideoResult",
+    docs={
+        "check": "Run every local check (no network) and report all problems found.",
+        "create": (
+            "Check, upload the image, create the task; returns its id (also handed to "
+            "`on_created` as soon as Kie returns it)."
+        ),
+        "generate": _WAIT_DOC,
+    },
 )
+
+#: ``client.text_to_video``: each argument once, in the order its problems are reported.
+TEXT_TO_VIDEO = ResourceDeclaration(
+    name="TextToVideo",
+    models=(("kling-2.6/text-to-video", TextToVideoInput),),
+    arguments=(
+        _PROMPT,
+        Argument(
+            Choice("aspect_ratio", get_args(AspectRatio), default="1:1"),
+            "AspectRatio",
+            "The video's width:height.",
+        ),
+        _DURATION,
+        _SOUND,
+    ),
+    result="VideoResult",
+    docs={
+        "check": "Run every local check (no network) and report all problems found.",
+        "create": (
+            "Check the arguments and create the task; returns its id (also handed to "
+            "`on_created` as soon as Kie returns it). `on_upload_progress` and `check_media` "
+            "are accepted for the shape every resource shares; there is nothing to upload."
+        ),
+        "generate": _WAIT_DOC,
+    },
+)
+
+(KLING_2_6_IMAGE_TO_VIDEO,) = IMAGE_TO_VIDEO.specs
+(KLING_2_6_TEXT_TO_VIDEO,) = TEXT_TO_VIDEO.specs

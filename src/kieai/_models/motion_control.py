@@ -8,16 +8,17 @@ sources.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .._spec import Choice, FileSlot, ModelSpec, Text
+from .._spec import Argument, Choice, FileSlot, ResourceDeclaration, Text
 
 __all__ = [
     "KLING_2_6_MOTION_CONTROL",
     "KLING_3_0_MOTION_CONTROL",
     "MODE_ALIASES",
+    "MOTION_CONTROL",
     "BackgroundSource",
     "Mode",
     "ModeInput",
@@ -61,32 +62,66 @@ class MotionControlInput(BaseModel):
     Kie's default."""
 
 
-_PROMPT = Text("prompt", MAX_PROMPT_CHARS)
-_ORIENTATION = Choice("character_orientation", ("image", "video"), default="video")
-_MODE = Choice("mode", ("720p", "1080p"), default="720p", aliases=MODE_ALIASES)
-
+#: ``client.motion_control``: each argument once, in the order its problems are reported.
 #: ``image`` -> ``input_urls`` and ``video`` -> ``video_urls``, each judged by its field's rule
 #: in the model's declaration (the catalog, with ``catalog._rules`` over it).
-_SLOTS = (FileSlot("image", "input_urls"), FileSlot("video", "video_urls"))
-
-
-KLING_2_6_MOTION_CONTROL = ModelSpec(
-    model="kling-2.6/motion-control",
-    input_model=MotionControlInput,
-    files=_SLOTS,
-    params=(_PROMPT, _ORIENTATION, _MODE),
-)
-
-KLING_3_0_MOTION_CONTROL = ModelSpec(
-    model="kling-3.0/motion-control",
-    input_model=MotionControlInput,
-    files=_SLOTS,
-    # mode: the 3.0 schema has no enum and its description says std/pro, while its example
-    # and the live page send 720p/1080p: 720p/1080p are sent, std/pro accepted as aliases.
-    params=(
-        _PROMPT,
-        _ORIENTATION,
-        _MODE,
-        Choice("background_source", ("input_video", "input_image")),
+MOTION_CONTROL = ResourceDeclaration(
+    name="MotionControl",
+    models=(
+        ("kling-2.6/motion-control", MotionControlInput),
+        ("kling-3.0/motion-control", MotionControlInput),
     ),
+    arguments=(
+        Argument(
+            FileSlot("image", "input_urls"),
+            "MediaInput",
+            "The person to animate: a URL, a local path, bytes or an open file.",
+        ),
+        Argument(
+            FileSlot("video", "video_urls"),
+            "MediaInput",
+            "The motion to perform: a URL, a local path, bytes or an open file.",
+        ),
+        Argument(
+            Text("prompt", MAX_PROMPT_CHARS),
+            "str | None",
+            "What to add or change, in words.",
+        ),
+        Argument(
+            Choice("character_orientation", get_args(Orientation), default="video"),
+            "Orientation",
+            "Whose orientation the person keeps: the image's or the video's.",
+        ),
+        # mode: the 3.0 schema has no enum and its description says std/pro, while its
+        # example and the live page send 720p/1080p: 720p/1080p are sent, std/pro accepted as
+        # aliases.
+        Argument(
+            Choice("mode", get_args(Mode), default="720p", aliases=MODE_ALIASES),
+            "ModeInput",
+            'The resolution; "std"/"pro" are accepted for "720p"/"1080p".',
+        ),
+        Argument(
+            Choice("background_source", get_args(BackgroundSource)),
+            "BackgroundSource | None",
+            "Which input supplies the background (Kie's default: the video).",
+            only=("kling-3.0/motion-control",),
+        ),
+    ),
+    result="MotionControlResult",
+    docs={
+        "check": "Run every local check (no network) and report all problems found.",
+        "create": (
+            "Check, upload local inputs concurrently, create the task; returns its id.\n\n"
+            "`on_created(task_id)` runs as soon as Kie returns the id, so an app can persist it "
+            "before anything else can fail."
+        ),
+        "generate": (
+            "`create` then `wait_for_task`: the finished video's URL(s).\n\n"
+            "If the wait is interrupted (timeout, cancellation, crash), the task keeps running "
+            "at Kie: resume with `client.wait_for_task(task_id)` using the id given to "
+            "`on_created`."
+        ),
+    },
 )
+
+KLING_2_6_MOTION_CONTROL, KLING_3_0_MOTION_CONTROL = MOTION_CONTROL.specs

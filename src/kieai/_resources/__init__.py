@@ -1,3 +1,3 @@
 """The public resources of a client (``client.motion_control``, ``client.image_to_video``,
-``client.text_to_video``): each names its arguments and models and hands the call to the
-generation pipeline."""
+``client.text_to_video``): each is its declaration's generated ``check``/``create``/``generate``
+(``_generated/resources.py``) handing the call to the generation pipeline."""

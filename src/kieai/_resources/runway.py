@@ -1,10 +1,15 @@
 """``client.runway``: Runway video on Kie's own endpoints (``/api/v1/runway/...``), its
-extension, and Runway Aleph's video-to-video (``/api/v1/aleph/...``, a family of its own)."""
+extension, and Runway Aleph's video-to-video (``/api/v1/aleph/...``, a family of its own).
+
+``check``, ``create``, ``generate`` and ``extend`` are generated from their declaration
+(``_models.runway.RUNWAY``: each argument written once) into ``_generated/resources.py``;
+Aleph's calls, sent to another family's endpoint, are here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
 from .._constants import (
     DEFAULT_MAX_POLL_INTERVAL_S,
@@ -12,6 +17,8 @@ from .._constants import (
     DEFAULT_WAIT_TIMEOUT_S,
 )
 from .._families import ALEPH, RUNWAY, Family
+from .._generated.resources import RunwayCalls
+from .._models.runway import AlephAspectRatio, RunwayAspectRatio, RunwayDuration, RunwayQuality
 from .._pipeline import (
     CheckReport,
     OnCreated,
@@ -21,7 +28,7 @@ from .._pipeline import (
     create,
     generate,
 )
-from ._family import FamilyResource, prepare_family
+from ._family import prepare_family
 
 if TYPE_CHECKING:
     from .._inputs import FileInput
@@ -29,134 +36,16 @@ if TYPE_CHECKING:
     from .._polling import OnUpdate
     from ..types import VideoResult
 
-__all__ = ["Runway", "RunwayAspectRatio", "RunwayQuality"]
-
-RunwayQuality = Literal["720p", "1080p"]
-RunwayDuration = Literal[5, 10]
-RunwayAspectRatio = Literal["16:9", "4:3", "1:1", "3:4", "9:16"]
-AlephAspectRatio = Literal["16:9", "9:16", "4:3", "3:4", "1:1", "21:9"]
+__all__ = ["Runway", "RunwayAspectRatio", "RunwayDuration", "RunwayQuality"]
 
 
-def _generate_fields(
-    prompt: str,
-    image: FileInput | None,
-    duration: RunwayDuration,
-    quality: RunwayQuality,
-    aspect_ratio: RunwayAspectRatio | None,
-    watermark: str | None,
-) -> dict[str, object]:
-    return {
-        "prompt": prompt,
-        "imageUrl": image,
-        "duration": duration,
-        "quality": quality,
-        "aspectRatio": aspect_ratio,
-        "waterMark": watermark,
-    }
-
-
-class Runway(FamilyResource):
+class Runway(RunwayCalls):
     """``client.runway``: Runway text/image-to-video, extension, and Aleph (``aleph``).
 
     Its tasks are read from ``/api/v1/runway/record-detail`` (``wait``/``queueing`` become
     ``waiting``/``queuing``); Aleph's from ``/api/v1/aleph/record-info``."""
 
     family: ClassVar[Family] = RUNWAY
-
-    async def check(
-        self,
-        *,
-        prompt: str,
-        image: FileInput | None = None,
-        duration: RunwayDuration = 5,
-        quality: RunwayQuality = "720p",
-        aspect_ratio: RunwayAspectRatio | None = None,
-        watermark: str | None = None,
-        callback_url: str | None = None,
-    ) -> CheckReport:
-        """Every local check of a `generate` call (no network), all problems at once."""
-        fields = _generate_fields(prompt, image, duration, quality, aspect_ratio, watermark)
-        return await self._check("generate", fields, callback_url)
-
-    async def create(
-        self,
-        *,
-        prompt: str,
-        image: FileInput | None = None,
-        duration: RunwayDuration = 5,
-        quality: RunwayQuality = "720p",
-        aspect_ratio: RunwayAspectRatio | None = None,
-        watermark: str | None = None,
-        callback_url: str | None = None,
-        on_upload_progress: UploadProgress | None = None,
-        on_created: OnCreated | None = None,
-        check_media: bool = True,
-        idempotency_key: str | None = None,
-    ) -> str:
-        """Check, upload the image and create the task (``POST /api/v1/runway/generate``)."""
-        fields = _generate_fields(prompt, image, duration, quality, aspect_ratio, watermark)
-        options = RunOptions(
-            callback_url, on_upload_progress, on_created, check_media, idempotency_key
-        )
-        return await self._create("generate", fields, options)
-
-    async def generate(
-        self,
-        *,
-        prompt: str,
-        image: FileInput | None = None,
-        duration: RunwayDuration = 5,
-        quality: RunwayQuality = "720p",
-        aspect_ratio: RunwayAspectRatio | None = None,
-        watermark: str | None = None,
-        callback_url: str | None = None,
-        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
-        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
-        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
-        on_update: OnUpdate | None = None,
-        on_upload_progress: UploadProgress | None = None,
-        on_created: OnCreated | None = None,
-        check_media: bool = True,
-        idempotency_key: str | None = None,
-    ) -> VideoResult:
-        """`create`, then wait: the finished video."""
-        from ..types import VideoResult
-
-        fields = _generate_fields(prompt, image, duration, quality, aspect_ratio, watermark)
-        return await self._generate(
-            "generate",
-            fields,
-            RunOptions(callback_url, on_upload_progress, on_created, check_media, idempotency_key),
-            WaitOptions(timeout, poll_interval, max_poll_interval, on_update),
-            VideoResult,
-        )
-
-    async def extend(
-        self,
-        task_id: str,
-        *,
-        prompt: str,
-        quality: RunwayQuality = "720p",
-        watermark: str | None = None,
-        callback_url: str | None = None,
-        timeout: float | None = DEFAULT_WAIT_TIMEOUT_S,
-        poll_interval: float = DEFAULT_POLL_INTERVAL_S,
-        max_poll_interval: float = DEFAULT_MAX_POLL_INTERVAL_S,
-        on_update: OnUpdate | None = None,
-        on_created: OnCreated | None = None,
-        idempotency_key: str | None = None,
-    ) -> VideoResult:
-        """Extend a finished Runway video (``POST /api/v1/runway/extend``) and wait."""
-        from ..types import VideoResult
-
-        fields = {"taskId": task_id, "prompt": prompt, "quality": quality, "waterMark": watermark}
-        return await self._generate(
-            "extend",
-            fields,
-            RunOptions(callback_url, None, on_created, True, idempotency_key),
-            WaitOptions(timeout, poll_interval, max_poll_interval, on_update),
-            VideoResult,
-        )
 
     async def _aleph(self, fields: Mapping[str, object], options: RunOptions) -> Prepared:
         from .._pipeline import in_thread
