@@ -50,7 +50,9 @@ __all__ = [
     "DEFAULT_CREATE_LEASE_S",
     "DEFAULT_RETENTION_S",
     "FINISHED_STATES",
+    "LOCAL_FILE_STAND_IN",
     "NOT_SENT",
+    "PENDING_SEND_KEY",
     "Claim",
     "ClaimOutcome",
     "Journal",
@@ -78,6 +80,14 @@ SQLITE_BUSY_TIMEOUT_S = 30.0
 #: How often `wait_for_create` looks whether the create it waits for has its task id.
 CREATE_WAIT_POLL_S = 0.05
 
+#: In an intent's input until the input as sent replaces it, right before the send (after the
+#: uploads and the pacing wait): a stored input holding it was never sent. Read into
+#: `JournalEntry.sent`, never handed out in `JournalEntry.input`.
+PENDING_SEND_KEY = "kieai-pending-send"
+#: How an intent names a local file until its upload's URL replaces it (right before the
+#: send): an input still holding one was never sent.
+LOCAL_FILE_STAND_IN = "kieai-local-file:"
+
 ClaimOutcome = Literal["create", "existing", "in_progress", "uncertain"]
 ListState = str  # a TaskState value, "unfinished", "uncertain", CREATING or NOT_SENT
 
@@ -87,10 +97,23 @@ class JournalEntry:
     """One create, as the journal knows it.
 
     ``state`` is a Kie state (``waiting`` ... ``success``/``fail``) once the task id is known,
-    else ``creating`` or ``not_sent``. ``uncertain`` is true for a ``creating`` entry whose
-    creator is gone (the request may have reached Kie: never resent). ``input`` is the input
-    sent to Kie, with files as their uploaded URLs (never their contents). ``credits`` is what
-    Kie reported (``creditsConsumed``), ``estimate`` what kieai expected. ``id`` is the
+    else ``creating`` or ``not_sent``. ``sent`` says whether ``createTask`` left:
+
+    * True: Kie returned the task id.
+    * False: it did not leave: nothing was sent and nothing is paid. The intent was released
+      (``not_sent``: the call failed or was cancelled before the send), or its creator died
+      before the send (while uploading, or waiting for a pacing slot; ``uncertain`` is then
+      true too, and the same idempotency key creates it again), or its creator is still
+      uploading or waiting for a slot right now (``uncertain`` false).
+    * None: it may have reached Kie and no answer was recorded: its creator is gone
+      (``uncertain``: never resent, kie.ai/logs tells whether the task exists), or it is
+      being sent right now.
+
+    ``uncertain`` is true for a ``creating`` entry whose creator is gone. ``input`` is the
+    input sent to Kie, with files as their uploaded URLs (never their contents); for a create
+    that never left (``sent`` False) it is the input as the call gave it, a local file named
+    by a ``kieai-local-file:<name>`` stand-in (the upload's URL never came). ``credits`` is
+    what Kie reported (``creditsConsumed``), ``estimate`` what kieai expected. ``id`` is the
     journal's own entry id (the task id may never come).
     """
 
@@ -110,6 +133,7 @@ class JournalEntry:
     input: Mapping[str, Any] = field(hash=False)
     ended_at: datetime | None = None
     uncertain: bool = False
+    sent: bool | None = None
 
     @property
     def is_finished(self) -> bool:
@@ -314,6 +338,70 @@ def utc_day(timestamp: float) -> str:
 
 def to_datetime(timestamp: float | None) -> datetime | None:
     return None if timestamp is None else datetime.fromtimestamp(timestamp, timezone.utc)
+
+
+def stored_entry(
+    *,
+    entry_id: str,
+    task_id: str | None,
+    model: str,
+    family: str,
+    state: str,
+    created_at: float,
+    updated_at: float,
+    ended_at: float | None,
+    idempotency_key: str | None,
+    estimate: float | None,
+    credits: float | None,
+    result_urls: str,
+    fail_code: str | None,
+    fail_msg: str | None,
+    input: str,
+    creator: str,
+    lease_until: float | None,
+    now: float,
+) -> JournalEntry:
+    """An entry as either journal stores it (times in epoch seconds, the URLs and the input
+    as JSON), read at ``now``. The one place that decides ``sent`` and ``uncertain``, and
+    that takes the ledger's pending-send mark out of the input."""
+    data: dict[str, Any] = json.loads(input)
+    pending = data.pop(PENDING_SEND_KEY, None) is not None
+    if task_id is not None:
+        sent: bool | None = True
+    elif state == NOT_SENT or pending or any(_holds_stand_in(v) for v in data.values()):
+        sent = False
+    else:
+        sent = None
+    return JournalEntry(
+        id=entry_id,
+        task_id=task_id,
+        model=model,
+        family=family,
+        state=state,
+        created_at=datetime.fromtimestamp(created_at, timezone.utc),
+        updated_at=datetime.fromtimestamp(updated_at, timezone.utc),
+        idempotency_key=idempotency_key,
+        estimate=estimate,
+        credits=credits,
+        result_urls=tuple(json.loads(result_urls)),
+        fail_code=fail_code,
+        fail_msg=fail_msg,
+        input=data,
+        ended_at=to_datetime(ended_at),
+        uncertain=state == CREATING and not creator_alive(creator, lease_until, now),
+        sent=sent,
+    )
+
+
+def _holds_stand_in(value: object) -> bool:
+    """A local file's stand-in, alone or in a list (an intent written before the mark
+    existed holds only these)."""
+    if isinstance(value, str):
+        return value.startswith(LOCAL_FILE_STAND_IN)
+    if isinstance(value, list):
+        items: list[object] = value  # pyright: ignore[reportUnknownVariableType]  # JSON
+        return any(_holds_stand_in(item) for item in items)
+    return False
 
 
 def since_timestamp(since: datetime | None) -> float:
@@ -731,44 +819,10 @@ def _create_schema(db: sqlite3.Connection) -> None:
 
 
 def _entry(row: Sequence[Any], now: float) -> JournalEntry:
-    (
-        entry_id,
-        task_id,
-        model,
-        family,
-        state,
-        created_at,
-        updated_at,
-        ended_at,
-        key,
-        estimate,
-        credits,
-        result_urls,
-        fail_code,
-        fail_msg,
-        input_text,
-        creator,
-        lease_until,
-    ) = row
-    uncertain = state == CREATING and not creator_alive(creator, lease_until, now)
-    return JournalEntry(
-        id=entry_id,
-        task_id=task_id,
-        model=model,
-        family=family,
-        state=state,
-        created_at=datetime.fromtimestamp(created_at, timezone.utc),
-        updated_at=datetime.fromtimestamp(updated_at, timezone.utc),
-        idempotency_key=key,
-        estimate=estimate,
-        credits=credits,
-        result_urls=tuple(json.loads(result_urls)),
-        fail_code=fail_code,
-        fail_msg=fail_msg,
-        input=json.loads(input_text),
-        ended_at=to_datetime(ended_at),
-        uncertain=uncertain,
-    )
+    """A row of `_COLUMNS` as an entry."""
+    names = [name.strip() for name in _COLUMNS.split(",")]
+    fields = dict(zip(names, row, strict=True))
+    return stored_entry(entry_id=fields.pop("id"), now=now, **fields)
 
 
 def _outcome(entry: JournalEntry) -> ClaimOutcome:

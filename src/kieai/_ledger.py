@@ -23,6 +23,8 @@ from ._errors import KieError, KieInputError, TaskCreationUncertainError, TaskFa
 from ._estimate import Budget, Estimate, check_budget, estimate
 from ._journal import (
     FINISHED_STATES,
+    LOCAL_FILE_STAND_IN,
+    PENDING_SEND_KEY,
     Journal,
     JournalEntry,
     SQLiteJournal,
@@ -93,11 +95,6 @@ def _journal_view(prepared: Prepared, files: Mapping[int, object]) -> dict[str, 
     return data
 
 
-#: How the intent names a local file until its upload's URL replaces it (right before the
-#: send): an entry still holding one was never sent.
-LOCAL_FILE_STAND_IN = "kieai-local-file:"
-
-
 def _local_stand_in(prepared: Prepared, position: int) -> str:
     slot = prepared.slots[position]
     local = slot.prepared.local
@@ -105,27 +102,11 @@ def _local_stand_in(prepared: Prepared, position: int) -> str:
     return f"{LOCAL_FILE_STAND_IN}{name}"
 
 
-#: In an intent's input until the input as sent replaces it, right before the send (after the
-#: uploads and the pacing wait): an entry still holding it was never sent.
-PENDING_SEND_KEY = "kieai-pending-send"
-
-
 def never_sent(entry: JournalEntry) -> bool:
-    """The entry's input is still the intent's (the pending-send mark, or a local file's
-    stand-in): its creator died before the send (uploading, or waiting for a pacing slot),
-    so ``createTask`` never left."""
-    if PENDING_SEND_KEY in entry.input:
-        return True
-    return any(_holds_stand_in(value) for value in entry.input.values())
-
-
-def _holds_stand_in(value: object) -> bool:
-    if isinstance(value, str):
-        return value.startswith(LOCAL_FILE_STAND_IN)
-    if isinstance(value, list):
-        items: list[object] = value  # pyright: ignore[reportUnknownVariableType]  # JSON
-        return any(_holds_stand_in(item) for item in items)
-    return False
+    """``createTask`` never left for this entry (`JournalEntry.sent` is False): for an entry
+    whose creator is gone, it died before the send (uploading, or waiting for a pacing slot),
+    so the key is free to create again."""
+    return entry.sent is False
 
 
 def estimate_prepared(prepared: Prepared) -> Estimate | None:
@@ -223,10 +204,6 @@ class Ledger:
                 return LedgerClaim(entry_id=entry.id)
             if claimed.outcome == "existing":
                 return LedgerClaim(existing=entry)
-            if claimed.outcome == "uncertain" and never_sent(entry):
-                # Its creator died during the uploads: nothing left, the key is free again.
-                await self.journal.release(entry.id)
-                continue
             if claimed.outcome == "in_progress":
                 assert idempotency_key is not None
                 waited = await wait_for_create(
@@ -237,6 +214,12 @@ class Ledger:
                 entry = waited
                 if entry.task_id is not None:
                     return LedgerClaim(existing=entry)
+            # Its creator is gone (the claim said so, or it died while we waited).
+            if never_sent(entry):
+                # It died before the send (uploading, or waiting for a pacing slot): nothing
+                # left, the key is free again.
+                await self.journal.release(entry.id)
+                continue
             raise _uncertain(entry)
         raise TaskCreationUncertainError(
             f"idempotency_key {idempotency_key!r}: another caller is still creating this task "

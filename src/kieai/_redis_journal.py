@@ -22,7 +22,7 @@ import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
@@ -48,14 +48,13 @@ from ._journal import (
     ListState,
     check_key,
     check_list_state,
-    creator_alive,
     creator_tag,
     input_json,
     key_conflict,
     matches_state,
     request_fingerprint,
     since_timestamp,
-    to_datetime,
+    stored_entry,
 )
 from ._shared_redis import SharedRedis
 
@@ -541,25 +540,26 @@ def _number(text: str | None) -> float | None:
 
 
 def _entry(stored: Mapping[str, str], now: float) -> JournalEntry:
-    state = stored["state"]
-    lease = _number(stored.get("lease_until"))
-    return JournalEntry(
-        id=stored["id"],
+    """An entry's hash (every value a string; empty for none) as an entry."""
+    return stored_entry(
+        entry_id=stored["id"],
         task_id=stored.get("task_id") or None,
         model=stored["model"],
         family=stored["family"],
-        state=state,
-        created_at=datetime.fromtimestamp(float(stored["created_at"]), timezone.utc),
-        updated_at=datetime.fromtimestamp(float(stored["updated_at"]), timezone.utc),
+        state=stored["state"],
+        created_at=float(stored["created_at"]),
+        updated_at=float(stored["updated_at"]),
+        ended_at=_number(stored.get("ended_at")),
         idempotency_key=stored.get("idempotency_key") or None,
         estimate=_number(stored.get("estimate")),
         credits=_number(stored.get("credits")),
-        result_urls=tuple(json.loads(stored.get("result_urls") or "[]")),
+        result_urls=stored.get("result_urls") or "[]",
         fail_code=stored.get("fail_code") or None,
         fail_msg=stored.get("fail_msg") or None,
-        input=json.loads(stored["input"]),
-        ended_at=to_datetime(_number(stored.get("ended_at"))),
-        uncertain=state == CREATING and not creator_alive(stored["creator"], lease, now),
+        input=stored["input"],
+        creator=stored["creator"],
+        lease_until=_number(stored.get("lease_until")),
+        now=now,
     )
 
 

@@ -61,7 +61,8 @@ class Tasks:
     ) -> list[JournalEntry]:
         """The journal's entries, oldest first. ``state``: a `TaskState` value,
         ``"unfinished"`` (created, not ended: `resume` or `collect` them), ``"uncertain"`` (a
-        create whose answer was lost: the task may exist), or None for every entry."""
+        create whose creator is gone before Kie's answer: with ``sent`` None the task may
+        exist; with ``sent`` False it never left), or None for every entry."""
         return await self._journal().list(state=state, model=model, since=since)
 
     async def get(self, task_id: str) -> JournalEntry | None:
@@ -100,6 +101,7 @@ class Tasks:
                 fail_code=None,
                 fail_msg=None,
                 input={},
+                sent=True,
             )
         return await self._resume(entry, timeout, poll_interval, max_poll_interval, on_update)
 

@@ -198,6 +198,17 @@ def run_until(
 ) -> int:
     """Start ``target`` in a process, wait until ``events`` holds ``line`` (and ``also()`` is
     true), SIGKILL it; returns its exit code."""
+    with started_until(target, args, events, line, also=also) as process:
+        pass
+    return process.exitcode or 0
+
+
+@contextmanager
+def started_until(
+    target: Any, args: tuple[Any, ...], events: Path, line: str, *, also: Any = None
+) -> Generator[Any, None, None]:
+    """Start ``target`` in a process and yield it once ``events`` holds ``line`` (and
+    ``also()`` is true); SIGKILL it on exit (if it still runs)."""
     process = _context().Process(target=target, args=args)
     process.start()
     try:
@@ -210,10 +221,10 @@ def run_until(
                     f"the client never reached {line!r} (alive: {process.is_alive()})"
                 )
             time.sleep(0.02)
+        yield process
     finally:
         process.kill()  # SIGKILL: no cleanup, no finally blocks, as a crashed host
         process.join()
-    return process.exitcode or 0
 
 
 # -- racing clients -------------------------------------------------------------------------------

@@ -329,3 +329,24 @@ async def _everything_stored(spec: JournalSpec) -> bytes:
             else:
                 raise AssertionError(f"unexpected key type {kind_of!r} for {key!r}")
     return b"".join(chunks)
+
+
+async def test_the_pending_send_mark_is_read_into_sent_and_never_handed_out(
+    journal_spec: JournalSpec,
+) -> None:
+    from kieai._journal import PENDING_SEND_KEY
+
+    async with open_journal(journal_spec) as journal:
+        claim = await journal.begin(
+            MODEL, {**INPUT, PENDING_SEND_KEY: True}, idempotency_key="order-1", lease_s=0
+        )
+        intent = await journal.get_by_key("order-1")
+        await journal.record_input(claim.entry.id, INPUT)
+        sending = await journal.get_by_key("order-1")
+        await journal.record_task_id(claim.entry.id, "task-1")
+        created = await journal.get("task-1")
+
+    assert intent is not None and sending is not None and created is not None
+    assert [e.input for e in (claim.entry, intent, sending, created)] == [INPUT] * 4
+    assert [e.sent for e in (claim.entry, intent, sending, created)] == [False, False, None, True]
+    assert intent.uncertain  # its lease is over: a creator gone before the send

@@ -102,26 +102,12 @@ def _when(moment: datetime | None) -> str | None:
     return None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _sent(entry: JournalEntry) -> bool | None:
-    """Did ``createTask`` leave? True: Kie answered with the task id; False: it never left
-    (or has not yet: uploads, the pacing wait); None: it may have reached Kie (its answer was
-    lost), or is leaving right now."""
-    from .._journal import NOT_SENT
-    from .._ledger import never_sent
-
-    if entry.task_id is not None:
-        return True
-    if entry.state == NOT_SENT or never_sent(entry):
-        return False
-    return None
-
-
 def _state_word(entry: JournalEntry) -> str:
     """The state as the table shows it: Kie's word once there is a task id, else what is
     known about the create."""
     from .._journal import NOT_SENT
 
-    sent = _sent(entry)
+    sent = entry.sent
     if sent is True:
         return entry.state
     if sent is False:
@@ -131,7 +117,7 @@ def _state_word(entry: JournalEntry) -> str:
 
 
 def _sent_text(entry: JournalEntry) -> str:
-    sent = _sent(entry)
+    sent = entry.sent
     if sent is True:
         return "yes (Kie returned the task id)"
     if sent is False:
@@ -146,20 +132,13 @@ def _sent_text(entry: JournalEntry) -> str:
     return "sending now"
 
 
-def _shown_input(entry: JournalEntry) -> dict[str, Any]:
-    """The input without the ledger's own mark (`_sent` says what it meant)."""
-    from .._ledger import PENDING_SEND_KEY
-
-    return {name: value for name, value in entry.input.items() if name != PENDING_SEND_KEY}
-
-
 def _document(entry: JournalEntry) -> dict[str, Any]:
     return {
         "task_id": entry.task_id,
         "model": entry.model,
         "family": entry.family,
         "state": "uncertain" if entry.uncertain else entry.state,
-        "sent": _sent(entry),
+        "sent": entry.sent,
         "created_at": entry.created_at.isoformat(),
         "updated_at": entry.updated_at.isoformat(),
         "ended_at": entry.ended_at.isoformat() if entry.ended_at else None,
@@ -169,7 +148,7 @@ def _document(entry: JournalEntry) -> dict[str, Any]:
         "result_urls": list(entry.result_urls),
         "fail_code": entry.fail_code,
         "fail_msg": entry.fail_msg,
-        "input": _shown_input(entry),
+        "input": dict(entry.input),
     }
 
 
