@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -108,8 +109,15 @@ def _kie_check(*args: str) -> tuple[int, set[str]]:
         f"code = main({[*argv, *args]!r})\n"
         "print(json.dumps([code, sorted(sys.modules)]))\n"
     )
+    # Off a terminal (its output is piped here), whatever the environment says.
+    env = {k: v for k, v in os.environ.items() if k not in {"FORCE_COLOR", "TTY_COMPATIBLE"}}
     done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env=env,
     )
     code, modules = json.loads(done.stdout.strip().splitlines()[-1])
     return code, set(modules)
@@ -137,6 +145,15 @@ def test_kie_check_builds_no_client_and_starts_no_event_loop(args: tuple[str, ..
         == set()
     )
     assert "anyio._backends._asyncio" not in loaded
+
+
+@pytest.mark.parametrize("args", [(), ("--json",)])
+def test_kie_check_off_a_terminal_imports_no_rich(args: tuple[str, ...]) -> None:
+    """Off a terminal its lines are plain text, which `cli._output.Output` writes itself."""
+    code, loaded = _kie_check(*args)
+
+    assert code == 0
+    assert "rich" not in _top(loaded)
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,12 @@
 """The vocabulary of the resources' friendly arguments: what ``client.motion_control``,
 ``client.image_to_video`` and ``client.text_to_video`` take, as data.
 
-A `ModelSpec` names the model id, the pydantic model of its ``input`` object (or a function
-returning it: the local checks then run without importing pydantic), its file arguments (each
-an argument like ``image`` bound to a Kie field like ``input_urls``, with its media rule from
-``catalog._rules``) and its other arguments (`Text`, `Choice`, `Flag`: aliases such as
-``mode="pro"``, units such as ``duration=10``). `_pipeline.check_spec` judges a call by it and
-hands the result to the same pipeline as ``client.generate``. A new model needs none: it is its
-catalog entry (see docs/adding-a-model.md).
+A `ModelSpec` names the model id, the pydantic model of its ``input`` object, its file
+arguments (each an argument like ``image`` bound to a Kie field like ``input_urls``, with its
+media rule from ``catalog._rules``) and its other arguments (`Text`, `Choice`, `Flag`: aliases
+such as ``mode="pro"``, units such as ``duration=10``). `_pipeline.check_spec` judges a call by
+it and hands the result to the same pipeline as ``client.generate``. A new model needs none: it
+is its catalog entry (see docs/adding-a-model.md).
 
 A `ResourceDeclaration` lists a resource's arguments once (`Argument`: the param or file slot
 that judges it, which also gives its name and default, its annotation as source text and a

@@ -136,6 +136,16 @@ def test_get_returns_the_model() -> None:
     assert info.output == "video"
 
 
+def test_a_model_is_one_object_whether_got_or_listed() -> None:
+    """Each model's `ModelInfo` is built on first use (get or models), then kept."""
+    got = catalog.get("kling-3.0/motion-control")
+    listed = {m.id: m for m in catalog.models()}
+
+    assert listed["kling-3.0/motion-control"] is got
+    assert catalog.get("kling-3.0/motion-control") is got
+    assert all(catalog.get(model_id) is info for model_id, info in listed.items())
+
+
 def test_get_an_unknown_id_is_a_key_error_naming_close_matches() -> None:
     with pytest.raises(KeyError) as caught:
         catalog.get("google/nano-banana-edt")

@@ -6,7 +6,8 @@
 
 The facts live in ``_data/market.json`` (built by ``scripts/build_catalog.py`` from Kie's pages)
 and, when present, ``_data/prices.json``. Both are read on first use, not on import, and kept:
-``import kieai`` never pays for them.
+``import kieai`` never pays for them. A model's `ModelInfo` is built when it is first asked for
+(``kie check`` needs one of 135).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import pkgutil
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._prices import parse_prices
@@ -61,7 +62,23 @@ _PRICES_FILE = "prices.json"
 @dataclass(frozen=True)
 class _Catalog:
     snapshot_date: str
-    by_id: dict[str, ModelInfo]
+    #: Each model's entry of market.json by id, sorted by id.
+    entries: dict[str, dict[str, Any]]
+    prices: dict[str, tuple[Price, ...]]
+    infos: dict[str, ModelInfo] = field(default_factory=dict[str, ModelInfo])
+
+    def get(self, model_id: str) -> ModelInfo | None:
+        return self._info(model_id) if model_id in self.entries else None
+
+    def all(self) -> list[ModelInfo]:
+        return [self._info(model_id) for model_id in self.entries]
+
+    def _info(self, model_id: str) -> ModelInfo:
+        info = self.infos.get(model_id)
+        if info is None:
+            # setdefault: threads building the same model at once all get the one kept.
+            info = self.infos.setdefault(model_id, _model_info(self.entries[model_id], self.prices))
+        return info
 
 
 _loaded: _Catalog | None = None
@@ -72,7 +89,7 @@ def models(task_type: str | None = None, search: str | None = None) -> list[Mode
     """The catalog's models, sorted by id: those that serve ``task_type`` (e.g.
     ``"image-to-video"``, as their `ModelInfo.task_type` or one of their ``also_task_types``)
     whose id or title contains ``search`` (case-insensitive); every model when both are None."""
-    found = list(_catalog().by_id.values())
+    found = _catalog().all()
     if task_type is not None:
         found = [m for m in found if task_type in m.task_types]
     if search is not None:
@@ -83,20 +100,20 @@ def models(task_type: str | None = None, search: str | None = None) -> list[Mode
 
 def get(model_id: str) -> ModelInfo:
     """The model called ``model_id``; a KeyError naming the closest ids when there is none."""
-    by_id = _catalog().by_id
-    info = by_id.get(model_id)
+    loaded = _catalog()
+    info = loaded.get(model_id)
     if info is not None:
         return info
     import difflib  # only on this error path: it costs start-up time
 
-    close = difflib.get_close_matches(model_id, list(by_id), n=3, cutoff=0.5)
+    close = difflib.get_close_matches(model_id, list(loaded.entries), n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise KeyError(f"{model_id!r} is not in kieai's catalog{hint}")
 
 
 def task_types() -> list[str]:
     """The task types the catalog's models serve, sorted."""
-    return sorted({t for m in _catalog().by_id.values() for t in m.task_types})
+    return sorted({t for m in _catalog().all() for t in m.task_types})
 
 
 def __getattr__(name: str) -> Any:
@@ -130,20 +147,21 @@ def _read() -> _Catalog:
     market = json.loads(market_bytes)
     prices_bytes = _data_file(_PRICES_FILE)
     prices = parse_prices(json.loads(prices_bytes)) if prices_bytes is not None else {}
-    by_id = {
-        entry["id"]: ModelInfo(
-            id=entry["id"],
-            title=entry["title"],
-            task_type=entry["task_type"],
-            output=entry["output"],
-            fields=tuple(_field(f) for f in entry["fields"]),
-            docs_url=entry.get("docs_url", ""),
-            prices=prices.get(entry["id"], ()),
-            also_task_types=tuple(entry.get("also_task_types", ())),
-        )
-        for entry in sorted(market["models"], key=lambda e: e["id"])
-    }
-    return _Catalog(snapshot_date=market["snapshot_date"], by_id=by_id)
+    entries = {entry["id"]: entry for entry in sorted(market["models"], key=lambda e: e["id"])}
+    return _Catalog(snapshot_date=market["snapshot_date"], entries=entries, prices=prices)
+
+
+def _model_info(entry: dict[str, Any], prices: dict[str, tuple[Price, ...]]) -> ModelInfo:
+    return ModelInfo(
+        id=entry["id"],
+        title=entry["title"],
+        task_type=entry["task_type"],
+        output=entry["output"],
+        fields=tuple(_field(f) for f in entry["fields"]),
+        docs_url=entry.get("docs_url", ""),
+        prices=prices.get(entry["id"], ()),
+        also_task_types=tuple(entry.get("also_task_types", ())),
+    )
 
 
 def _field(raw: dict[str, Any]) -> Field:

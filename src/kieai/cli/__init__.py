@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None, *, runtime: Runtime | None = None) -
     tests pass ``Runtime(http_client_factory=FakeKie().http_client)``.
     """
     try:
-        from ._app import app
+        from ._app import app_for
     except ImportError as exc:
         missing = (exc.name or "").partition(".")[0]
         if missing not in _CLI_DEPENDENCIES:
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None, *, runtime: Runtime | None = None) -
         return _EXIT_USAGE
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=args, prog_name="kie", obj=runtime, standalone_mode=True)
+        app_for(args)(args=args, prog_name="kie", obj=runtime, standalone_mode=True)
     except SystemExit as exc:
         return _exit_code(exc.code)
     return 0  # pragma: no cover  (standalone mode always exits)

@@ -9,6 +9,11 @@ present and future, gets this for free.
 
 ``--debug`` adds the raw facts under an error line (HTTP status, Kie's code, the request).
 
+Rich styles a line only on a terminal; anywhere else (a pipe, a file, a CI log) it writes
+printable text unchanged. There `Output` writes the line itself, so a command that prints only
+such lines never imports rich (``rich.console`` alone costs about a third of ``import typer``):
+the bytes are the same either way (tests/cli/test_cli_output.py compares them with rich's).
+
 Every message passes through `Output.scrub`, which removes the API key (and any
 ``Authorization``/``Bearer`` value), so no message can echo a credential. (The one exception is
 ``kie fake-server`` announcing the fake's own test key.)
@@ -16,18 +21,21 @@ Every message passes through `Output.scrub`, which removes the API key (and any
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, TextIO, cast
 
 from .._secrets import Redactor
 
 if TYPE_CHECKING:
     from rich.console import Console as Console
 
-# rich is imported when a command first prints, not when `kie --help` imports this module.
+# rich is imported when a command first prints styled text, not when `kie --help` imports
+# this module.
 
 __all__ = ["Output", "snake_case"]
 
@@ -43,29 +51,49 @@ def snake_case(key: str) -> str:
     return _CAMEL_BOUNDARY.sub("_", key).lower()
 
 
+def _may_be_styled(stream: TextIO) -> bool:
+    """Whether rich could style what goes to ``stream``: it is a terminal, or one of rich's
+    documented switches (``FORCE_COLOR``, ``TTY_COMPATIBLE=1``) makes rich treat it as one, or
+    this is a Jupyter kernel (where rich displays rather than writes)."""
+    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1":
+        return True
+    if "ipykernel" in sys.modules:
+        return True
+    try:
+        return stream.isatty()
+    except ValueError:  # a closed stream: no terminal, for rich too
+        return False
+
+
 class Output:
     """The command's voice. One instance per command invocation."""
 
-    stdout: Console
-    stderr: Console
-
     def __init__(self, *, json_mode: bool, debug: bool = False) -> None:
-        from rich.console import Console
-
         self.json_mode = json_mode
         self.debug = debug
-        # Consoles resolve sys.stdout / sys.stderr at write time (test runners swap them).
-        self.stdout = Console(highlight=False, soft_wrap=True, emoji=False, markup=False)
-        self.stderr = Console(
+        self._secrets: list[str] = []
+        self._redactor = Redactor()
+
+    # Consoles resolve sys.stdout / sys.stderr at write time (test runners swap them).
+
+    @functools.cached_property
+    def stdout(self) -> Console:
+        from rich.console import Console
+
+        return Console(highlight=False, soft_wrap=True, emoji=False, markup=False)
+
+    @functools.cached_property
+    def stderr(self) -> Console:
+        from rich.console import Console
+
+        return Console(
             stderr=True,
             highlight=False,
             soft_wrap=True,
             emoji=False,
             markup=False,
-            no_color=json_mode,
+            no_color=self.json_mode,
         )
-        self._secrets: list[str] = []
-        self._redactor = Redactor()
 
     def add_secret(self, secret: str | None) -> None:
         """Never print ``secret`` (the API key), nor a run of 8 of its characters, whatever
@@ -81,9 +109,7 @@ class Output:
 
     def note(self, message: str, *, style: str | None = None) -> None:
         """An informational line on stderr (kept in ``--json`` mode: stdout stays pure JSON)."""
-        from rich.text import Text
-
-        self.stderr.print(Text(self.scrub(message), style=style or ""))
+        self._line("stderr", (self.scrub(message), style or ""))
 
     def error(
         self,
@@ -95,16 +121,28 @@ class Output:
     ) -> None:
         """``error: <message>`` on stderr, then one indented line per detail, then a hint; with
         ``--debug``, the raw ``debug`` lines last."""
-        from rich.text import Text
-
-        self.stderr.print(Text.assemble(("error: ", "bold red"), self.scrub(message)))
+        self._line("stderr", ("error: ", "bold red"), (self.scrub(message), ""))
         for detail in details:
-            self.stderr.print(Text(f"  - {self.scrub(detail)}"))
+            self._line("stderr", (f"  - {self.scrub(detail)}", ""))
         if hint:
-            self.stderr.print(Text(self.scrub(hint), style="dim"))
+            self._line("stderr", (self.scrub(hint), "dim"))
         if self.debug:
             for line in debug:
-                self.stderr.print(Text(f"debug: {self.scrub(line)}", style="dim"))
+                self._line("stderr", (f"debug: {self.scrub(line)}", "dim"))
+
+    def _line(self, to: Literal["stdout", "stderr"], *parts: tuple[str, str]) -> None:
+        """One line made of ``(text, rich style)`` parts. Where rich would write it unchanged
+        (printable text, so nothing to strip or expand, to a stream it cannot style), it is
+        written here as it is; anywhere else rich prints it, styles and all."""
+        stream = sys.stdout if to == "stdout" else sys.stderr
+        text = "".join(text for text, _ in parts)
+        if text.isprintable() and not _may_be_styled(stream):
+            stream.write(text + "\n")
+            stream.flush()
+            return
+        from rich.text import Text
+
+        (self.stdout if to == "stdout" else self.stderr).print(Text.assemble(*parts))
 
     # -- stdout ------------------------------------------------------------------------------
 
@@ -142,13 +180,11 @@ class Output:
 
     def fields(self, rows: Sequence[tuple[str, object]]) -> None:
         """Aligned ``key: value`` lines on stdout (rows whose value is None are skipped)."""
-        from rich.text import Text
-
         shown = [(key, value) for key, value in rows if value is not None]
         width = max((len(key) for key, _ in shown), default=0) + 1
         for key, value in shown:
-            self.stdout.print(
-                Text.assemble((f"{key + ':':<{width}}", "bold"), " ", self.scrub(str(value)))
+            self._line(
+                "stdout", (f"{key + ':':<{width}}", "bold"), (" ", ""), (self.scrub(str(value)), "")
             )
 
     def result(self, data: Mapping[str, Any], rows: Sequence[tuple[str, object]]) -> None:
