@@ -213,3 +213,36 @@ def test_a_dead_creators_intent_says_whether_it_was_sent(invoke: Invoke, data_ho
     [after_row] = [line for line in human.splitlines() if "m/after" in line]
     assert "not sent" in before_row
     assert "uncertain" in after_row
+
+
+def test_tasks_show_finds_a_create_without_a_task_id_by_its_idempotency_key(
+    invoke: Invoke, data_home: Path
+) -> None:
+    from kieai._journal import SQLiteJournal
+
+    async def intent() -> None:
+        # A keyed create whose creator died after the send: no task id, only its key.
+        journal = SQLiteJournal(_journal(data_home))
+        try:
+            await journal.begin("m/keyed", {"prompt": "k"}, idempotency_key="job-7", lease_s=0)
+        finally:
+            await journal.aclose()
+
+    anyio.run(intent)
+
+    shown = invoke("tasks", "show", "job-7", "--json")
+    human = invoke("tasks", "show", "job-7")
+    missing = invoke("tasks", "show", "job-8")
+
+    assert shown.exit_code == 0, shown.stderr
+    document = json.loads(shown.stdout)
+    assert (document["task_id"], document["model"], document["idempotency_key"]) == (
+        None,
+        "m/keyed",
+        "job-7",
+    )
+    assert (document["state"], document["sent"]) == ("uncertain", None)
+    assert "m/keyed" in human.stdout
+    assert missing.exit_code == 2
+    assert "job-8 is not in the journal" in missing.stderr
+    assert "as a task id or an idempotency key" in missing.stderr

@@ -201,18 +201,29 @@ def _list(ctx: typer.Context, state: str | None, json_: bool) -> None:
 @tasks_app.command("show")
 def show(
     ctx: typer.Context,
-    task_id: Annotated[str, typer.Argument(help="A task id from `kie tasks ls`.")],
+    task_id: Annotated[
+        str,
+        typer.Argument(
+            help="A task id or an idempotency key (a batch job's key) from `kie tasks ls`.",
+            metavar="TASK_ID_OR_KEY",
+        ),
+    ],
     json_: JsonOpt = False,
 ) -> None:
-    """Everything the journal knows about one task."""
+    """Everything the journal knows about one task, found by its task id or, for a create that
+    has none (not sent, uncertain), by its idempotency key."""
     out = Output(json_mode=json_)
     path = execute_now(out, lambda: _journal_path(ctx))
 
     async def work() -> JournalEntry:
-        found = [e for e in await _entries(path) if e.task_id == task_id]
+        entries = await _entries(path)
+        by_id = [e for e in entries if e.task_id == task_id]
+        found = by_id or [e for e in entries if e.idempotency_key == task_id]
         if not found:
-            raise UsageProblem(f"task {task_id} is not in the journal ({path})")
-        return found[0]
+            raise UsageProblem(
+                f"{task_id} is not in the journal ({path}) as a task id or an idempotency key"
+            )
+        return found[-1]  # a key reused after a create that never left: its latest entry
 
     entry = execute(out, work)
     document = _document(entry)
