@@ -77,6 +77,10 @@ DEFAULT_RETENTION_S = 30 * 24 * 3600.0
 DEFAULT_CREATE_LEASE_S = 120.0
 #: How long a SQLite call waits for another process's write transaction to end.
 SQLITE_BUSY_TIMEOUT_S = 30.0
+#: The pauses between tries of a journal call that SQLite refused at once as "database is
+#: locked" (see `SQLiteJournal._run_in_thread`): doubling from the first up to the last.
+BUSY_RETRY_FIRST_DELAY_S = 0.005
+BUSY_RETRY_MAX_DELAY_S = 0.1
 #: How often `wait_for_create` looks whether the create it waits for has its task id.
 CREATE_WAIT_POLL_S = 0.05
 
@@ -535,7 +539,28 @@ class SQLiteJournal:
     # -- plumbing ----------------------------------------------------------------------------
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        return await anyio.to_thread.run_sync(lambda: work(self._connection()))
+        return await anyio.to_thread.run_sync(lambda: self._run_in_thread(work))
+
+    def _run_in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work`` on this thread's connection, tried again when SQLite says "database is
+        locked" before its busy timeout has passed.
+
+        In WAL mode SQLite answers that at once, without waiting, while another connection
+        cleans up or recovers the WAL file (the last connection closing just as another opens,
+        e.g. four processes opening a new journal together). A failed ``work`` left nothing
+        behind: each runs at most one write transaction, rolled back on failure (or never
+        begun), and its reads are single statements.
+        """
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+        delay_s = BUSY_RETRY_FIRST_DELAY_S
+        while True:
+            try:
+                return work(self._connection())
+            except sqlite3.OperationalError as exc:
+                if "database is locked" not in str(exc) or time.monotonic() + delay_s > deadline:
+                    raise
+            time.sleep(delay_s)
+            delay_s = min(delay_s * 2, BUSY_RETRY_MAX_DELAY_S)
 
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection (opened on its first call, and again after `aclose` or in
