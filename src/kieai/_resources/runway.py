@@ -85,15 +85,9 @@ class Runway(RunwayCalls):
         and wait; its tasks are the ``aleph`` family (``wait_for_task(id, family="aleph")``)."""
         from ..types import VideoResult
 
-        fields = {
-            "prompt": prompt,
-            "videoUrl": video,
-            "aspectRatio": aspect_ratio,
-            "seed": seed,
-            "referenceImage": reference_image,
-            "waterMark": watermark,
-            "uploadCn": upload_cn,
-        }
+        fields = _aleph_fields(
+            prompt, video, aspect_ratio, seed, reference_image, watermark, upload_cn
+        )
         options = RunOptions(
             callback_url, on_upload_progress, on_created, check_media, idempotency_key
         )
@@ -125,16 +119,31 @@ class Runway(RunwayCalls):
         idempotency_key: str | None = None,
     ) -> str:
         """`aleph` without waiting: returns the task id (an ``aleph``-family task)."""
-        fields = {
-            "prompt": prompt,
-            "videoUrl": video,
-            "aspectRatio": aspect_ratio,
-            "seed": seed,
-            "referenceImage": reference_image,
-            "waterMark": watermark,
-            "uploadCn": upload_cn,
-        }
+        fields = _aleph_fields(
+            prompt, video, aspect_ratio, seed, reference_image, watermark, upload_cn
+        )
         options = RunOptions(
             callback_url, on_upload_progress, on_created, check_media, idempotency_key
         )
         return await create(self._engine, await self._aleph(fields, options), options)
+
+
+def _aleph_fields(
+    prompt: str,
+    video: FileInput,
+    aspect_ratio: AlephAspectRatio | None,
+    seed: int | None,
+    reference_image: FileInput | None,
+    watermark: str | None,
+    upload_cn: bool | None,
+) -> dict[str, object]:
+    """`aleph`'s and `create_aleph`'s arguments under Kie's field names (one mapping for both)."""
+    return {
+        "prompt": prompt,
+        "videoUrl": video,
+        "aspectRatio": aspect_ratio,
+        "seed": seed,
+        "referenceImage": reference_image,
+        "waterMark": watermark,
+        "uploadCn": upload_cn,
+    }
